@@ -1,0 +1,87 @@
+"""Backfills: one segmentation run per period, in order, in-process or through a deployment."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from prefect.deployments import run_deployment
+
+from flows.segment import segment_customers
+from tasks.errors import PipelineError
+from tasks.periods import Period
+from warehouse import WarehouseError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One period of a backfill."""
+
+    period: str
+    outcome: str  # succeeded, skipped, failed, or a Prefect state name for submitted runs
+    k: int | None = None
+    run_id: str | None = None
+    message: str | None = None
+
+
+def backfill_in_process(
+    periods: list[Period], *, source: str | None, db: str | None, force: bool, k: int | None = None
+) -> list[Outcome]:
+    """Run the flow once per period, in order; a failing period does not stop the others."""
+    outcomes = []
+    for period in periods:
+        cadence = "quarterly" if period.kind == "quarter" else "monthly"
+        try:
+            summary = segment_customers(
+                period=period.label, source=source, db=db, k=k, cadence=cadence, skip_if_succeeded=not force
+            )
+        except (PipelineError, WarehouseError, ValueError) as error:
+            outcomes.append(Outcome(period.label, "failed", message=str(error)))
+            continue
+        outcomes.append(Outcome(period.label, summary.status, summary.k, summary.run_id))
+    return outcomes
+
+
+def idempotency_key(deployment: str, period: Period, *, source: str | None, db: str | None, batch: str) -> str:
+    """The same backfill batch submitted twice creates each period's flow run once."""
+    where = hashlib.sha256(f"{source}\0{db}".encode()).hexdigest()[:12]
+    return f"segment-backfill/{deployment}/{period.label}/{where}/{batch}"
+
+
+def backfill_via_deployment(
+    periods: list[Period],
+    *,
+    deployment: str,
+    source: str | None,
+    db: str | None,
+    force: bool,
+    batch: str | None = None,
+    wait_s: float = 0,
+) -> list[Outcome]:
+    """Submit one deployment run per period (with an idempotency key); optionally wait for each."""
+    name = deployment if "/" in deployment else f"segment-customers/{deployment}"
+    batch = batch or datetime.now(UTC).strftime("%Y-%m-%d")
+    if force:
+        batch = f"{batch}-force-{uuid.uuid4().hex[:8]}"
+    outcomes = []
+    for period in periods:
+        parameters: dict[str, object] = {"period": period.label, "skip_if_succeeded": not force}
+        if source:
+            parameters["source"] = source
+        if db:
+            parameters["db"] = db
+        run = run_deployment(
+            name,
+            parameters=parameters,
+            timeout=wait_s,
+            idempotency_key=idempotency_key(name, period, source=source, db=db, batch=batch),
+            as_subflow=False,
+        )
+        state = run.state.name if run.state else "Submitted"
+        outcomes.append(Outcome(period.label, state, run_id=str(run.id), message=run.name))
+    return outcomes

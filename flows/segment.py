@@ -1,0 +1,96 @@
+"""The segmentation flow: one run of the diagram in DESIGN.md, for one period."""
+
+from __future__ import annotations
+
+from prefect import flow, unmapped
+from prefect.runtime import flow_run
+
+from tasks.features import build_features
+from tasks.fit import fit, save_artifact
+from tasks.ingest import ingest
+from tasks.periods import Period, just_ended, resolve_source
+from tasks.profile import profile
+from tasks.publish import publish
+from tasks.runs import RunSummary, find_succeeded_run, record_failure, start_run
+from tasks.select_k import decide_k, feasible_ks, score_candidate
+from tasks.settings import SAMPLE_SOURCE, Cadence, Settings
+from tasks.validate import validate as validate_customers
+from warehouse import writer_lock
+
+
+def resolve_period(period: str | None, cadence: Cadence) -> Period:
+    """An explicit period, or the one that ended before the run's scheduled start."""
+    if period:
+        return Period.parse(period)
+    return just_ended(flow_run.scheduled_start_time, cadence)
+
+
+def run_name() -> str:
+    """Name flow runs after their period so the Prefect UI reads as a calendar."""
+    parameters = flow_run.parameters
+    try:
+        label = resolve_period(parameters.get("period"), parameters.get("cadence", "quarterly")).label
+    except ValueError:
+        label = f"invalid-period-{parameters.get('period')}"
+    return f"segment-{label}"
+
+
+def make_settings(**overrides: object) -> Settings:
+    """Settings from the environment, overridden by the flow parameters that were given."""
+    return Settings(**{name: value for name, value in overrides.items() if value is not None})
+
+
+@flow(name="segment-customers", flow_run_name=run_name, validate_parameters=True)
+def segment_customers(
+    period: str | None = None,
+    source: str | None = None,
+    db: str | None = None,
+    k: int | None = None,
+    features: list[str] | None = None,
+    cadence: Cadence = "quarterly",
+    skip_if_succeeded: bool = False,
+) -> RunSummary:
+    """Segment the customers of one period and publish the result to the warehouse.
+
+    Args:
+        period: '2026Q1' or '2026-03'; default: the period that ended before the scheduled start.
+        source: CSV path, may contain '{period}'; default: the bundled sample.
+        db: DuckDB warehouse file; default: SEGMENT_DB_PATH or ./segments.duckdb.
+        k: pin the number of segments instead of choosing it.
+        features: columns to cluster on; default: annual_income, spending_score.
+        cadence: 'quarterly' or 'monthly', for deriving the default period.
+        skip_if_succeeded: do nothing if the period already has a succeeded run (backfills).
+    """
+    settings = make_settings(db_path=db, k=k, features=tuple(features) if features else None)
+    the_period = resolve_period(period, cadence)
+    the_source = resolve_source(source or str(SAMPLE_SOURCE), the_period)
+    with writer_lock(settings.db_path, wait_s=settings.writer_wait_s):
+        if skip_if_succeeded and (done := find_succeeded_run(settings, the_period)):
+            return RunSummary(run_id=done, period=the_period.label, status="skipped", db_path=str(settings.db_path))
+        run_id = start_run(settings, the_period, the_source, flow_run.id)
+        try:
+            ingested = ingest(settings, run_id, the_source)
+            customers = validate_customers(settings, run_id, the_source)
+            features_ = build_features(settings, customers)
+            ks = feasible_ks(settings.candidate_ks, len(customers))
+            scores = score_candidate.map(unmapped(settings), unmapped(features_), ks)
+            choice, k_table = decide_k(settings, scores.result())
+            model = fit(settings, features_, choice.k)
+            profiles = profile(customers, features_, model)
+            artifact = save_artifact(settings, run_id, features_, model)
+            return publish(
+                settings,
+                run_id=run_id,
+                period=the_period,
+                ingested=ingested,
+                customers=customers,
+                choice=choice,
+                k_table=k_table,
+                model=model,
+                profiles=profiles,
+                artifact=artifact,
+            )
+        except Exception as error:
+            record_failure(settings, run_id, error)
+            raise
+

@@ -1,0 +1,1 @@
+"""pandera contracts: the input file and every table the pipeline publishes."""

@@ -1,0 +1,65 @@
+"""Contracts of the tables a run publishes; checked before the publish transaction commits."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+
+class RunKeyed(pa.DataFrameModel):
+    """Columns every published row carries."""
+
+    run_id: Series[str] = pa.Field(str_length={"min_value": 1})
+
+
+class CustomerSegment(RunKeyed):
+    """customer_segments: one row per (run, customer)."""
+
+    period: Series[str]
+    customer_id: Series[int] = pa.Field(gt=0, unique=True)
+    segment_id: Series[int] = pa.Field(ge=1)
+    segment_name: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class SegmentProfile(RunKeyed):
+    """segment_profiles: one row per (run, segment)."""
+
+    period: Series[str]
+    segment_id: Series[int] = pa.Field(ge=1, unique=True)
+    segment_name: Series[str] = pa.Field(str_length={"min_value": 1}, unique=True)
+    n_customers: Series[int] = pa.Field(gt=0)
+    share: Series[float] = pa.Field(gt=0, le=1)
+    mean_age: Series[float]
+    median_age: Series[float]
+    mean_annual_income: Series[float]
+    median_annual_income: Series[float]
+    mean_spending_score: Series[float]
+    median_spending_score: Series[float]
+    share_female: Series[float] = pa.Field(ge=0, le=1)
+    share_male: Series[float] = pa.Field(ge=0, le=1)
+    centroid_age: Series[float] = pa.Field(nullable=True)
+    centroid_annual_income: Series[float] = pa.Field(nullable=True)
+    centroid_spending_score: Series[float] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class KScore(RunKeyed):
+    """k_selection: one row per (run, candidate k)."""
+
+    k: Series[int] = pa.Field(ge=2, unique=True)
+    inertia: Series[float] = pa.Field(ge=0)
+    silhouette: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
+    calinski_harabasz: Series[float] = pa.Field(ge=0, nullable=True)
+    davies_bouldin: Series[float] = pa.Field(ge=0, nullable=True)
+    chosen: Series[bool]
+
+    class Config:
+        strict = True
+        coerce = True

@@ -1,0 +1,1 @@
+"""Pipeline stages: pure functions first, thin Prefect task wrappers last."""

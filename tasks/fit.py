@@ -1,0 +1,168 @@
+"""Fit: the final K-Means, seeded with an explicit n_init; the model file and its checksum.
+
+Segment ids are ours, not K-Means': 1 is the largest segment, ties broken by centroid, so a
+label permutation between two fits never renumbers the same segmentation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import joblib
+import numpy as np
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from sklearn.cluster import KMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+from tasks.errors import ModelIntegrityError
+from tasks.features import Features
+from tasks.settings import Settings
+
+LIBRARIES = ("scikit-learn", "numpy", "pandas", "pandera", "duckdb", "joblib", "kneed", "prefect")
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """The fitted model and what the run records about it."""
+
+    kmeans: KMeans
+    segment_of_label: np.ndarray  # K-Means label -> our segment id (1..k)
+    segment_ids: np.ndarray  # per customer, in the validated frame's row order
+    centroids: np.ndarray  # per segment id (row 0 is segment 1), in original units
+    scaled_centroids: np.ndarray  # the same, in standard deviations from the mean
+    scores: dict[str, float]
+
+
+def number_segments(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Map K-Means labels to segment ids 1..k: by size, largest first, ties by centroid.
+
+    Args:
+        labels: K-Means label per row.
+        centers: cluster centres, one row per label.
+
+    Returns:
+        Array whose entry at a label is that label's segment id.
+    """
+    k = len(centers)
+    sizes = np.bincount(labels, minlength=k)
+    # lexsort sorts by the last key first: size descending, then centroid coordinates.
+    order = np.lexsort((*centers.T[::-1], -sizes))
+    segment_of_label = np.empty(k, dtype=np.int64)
+    segment_of_label[order] = np.arange(1, k + 1)
+    return segment_of_label
+
+
+def fit_kmeans(
+    scaled: np.ndarray, k: int, *, n_init: int, random_state: int, silhouette_sample_size: int
+) -> tuple[KMeans, dict[str, float | None]]:
+    """Fit K-Means and score the fit.
+
+    Args:
+        scaled: the standardised feature matrix.
+        k: number of clusters.
+        n_init: K-Means restarts (scikit-learn's 'auto' is a single start for k-means++).
+        random_state: seed for K-Means and for the silhouette sample.
+        silhouette_sample_size: silhouette is quadratic in rows; beyond this many it is sampled.
+
+    Returns:
+        The model and its inertia, silhouette, calinski_harabasz, davies_bouldin (the last
+        three None when the fit has fewer than two distinct clusters).
+    """
+    model = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(scaled)
+    labels = model.labels_
+    scores: dict[str, float | None] = {"inertia": float(model.inertia_)}
+    if len(np.unique(labels)) < 2:
+        return model, scores | {"silhouette": None, "calinski_harabasz": None, "davies_bouldin": None}
+    sample = silhouette_sample_size if len(scaled) > silhouette_sample_size else None
+    return model, scores | {
+        "silhouette": float(
+            silhouette_score(scaled, labels, sample_size=sample, random_state=random_state)
+        ),
+        "calinski_harabasz": float(calinski_harabasz_score(scaled, labels)),
+        "davies_bouldin": float(davies_bouldin_score(scaled, labels)),
+    }
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and of every library that shapes a model."""
+    return {"python": platform.python_version()} | {
+        name: metadata.version(name) for name in LIBRARIES
+    }
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_model(bundle: dict[str, object], path: Path) -> str:
+    """Write a model bundle with joblib atomically; return its sha256."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    joblib.dump(bundle, partial)
+    partial.replace(path)
+    return sha256_of(path)
+
+
+def load_model(path: str | Path, *, sha256: str) -> dict[str, object]:
+    """Load a model bundle only if its bytes match the recorded sha256 (joblib runs pickles).
+
+    Raises:
+        ModelIntegrityError: the file is missing or its checksum differs.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelIntegrityError(f"model file {path} is missing")
+    actual = sha256_of(path)
+    if actual != sha256:
+        raise ModelIntegrityError(
+            f"model file {path} has sha256 {actual}, but the run recorded {sha256}: "
+            "refusing to load a file that changed since it was written"
+        )
+    return joblib.load(path)
+
+
+@task(cache_policy=NO_CACHE)
+def fit(settings: Settings, features: Features, k: int) -> FittedModel:
+    """Fit the final K-Means with k segments."""
+    model, scores = fit_kmeans(
+        features.scaled,
+        k,
+        n_init=settings.n_init,
+        random_state=settings.random_state,
+        silhouette_sample_size=settings.silhouette_sample_size,
+    )
+    segment_of_label = number_segments(model.labels_, model.cluster_centers_)
+    scaled_centroids = np.empty_like(model.cluster_centers_)
+    scaled_centroids[segment_of_label - 1] = model.cluster_centers_
+    centroids = features.scaler.inverse_transform(scaled_centroids)
+    get_run_logger().info("fitted k=%d: silhouette %s", k, scores["silhouette"])
+    return FittedModel(
+        model, segment_of_label, segment_of_label[model.labels_], centroids, scaled_centroids, scores
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def save_artifact(settings: Settings, run_id: str, features: Features, model: FittedModel) -> tuple[str, str]:
+    """Save scaler + K-Means + segment map with joblib; return (path, sha256)."""
+    path = (settings.artifacts_dir / run_id / "model.joblib").resolve()
+    versions = library_versions()
+    bundle = {
+        "features": list(features.names),
+        "scaler": features.scaler,
+        "kmeans": model.kmeans,
+        "segment_of_label": model.segment_of_label,
+        "library_versions": versions,
+    }
+    digest = save_model(bundle, path)
+    (path.parent / "versions.json").write_text(json.dumps(versions, indent=2), encoding="utf-8")
+    return str(path), digest

@@ -1,0 +1,103 @@
+"""The run record: one row in `runs` per run, written when it starts and when it ends."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+
+import pandas as pd
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.errors import ValidationFailed
+from tasks.periods import Period
+from tasks.settings import Settings
+from warehouse import connect, sql, transaction
+from warehouse.connection import utc_now
+
+ABANDONED = (
+    "abandoned: the run stopped before finishing (killed, or its machine went down); "
+    "nothing it computed was published"
+)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a finished (or skipped) run tells its caller."""
+
+    run_id: str
+    period: str
+    status: str  # 'succeeded' or 'skipped'
+    k: int | None = None
+    k_reason: str | None = None
+    silhouette: float | None = None
+    segments: list[tuple[int, str, int]] = field(default_factory=list)  # (id, name, size)
+    db_path: str = ""
+    model_path: str | None = None
+
+
+def settings_json(settings: Settings) -> str:
+    return json.dumps(settings.model_dump(mode="json"), sort_keys=True)
+
+
+def new_run_id() -> str:
+    return str(uuid.uuid4())
+
+
+@task(cache_policy=NO_CACHE)
+def find_succeeded_run(settings: Settings, period: Period) -> str | None:
+    """The newest succeeded run of a period, if any."""
+    if not settings.db_path.exists():
+        return None
+    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
+        row = con.execute(sql("find_succeeded_run"), [period.label]).fetchone()
+    return row[0] if row else None
+
+
+@task(cache_policy=NO_CACHE)
+def start_run(settings: Settings, period: Period, source: str, flow_run_id: str | None) -> str:
+    """Close runs abandoned by a crash, then record this run as running; return its run_id."""
+    run_id = new_run_id()
+    now = utc_now()
+    with connect(
+        settings.db_path, lock_timeout_s=settings.lock_timeout_s, storage_version=settings.storage_version
+    ) as con, transaction(con):
+        # The caller holds the writer lock, so any other 'running' row is a dead run.
+        abandoned = con.execute(sql("mark_abandoned_runs"), [now, ABANDONED]).fetchall()
+        con.execute(
+            sql("insert_run"),
+            [
+                run_id, period.label, period.start, period.end, now, source,
+                ",".join(settings.features), settings_json(settings), flow_run_id,
+            ],
+        )
+    logger = get_run_logger()
+    for (old,) in abandoned:
+        logger.warning("run %s was abandoned by a crash; marked failed", old)
+    logger.info("run %s started for period %s", run_id, period)
+    return run_id
+
+
+def failure_rows(run_id: str, error: BaseException) -> pd.DataFrame | None:
+    """validation_failures rows for an error, if it carries any."""
+    if not isinstance(error, ValidationFailed):
+        return None
+    failures = error.failures
+    return failures.assign(run_id=run_id).astype({"failure_case": "object", "source_line": "Int64"})[
+        ["run_id", "column_name", "check_name", "failure_case", "source_line"]
+    ]
+
+
+@task(cache_policy=NO_CACHE)
+def record_failure(settings: Settings, run_id: str, error: BaseException) -> None:
+    """Mark the run failed with its error (and validation failures) in one transaction."""
+    message = str(error) or type(error).__name__
+    failures = failure_rows(run_id, error)
+    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
+        if failures is not None:
+            con.register("failures_df", failures)
+            con.execute(sql("insert_validation_failures"))
+            con.unregister("failures_df")
+        con.execute(sql("mark_run_failed"), [utc_now(), message, run_id])
+    get_run_logger().error("run %s failed: %s", run_id, message)

@@ -1,0 +1,116 @@
+"""Select k: score every candidate k, then choose by a written-down rule.
+
+The rule: take the knee of the inertia curve (kneed's KneeLocator, convex and decreasing).
+Keep it if its silhouette is within `knee_silhouette_tolerance` (a fraction) of the best
+candidate's silhouette; otherwise, or when the curve has no knee, take the k with the best
+silhouette. A pinned k skips the rule. The reason is recorded with the run in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from kneed import KneeLocator
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from tasks.errors import DataError
+from tasks.features import Features
+from tasks.fit import fit_kmeans
+from tasks.settings import Settings
+
+
+@dataclass(frozen=True)
+class KChoice:
+    k: int
+    reason: str
+
+
+def feasible_ks(candidates: list[int], n_rows: int) -> list[int]:
+    """The candidate ks that leave at least one more customer than segments.
+
+    Raises:
+        DataError: no candidate is feasible.
+    """
+    feasible = [k for k in candidates if k < n_rows]
+    if not feasible:
+        raise DataError(
+            f"{n_rows} customer(s) cannot be split into {min(candidates)} or more segments: "
+            f"need more than {min(candidates)} rows"
+        )
+    return feasible
+
+
+def score_k(
+    scaled: np.ndarray, k: int, *, n_init: int, random_state: int, silhouette_sample_size: int
+) -> dict[str, float | int | None]:
+    """Fit K-Means for one candidate k and return k with its scores (see `fit_kmeans`)."""
+    if k >= len(scaled):
+        raise DataError(f"k={k} needs more than {k} customers; there are {len(scaled)}")
+    _, scores = fit_kmeans(
+        scaled, k, n_init=n_init, random_state=random_state, silhouette_sample_size=silhouette_sample_size
+    )
+    return {"k": k} | scores
+
+
+def choose_k(scores: pd.DataFrame, *, tolerance: float, pinned: int | None = None) -> KChoice:
+    """Apply the decision rule in the module docstring.
+
+    Args:
+        scores: one row per candidate k with `k`, `inertia`, `silhouette`.
+        tolerance: how far below the best silhouette (as a fraction of it) the knee may be.
+        pinned: a k fixed by the user.
+
+    Returns:
+        The chosen k and the reason in words.
+    """
+    if pinned is not None:
+        return KChoice(pinned, f"k={pinned} was pinned by the user; no selection rule applied")
+    ordered = scores.sort_values("k")
+    ks, sil = ordered["k"].tolist(), ordered["silhouette"]
+    best_row = ordered.loc[sil.idxmax()] if sil.notna().any() else ordered.iloc[0]
+    best_k, best_sil = int(best_row["k"]), best_row["silhouette"]
+    knee = None
+    if len(ks) >= 3:
+        knee = KneeLocator(ks, ordered["inertia"].tolist(), curve="convex", direction="decreasing").knee
+    if knee is None:
+        return KChoice(
+            best_k,
+            f"the inertia curve over k={ks[0]}..{ks[-1]} has no knee; "
+            f"k={best_k} has the best silhouette ({best_sil:.3f})",
+        )
+    knee = int(knee)
+    knee_sil = ordered.loc[ordered["k"] == knee, "silhouette"].iloc[0]
+    if pd.notna(knee_sil) and knee_sil >= best_sil * (1 - tolerance):
+        return KChoice(
+            knee,
+            f"knee of the inertia curve at k={knee} (kneed); its silhouette {knee_sil:.3f} is within "
+            f"{tolerance:.0%} of the best ({best_sil:.3f} at k={best_k})",
+        )
+    return KChoice(
+        best_k,
+        f"knee of the inertia curve at k={knee} has silhouette {knee_sil:.3f}, more than "
+        f"{tolerance:.0%} below the best; took k={best_k} with the best silhouette ({best_sil:.3f})",
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def score_candidate(settings: Settings, features: Features, k: int) -> dict[str, float | int | None]:
+    """Fit and score one candidate k."""
+    return score_k(
+        features.scaled,
+        k,
+        n_init=settings.n_init,
+        random_state=settings.random_state,
+        silhouette_sample_size=settings.silhouette_sample_size,
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def decide_k(settings: Settings, scores: list[dict[str, float | int | None]]) -> tuple[KChoice, pd.DataFrame]:
+    """Choose k from the candidates' scores; return the choice and the k table."""
+    table = pd.DataFrame(scores).sort_values("k").reset_index(drop=True)
+    choice = choose_k(table, tolerance=settings.knee_silhouette_tolerance, pinned=settings.k)
+    get_run_logger().info("chose k=%d: %s", choice.k, choice.reason)
+    return choice, table.assign(chosen=table["k"] == choice.k)

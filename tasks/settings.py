@@ -1,0 +1,81 @@
+"""The one settings object: read from SEGMENT_* environment variables, overridden by flow parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.input import FEATURE_COLUMNS
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_SOURCE = PROJECT_ROOT / "data" / "sample_customers.csv"
+
+Cadence = Literal["quarterly", "monthly"]
+
+
+class Settings(BaseSettings):
+    """Everything a run may be configured with; frozen so no stage can change it under another."""
+
+    model_config = SettingsConfigDict(env_prefix="SEGMENT_", frozen=True, extra="forbid")
+
+    db_path: Path = Field(Path("segments.duckdb"), description="DuckDB warehouse file")
+    artifacts_dir: Path = Field(Path("artifacts"), description="folder for per-run model files")
+    features: tuple[str, ...] = Field(
+        ("annual_income", "spending_score"), description="columns K-Means clusters on"
+    )
+    k_min: int = Field(2, ge=2)
+    k_max: int = Field(10, ge=2)
+    k: int | None = Field(None, ge=2, description="pin k instead of choosing it")
+    n_init: int = Field(10, ge=1, description="K-Means restarts (library default is one)")
+    random_state: int = 42
+    silhouette_sample_size: int = Field(
+        10_000, ge=100, description="silhouette is O(n^2): scored on a seeded sample beyond this"
+    )
+    knee_silhouette_tolerance: float = Field(
+        0.10, ge=0, le=1, description="knee k kept if its silhouette is within this fraction of the best"
+    )
+    lock_timeout_s: float = Field(
+        60.0, ge=0, description="how long to wait for a BI reader to release the DuckDB file"
+    )
+    writer_wait_s: float = Field(
+        900.0, ge=0, description="how long a run waits for another pipeline run on the same warehouse"
+    )
+    storage_version: str = Field(
+        "v1.0.0", description="DuckDB storage format of new warehouses; v1.0.0 opens in DuckDB 1.x readers"
+    )
+
+    @field_validator("features", mode="before")
+    @classmethod
+    def _split_features(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("features")
+    @classmethod
+    def _known_features(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(FEATURE_COLUMNS))
+        if unknown or not value:
+            raise ValueError(
+                f"unknown features {unknown or '(none given)'}; choose from {list(FEATURE_COLUMNS)}"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError(f"features repeat a column: {list(value)}")
+        return value
+
+    @model_validator(mode="after")
+    def _k_range(self) -> Settings:
+        if self.k_min > self.k_max:
+            raise ValueError(f"k_min ({self.k_min}) is greater than k_max ({self.k_max})")
+        return self
+
+    @property
+    def candidate_ks(self) -> list[int]:
+        return [self.k] if self.k is not None else list(range(self.k_min, self.k_max + 1))
+
+    @property
+    def lock_path(self) -> Path:
+        return self.db_path.with_name(self.db_path.name + ".lock")

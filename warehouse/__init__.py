@@ -1,0 +1,23 @@
+"""The DuckDB warehouse: the one door to the database, its migrations, SQL and BI views."""
+
+from warehouse.connection import (
+    WarehouseError,
+    WarehouseLocked,
+    WarehouseVersionError,
+    connect,
+    connect_bi,
+    sql,
+    transaction,
+    writer_lock,
+)
+
+__all__ = [
+    "WarehouseError",
+    "WarehouseLocked",
+    "WarehouseVersionError",
+    "connect",
+    "connect_bi",
+    "sql",
+    "transaction",
+    "writer_lock",
+]

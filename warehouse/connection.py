@@ -1,0 +1,213 @@
+"""The one door to the warehouse: connections with lock retry, transactions, migrations.
+
+DuckDB allows one read-write process or many read-only ones. A BI tool that holds the file
+read-only makes a writer fail at once, so writers retry with backoff for a bounded time.
+Pipeline runs additionally take an advisory file lock beside the database so that two runs
+never interleave their writes (see `writer_lock`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+from filelock import FileLock, Timeout
+
+logger = logging.getLogger(__name__)
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+_MIGRATION_NAME = re.compile(r"^(?P<version>\d{3})_(?P<name>\w+)\.sql$")
+
+
+class WarehouseError(Exception):
+    """A problem with the warehouse file that the user can act on."""
+
+
+class WarehouseLocked(WarehouseError):
+    """Another process held the warehouse for longer than we were willing to wait."""
+
+
+class WarehouseVersionError(WarehouseError):
+    """The warehouse was written by a newer version of the pipeline."""
+
+
+@cache
+def sql(name: str) -> str:
+    """Return the text of `warehouse/sql/<name>.sql`."""
+    return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """Return (version, name, sql) of every migration shipped with the code, in order."""
+    found = []
+    for entry in resources.files("warehouse").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match["version"]), match["name"], entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def utc_now() -> datetime:
+    """Naive UTC timestamp, the form every TIMESTAMP column of the warehouse holds."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def code_schema_version() -> int:
+    return migrations()[-1][0]
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, or ROLLBACK on any error: one statement string is not one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _open_with_retry(
+    path: Path, *, read_only: bool, lock_timeout_s: float, config: dict[str, object]
+) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + lock_timeout_s
+    delay = 0.1
+    warned = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+            holder = _LOCK_HOLDER.search(str(exc))
+            who = f"{holder['program']} (PID {holder['pid']})" if holder else "another process"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WarehouseLocked(
+                    f"warehouse {path} is held by {who} and was not released within "
+                    f"{lock_timeout_s:g}s; nothing was written. BI tools must connect read-only "
+                    "and briefly (see docs/warehouse.md); raise SEGMENT_LOCK_TIMEOUT_S to wait longer."
+                ) from exc
+            if not warned:
+                logger.warning(
+                    "warehouse %s is held by %s; waiting up to %gs for it", path, who, lock_timeout_s
+                )
+                warned = True
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 2.0)
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(sql("schema_migrations_exists")).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute(sql("schema_version")).fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Bring the warehouse to the code's schema version in one transaction; return the version."""
+    known = migrations()
+    current = _schema_version(con)
+    newest = known[-1][0]
+    if current > newest:
+        raise WarehouseVersionError(
+            f"warehouse {path} has schema version {current}, newer than this pipeline's "
+            f"{newest}: upgrade the pipeline before writing to it"
+        )
+    pending = [m for m in known if m[0] > current]
+    if pending:
+        with transaction(con):
+            con.execute(sql("schema_migrations_create"))
+            for version, name, text in pending:
+                con.execute(text)
+                con.execute(sql("schema_migrations_insert"), [version, name, utc_now()])
+        logger.info("warehouse %s migrated from version %d to %d", path, current, newest)
+    return newest
+
+
+@contextmanager
+def connect(
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    lock_timeout_s: float = 60.0,
+    storage_version: str = "v1.0.0",
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse, waiting for other processes' locks; writers migrate it first.
+
+    Args:
+        path: the DuckDB file.
+        read_only: open shared, as BI tools should.
+        lock_timeout_s: how long to retry while another process holds the file.
+        storage_version: storage format of a new file; 'v1.0.0' keeps it readable by DuckDB 1.x.
+
+    Yields:
+        An open connection, closed (and so checkpointed) on exit.
+    """
+    path = Path(path)
+    if read_only and not path.exists():
+        raise WarehouseError(f"warehouse {path} does not exist: run `segment run` first")
+    config: dict[str, object] = {}
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        config["storage_compatibility_version"] = storage_version
+    con = _open_with_retry(path, read_only=read_only, lock_timeout_s=lock_timeout_s, config=config)
+    try:
+        if read_only:
+            version = _schema_version(con)
+            if version > code_schema_version():
+                raise WarehouseVersionError(
+                    f"warehouse {path} has schema version {version}, newer than this pipeline's "
+                    f"{code_schema_version()}: upgrade the pipeline to read it"
+                )
+        else:
+            migrate(con, path)
+        yield con
+    finally:
+        con.close()
+
+
+def connect_bi(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A hardened read-only connection for BI and ad-hoc readers: no file or network access."""
+    return duckdb.connect(
+        str(path),
+        read_only=True,
+        config={"enable_external_access": False, "lock_configuration": True},
+    )
+
+
+@contextmanager
+def writer_lock(db_path: str | Path, *, wait_s: float) -> Iterator[None]:
+    """Hold the pipeline's advisory lock on a warehouse: one pipeline writer at a time.
+
+    Runs and backfills on one warehouse queue here instead of racing for DuckDB's own lock
+    between their stages; the OS releases the lock if the holder dies, even by SIGKILL.
+    """
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(db_path.with_name(db_path.name + ".lock"))
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            lock.acquire(timeout=min(10.0, max(deadline - time.monotonic(), 0)))
+            break
+        except Timeout:
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(
+                    f"another pipeline run has been writing to {db_path} for more than {wait_s:g}s; "
+                    "try again when it finishes (or raise SEGMENT_WRITER_WAIT_S)"
+                ) from None
+            logger.warning("another pipeline run is writing to %s; waiting for it", db_path)
+    try:
+        yield
+    finally:
+        lock.release()

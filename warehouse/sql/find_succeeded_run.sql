@@ -1,0 +1,1 @@
+SELECT run_id FROM period_runs WHERE period = ?;

@@ -1,0 +1,1 @@
+INSERT INTO segment_profiles BY NAME SELECT * FROM profiles_df;

@@ -1,0 +1,6 @@
+UPDATE runs
+SET status = 'failed',
+    finished_at = $1,
+    duration_s = date_diff('millisecond', started_at, $1) / 1000.0,
+    error = $2
+WHERE run_id = $3;
