@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import date
 from pathlib import Path
@@ -42,9 +43,23 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _quiet_prefect() -> None:
-    # Prefect's own console logs go to stderr; keep them unless the user asked otherwise.
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+class _NoTracebackForExpectedErrors(logging.Filter):
+    """Prefect logs a failed run's traceback; for errors whose message says it all, drop it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], EXPECTED_ERRORS):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _prepare_prefect() -> None:
+    # Telemetry cannot reach its host from a closed network and then locks Prefect's SQLite.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoTracebackForExpectedErrors) for f in logger.filters):
+            logger.addFilter(_NoTracebackForExpectedErrors())
 
 
 @app.command()
@@ -61,7 +76,7 @@ def run(
     ] = None,
 ) -> None:
     """Segment one period's customers and publish the result."""
-    _quiet_prefect()
+    _prepare_prefect()
     from flows.segment import segment_customers
 
     period = period or just_ended(date.today(), "quarterly").label
@@ -95,7 +110,9 @@ def backfill(
     last: Annotated[str, typer.Option("--to", help="Last period, same kind as --from.")],
     source: SourceOpt = None,
     db: DbOpt = None,
-    force: Annotated[bool, typer.Option(help="Run periods that already succeeded again (adds runs).")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Run periods that already succeeded again (adds runs).")
+    ] = False,
     deployment: Annotated[
         str | None,
         typer.Option(help="Submit runs of this deployment (e.g. quarterly) instead of running here."),
@@ -108,7 +125,7 @@ def backfill(
     ] = None,
 ) -> None:
     """Run every period from --from to --to, in order; skip periods that already succeeded."""
-    _quiet_prefect()
+    _prepare_prefect()
     from flows.backfill import backfill_in_process, backfill_via_deployment
 
     try:
@@ -119,7 +136,13 @@ def backfill(
     try:
         if deployment:
             outcomes = backfill_via_deployment(
-                periods, deployment=deployment, source=source, db=db_text, force=force, batch=batch, wait_s=wait
+                periods,
+                deployment=deployment,
+                source=source,
+                db=db_text,
+                force=force,
+                batch=batch,
+                wait_s=wait,
             )
         else:
             outcomes = backfill_in_process(periods, source=source, db=db_text, force=force)
@@ -128,7 +151,9 @@ def backfill(
     table = Table("period", "outcome", "k", "run_id" if not deployment else "flow_run_id")
     for outcome in outcomes:
         colour = {"succeeded": "green", "skipped": "yellow", "failed": "red"}.get(outcome.outcome, "cyan")
-        table.add_row(outcome.period, f"[{colour}]{outcome.outcome}[/]", str(outcome.k or ""), outcome.run_id or "")
+        table.add_row(
+            outcome.period, f"[{colour}]{outcome.outcome}[/]", str(outcome.k or ""), outcome.run_id or ""
+        )
     out.print(table)
     failed = [o for o in outcomes if o.outcome in ("failed", "Failed", "Crashed")]
     for outcome in failed:
@@ -144,8 +169,8 @@ def export(
     db: DbOpt = None,
 ) -> None:
     """Write the current BI views as Parquet, for tools without a DuckDB driver."""
-    from warehouse.export import export_parquet
     from tasks.settings import Settings
+    from warehouse.export import export_parquet
 
     if fmt != "parquet":
         raise _fail(f"--format {fmt!r} is not supported; use parquet")

@@ -66,12 +66,14 @@ def segment_customers(
     the_source = resolve_source(source or str(SAMPLE_SOURCE), the_period)
     with writer_lock(settings.db_path, wait_s=settings.writer_wait_s):
         if skip_if_succeeded and (done := find_succeeded_run(settings, the_period)):
-            return RunSummary(run_id=done, period=the_period.label, status="skipped", db_path=str(settings.db_path))
+            return RunSummary(
+                run_id=done, period=the_period.label, status="skipped", db_path=str(settings.db_path)
+            )
         run_id = start_run(settings, the_period, the_source, flow_run.id)
         try:
             ingested = ingest(settings, run_id, the_source)
             customers = validate_customers(settings, run_id, the_source)
-            features_ = build_features(settings, customers)
+            features_ = build_features(settings, customers, the_source)
             ks = feasible_ks(settings.candidate_ks, len(customers))
             scores = score_candidate.map(unmapped(settings), unmapped(features_), ks)
             choice, k_table = decide_k(settings, scores.result())
@@ -93,4 +95,3 @@ def segment_customers(
         except Exception as error:
             record_failure(settings, run_id, error)
             raise
-

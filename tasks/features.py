@@ -47,9 +47,9 @@ def feature_matrix(customers: pd.DataFrame, features: tuple[str, ...], *, k_min:
     spread = matrix.max(axis=0) - matrix.min(axis=0)
     constant = [name for name, width in zip(features, spread, strict=True) if width == 0]
     if constant:
-        values = {CANONICAL_HEADERS[c]: customers[c].iloc[0].item() for c in constant}
+        values = ", ".join(f"{CANONICAL_HEADERS[c]} = {float(customers[c].iloc[0]):g}" for c in constant)
         raise DataError(
-            f"feature(s) with zero variance, every row has the same value {values}: "
+            f"feature(s) with zero variance, every row has the same value ({values}): "
             "they cannot separate customers; drop them from SEGMENT_FEATURES or check the source"
         )
     return matrix
@@ -62,9 +62,12 @@ def scale(matrix: np.ndarray) -> tuple[np.ndarray, StandardScaler]:
 
 
 @task(cache_policy=NO_CACHE)
-def build_features(settings: Settings, customers: pd.DataFrame) -> Features:
+def build_features(settings: Settings, customers: pd.DataFrame, source: str) -> Features:
     """Select and scale the configured features."""
-    k_min = min(settings.candidate_ks)
-    scaled, scaler = scale(feature_matrix(customers, settings.features, k_min=k_min))
+    try:
+        matrix = feature_matrix(customers, settings.features, k_min=min(settings.candidate_ks))
+    except DataError as error:
+        raise DataError(f"{source}: {error}") from None
+    scaled, scaler = scale(matrix)
     get_run_logger().info("features %s scaled over %d rows", list(settings.features), len(scaled))
     return Features(settings.features, scaled, scaler)

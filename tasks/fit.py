@@ -81,9 +81,7 @@ def fit_kmeans(
         return model, scores | {"silhouette": None, "calinski_harabasz": None, "davies_bouldin": None}
     sample = silhouette_sample_size if len(scaled) > silhouette_sample_size else None
     return model, scores | {
-        "silhouette": float(
-            silhouette_score(scaled, labels, sample_size=sample, random_state=random_state)
-        ),
+        "silhouette": float(silhouette_score(scaled, labels, sample_size=sample, random_state=random_state)),
         "calinski_harabasz": float(calinski_harabasz_score(scaled, labels)),
         "davies_bouldin": float(davies_bouldin_score(scaled, labels)),
     }
@@ -91,9 +89,7 @@ def fit_kmeans(
 
 def library_versions() -> dict[str, str]:
     """Versions of Python and of every library that shapes a model."""
-    return {"python": platform.python_version()} | {
-        name: metadata.version(name) for name in LIBRARIES
-    }
+    return {"python": platform.python_version()} | {name: metadata.version(name) for name in LIBRARIES}
 
 
 def sha256_of(path: Path) -> str:

@@ -74,9 +74,7 @@ def map_header(names: list[str], *, source: str) -> Header:
         reader_columns[canonical] = "VARCHAR"
     missing = [CANONICAL_HEADERS[c] for c in CANONICAL_HEADERS if c not in seen]
     if missing:
-        raise InputFileError(
-            f"{source}: missing required column(s) {missing}; the header has {names}"
-        )
+        raise InputFileError(f"{source}: missing required column(s) {missing}; the header has {names}")
     return Header(reader_columns, tuple(extra))
 
 
@@ -105,9 +103,7 @@ def describe_csv_error(exc: duckdb.Error, *, source: str) -> str:
     original = _CSV_ORIGINAL.search(message)
     shown = f": {original['text'].strip()[:120]!r}" if original else ""
     if columns := _CSV_COLUMNS.search(message):
-        return (
-            f"{where} has {columns['got']} fields where the header has {columns['want']}{shown}"
-        )
+        return f"{where} has {columns['got']} fields where the header has {columns['want']}{shown}"
     if "not utf-8 encoded" in message or "Invalid unicode" in message:
         return f"{where} is not UTF-8 text; save the file as UTF-8"
     first = message.splitlines()[0] if message else type(exc).__name__

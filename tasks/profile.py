@@ -13,7 +13,6 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.output import SegmentProfile
 from tasks.features import Features
 from tasks.fit import FittedModel
 
@@ -83,8 +82,12 @@ def profile_segments(
     profile = profile.assign(share=profile["n_customers"] / len(frame))
     profile = profile.join(stats, on="segment_id")
     profile = profile.assign(
-        share_female=gender.get("Female", pd.Series(0.0, index=gender.index)).reindex(profile["segment_id"]).to_numpy(),
-        share_male=gender.get("Male", pd.Series(0.0, index=gender.index)).reindex(profile["segment_id"]).to_numpy(),
+        share_female=gender.get("Female", pd.Series(0.0, index=gender.index))
+        .reindex(profile["segment_id"])
+        .to_numpy(),
+        share_male=gender.get("Male", pd.Series(0.0, index=gender.index))
+        .reindex(profile["segment_id"])
+        .to_numpy(),
     )
     for column in PROFILED:
         values = centroids[:, features.index(column)] if column in features else np.full(k, np.nan)
@@ -100,8 +103,8 @@ def profile(customers: pd.DataFrame, features: Features, model: FittedModel) -> 
         customers, model.segment_ids, centroids=model.centroids, names=names, features=features.names
     )
     for row in table.itertuples():
-        get_run_logger().info("segment %d %s: %d customers", row.segment_id, row.segment_name, row.n_customers)
+        get_run_logger().info(
+            "segment %d %s: %d customers", row.segment_id, row.segment_name, row.n_customers
+        )
     return table
 
-
-__all__ = ["SegmentProfile", "profile", "profile_segments", "segment_names"]

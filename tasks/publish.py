@@ -7,6 +7,7 @@ publish back, so a reader sees all of a run or none of it.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,10 +118,20 @@ def publish(
         updated = con.execute(
             sql("mark_run_succeeded"),
             [
-                utc_now(), ingested.source_sha256, ingested.n_rows, ",".join(ingested.extra_columns),
-                choice.k, choice.reason, scores["inertia"], scores["silhouette"],
-                scores["calinski_harabasz"], scores["davies_bouldin"], model_path, model_sha256,
-                json.dumps(library_versions(), sort_keys=True), run_id,
+                utc_now(),
+                ingested.source_sha256,
+                ingested.n_rows,
+                ",".join(ingested.extra_columns),
+                choice.k,
+                choice.reason,
+                scores["inertia"],
+                scores["silhouette"],
+                scores["calinski_harabasz"],
+                scores["davies_bouldin"],
+                model_path,
+                model_sha256,
+                json.dumps(library_versions(), sort_keys=True),
+                run_id,
             ],
         ).fetchall()
         if len(updated) != 1:
@@ -128,7 +139,15 @@ def publish(
         for audit in AUDITS:
             bad = con.execute(sql(audit), [run_id]).fetchall()
             if bad:
-                raise AuditFailed(f"audit {audit} found {len(bad)} bad row(s), e.g. {bad[:3]}; nothing published")
+                raise AuditFailed(
+                    f"audit {audit} found {len(bad)} bad row(s), e.g. {bad[:3]}; nothing published"
+                )
+        if settings.debug_pause_before_commit_s:
+            # Lets the crash-safety test kill the process with the transaction open.
+            get_run_logger().warning(
+                "pausing %gs before COMMIT (debug)", settings.debug_pause_before_commit_s
+            )
+            time.sleep(settings.debug_pause_before_commit_s)
     get_run_logger().info("published run %s: %d customers", run_id, len(publication.assignments))
     segments = [
         (int(r.segment_id), str(r.segment_name), int(r.n_customers))

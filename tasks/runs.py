@@ -60,16 +60,26 @@ def start_run(settings: Settings, period: Period, source: str, flow_run_id: str 
     """Close runs abandoned by a crash, then record this run as running; return its run_id."""
     run_id = new_run_id()
     now = utc_now()
-    with connect(
-        settings.db_path, lock_timeout_s=settings.lock_timeout_s, storage_version=settings.storage_version
-    ) as con, transaction(con):
+    with (
+        connect(
+            settings.db_path, lock_timeout_s=settings.lock_timeout_s, storage_version=settings.storage_version
+        ) as con,
+        transaction(con),
+    ):
         # The caller holds the writer lock, so any other 'running' row is a dead run.
         abandoned = con.execute(sql("mark_abandoned_runs"), [now, ABANDONED]).fetchall()
         con.execute(
             sql("insert_run"),
             [
-                run_id, period.label, period.start, period.end, now, source,
-                ",".join(settings.features), settings_json(settings), flow_run_id,
+                run_id,
+                period.label,
+                period.start,
+                period.end,
+                now,
+                source,
+                ",".join(settings.features),
+                settings_json(settings),
+                flow_run_id,
             ],
         )
     logger = get_run_logger()

@@ -15,6 +15,7 @@ import pandas as pd
 from kneed import KneeLocator
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+
 from tasks.errors import DataError
 from tasks.features import Features
 from tasks.fit import fit_kmeans

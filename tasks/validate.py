@@ -52,8 +52,8 @@ def parse_numbers(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 }
             )
         )
-    parsed["gender"] = raw["gender"].astype("string").str.strip().astype(str).where(
-        raw["gender"].notna(), None
+    parsed["gender"] = (
+        raw["gender"].astype("string").str.strip().astype(str).where(raw["gender"].notna(), None)
     )
     return parsed, pd.concat(failures, ignore_index=True)
 
@@ -103,7 +103,10 @@ def validate_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     # A cell that did not parse is NA now; its null failure would say the same thing again.
     already = set(zip(parse_failures["column_name"], parse_failures["source_line"], strict=True))
     repeats = checked["check_name"].eq("not_nullable") & pd.Series(
-        [(c, line) in already for c, line in zip(checked["column_name"], checked["source_line"], strict=True)],
+        [
+            (c, line) in already
+            for c, line in zip(checked["column_name"], checked["source_line"], strict=True)
+        ],
         index=checked.index,
         dtype=bool,
     )
@@ -111,9 +114,7 @@ def validate_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     failures = failures.sort_values(["source_line", "column_name"], na_position="first")
     typed = parsed
     if failures.empty:
-        typed = parsed.astype(
-            {c: "int64" for c in INTEGER_COLUMNS} | {c: "float64" for c in NUMBER_COLUMNS}
-        )
+        typed = parsed.astype({c: "int64" for c in INTEGER_COLUMNS} | {c: "float64" for c in NUMBER_COLUMNS})
     return typed, failures.reset_index(drop=True)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import UTC, datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path

@@ -1,0 +1,141 @@
+"""End to end through Prefect on the real Mall data: what lands in the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tasks.fit import load_model
+from tests.conftest import query, write_csv
+
+runner = CliRunner()
+
+
+def segment(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture
+def mall_run(workdir: Path, db: Path, mall_csv: Path):
+    result = segment("run", "--source", str(mall_csv), "--period", "2026Q1", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_mall_data_gives_the_accepted_five_segments(mall_run, db: Path) -> None:
+    run = query(db, "SELECT * FROM runs").iloc[0]
+    assert (run.status, run.period, run.n_rows, run.k) == ("succeeded", "2026Q1", 200, 5)
+    assert run.silhouette >= 0.55
+    assert run.k_reason.startswith("knee of the inertia curve at k=5")
+    profiles = query(db, "SELECT * FROM current_profiles ORDER BY segment_id")
+    assert profiles["n_customers"].tolist() == [81, 39, 35, 23, 22]
+    assert profiles["share"].sum() == pytest.approx(1.0)
+    assert set(profiles["segment_name"]) == {
+        "Average income · Average spending",
+        "High income · High spending",
+        "High income · Low spending",
+        "Low income · Low spending",
+        "Low income · High spending",
+    }
+    assert "k=5" in mall_run.stdout
+    assert "High income · Low spending" in mall_run.stdout
+    k_table = query(db, "SELECT k, chosen FROM k_selection ORDER BY k")
+    assert k_table["k"].tolist() == list(range(2, 11))
+    assert k_table.loc[k_table["chosen"], "k"].tolist() == [5]
+
+
+def test_model_artifact_matches_its_checksum_and_reproduces_segments(
+    mall_run, db: Path, mall_csv: Path
+) -> None:
+    run = query(db, "SELECT model_path, model_sha256, library_versions FROM runs").iloc[0]
+    assert '"scikit-learn"' in run.library_versions
+    bundle = load_model(run.model_path, sha256=run.model_sha256)
+    source = pd.read_csv(mall_csv)
+    scaled = bundle["scaler"].transform(
+        source[["Annual Income (k$)", "Spending Score (1-100)"]].to_numpy(float)
+    )
+    predicted = bundle["segment_of_label"][bundle["kmeans"].predict(scaled)]
+    stored = query(db, "SELECT customer_id, segment_id FROM current_segments ORDER BY customer_id")
+    assert predicted.tolist() == stored["segment_id"].tolist()
+
+
+def test_rerun_keeps_both_runs_and_current_follows_the_newest(mall_run, db: Path, mall_csv: Path) -> None:
+    again = segment("run", "--source", str(mall_csv), "--period", "2026Q1", "--db", str(db))
+    assert again.exit_code == 0, again.output
+    runs = query(db, "SELECT run_id, status FROM runs ORDER BY finished_at")
+    assert runs["status"].tolist() == ["succeeded", "succeeded"]
+    current = query(db, "SELECT * FROM current_segments")
+    assert len(current) == 200
+    assert current["customer_id"].is_unique
+    assert set(current["run_id"]) == {runs["run_id"].iloc[-1]}
+    assert query(db, "SELECT count(*) AS n FROM customer_segments")["n"].item() == 400
+
+
+def test_invalid_values_fail_the_run_store_failures_and_publish_nothing(
+    mall_run, workdir: Path, db: Path
+) -> None:
+    bad = write_csv(
+        workdir / "bad.csv",
+        [
+            "1,Male,19,15,39",
+            "2,Female,21,15,181",
+            "2,Other,20,16,6",
+            "4,Female,23,16,77",
+            "5,Female,31,17,40",
+        ],
+    )
+    result = segment("run", "--source", str(bad), "--period", "2026Q2", "--db", str(db))
+    assert result.exit_code == 1
+    assert "bad.csv: 4 value(s) in 2 row(s) break the input contract" in result.stderr
+    assert "Spending Score (1-100) · less_than_or_equal_to(100): 1 failing: '181' (line 3)" in result.stderr
+    assert "Gender · isin(['Female', 'Male']): 1 failing: 'Other' (line 4)" in result.stderr
+    assert "Traceback" not in result.output
+    failed = query(db, "SELECT run_id, status, error FROM runs WHERE period = '2026Q2'").iloc[0]
+    assert failed.status == "failed"
+    assert "break the input contract" in failed.error
+    stored = query(
+        db, "SELECT column_name, source_line FROM validation_failures WHERE run_id = ?", [failed.run_id]
+    )
+    assert sorted(stored.itertuples(index=False, name=None)) == [
+        ("customer_id", 3),
+        ("customer_id", 4),
+        ("gender", 4),
+        ("spending_score", 3),
+    ]
+    for table in ("customer_segments", "segment_profiles", "k_selection"):
+        n = query(db, f"SELECT count(*) AS n FROM {table} WHERE run_id = ?", [failed.run_id])["n"].item()  # noqa: S608
+        assert n == 0, table
+    assert set(query(db, "SELECT period FROM current_segments")["period"]) == {"2026Q1"}
+
+
+def test_pinned_k_and_age_feature(workdir: Path, db: Path, mall_csv: Path) -> None:
+    result = segment(
+        "run",
+        "--source",
+        str(mall_csv),
+        "--period",
+        "2026-01",
+        "--db",
+        str(db),
+        "--k",
+        "4",
+        "--features",
+        "age,annual_income,spending_score",
+    )
+    assert result.exit_code == 0, result.output
+    run = query(db, "SELECT k, k_reason, features FROM runs").iloc[0]
+    assert (run.k, run.features) == (4, "age,annual_income,spending_score")
+    assert "pinned" in run.k_reason
+    profiles = query(db, "SELECT segment_name, centroid_age FROM segment_profiles")
+    assert profiles["centroid_age"].notna().all()
+    assert profiles["segment_name"].str.contains("Younger|Middle-aged|Older").all()
+
+
+def test_unknown_feature_is_a_clear_error(workdir: Path, db: Path, mall_csv: Path) -> None:
+    result = segment("run", "--source", str(mall_csv), "--db", str(db), "--features", "height")
+    assert result.exit_code == 1
+    assert "unknown features ['height']" in result.stderr

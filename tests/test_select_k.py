@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tasks.errors import DataError
+from tasks.select_k import choose_k, feasible_ks, score_k
+
+
+def scores(inertia: list[float], silhouette: list[float | None], first_k: int = 2) -> pd.DataFrame:
+    ks = list(range(first_k, first_k + len(inertia)))
+    return pd.DataFrame({"k": ks, "inertia": inertia, "silhouette": silhouette})
+
+
+def test_pinned_k_wins() -> None:
+    choice = choose_k(scores([9, 5, 4], [0.1, 0.2, 0.3]), tolerance=0.1, pinned=3)
+    assert choice.k == 3
+    assert "pinned" in choice.reason
+
+
+def test_knee_kept_when_its_silhouette_is_close_to_the_best() -> None:
+    # Inertia falls steeply to k=4, then flattens: knee at 4. Best silhouette 0.50 at k=5;
+    # 0.48 at the knee is within 10% of it.
+    choice = choose_k(scores([100, 60, 20, 18, 16, 15], [0.30, 0.40, 0.48, 0.50, 0.41, 0.40]), tolerance=0.1)
+    assert choice.k == 4
+    assert choice.reason.startswith("knee of the inertia curve at k=4")
+
+
+def test_best_silhouette_wins_when_the_knee_is_far_below_it() -> None:
+    choice = choose_k(scores([100, 60, 20, 18, 16, 15], [0.30, 0.40, 0.20, 0.50, 0.41, 0.40]), tolerance=0.1)
+    assert choice.k == 5
+    assert "more than 10% below the best; took k=5" in choice.reason
+
+
+def test_no_knee_falls_back_to_best_silhouette() -> None:
+    choice = choose_k(scores([10, 9], [0.2, 0.6]), tolerance=0.1)
+    assert choice.k == 3
+    assert "has no knee" in choice.reason
+
+
+def test_feasible_ks_drop_k_not_below_row_count() -> None:
+    assert feasible_ks([2, 3, 4, 5], 4) == [2, 3]
+    with pytest.raises(DataError, match="cannot be split into 2 or more"):
+        feasible_ks([2, 3], 2)
+
+
+def test_score_k_on_two_obvious_groups() -> None:
+    points = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]])
+    result = score_k(points, 2, n_init=3, random_state=0, silhouette_sample_size=100)
+    # each group: two points 1 apart around their centre -> inertia 4 * 0.25
+    assert result["k"] == 2
+    assert result["inertia"] == pytest.approx(1.0)
+    # a(i) = 1, b(i) = mean(10, sqrt(101)) for every point
+    b = (10 + np.sqrt(101)) / 2
+    assert result["silhouette"] == pytest.approx(1 - 1 / b)
