@@ -47,9 +47,7 @@ def backfill_in_process(
     return outcomes
 
 
-def idempotency_key(
-    deployment: str, period: Period, *, source: str | None, db: str | None, batch: str
-) -> str:
+def idempotency_key(deployment: str, period: Period, *, source: str | None, db: str | None, batch: str) -> str:
     """The same backfill batch submitted twice creates each period's flow run once."""
     where = hashlib.sha256(f"{source}\0{db}".encode()).hexdigest()[:12]
     return f"segment-backfill/{deployment}/{period.label}/{where}/{batch}"

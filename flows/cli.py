@@ -65,9 +65,7 @@ def _prepare_prefect() -> None:
 @app.command()
 def run(
     source: SourceOpt = None,
-    period: Annotated[
-        str | None, typer.Option(help="2026Q1 or 2026-03. Default: the quarter that just ended.")
-    ] = None,
+    period: Annotated[str | None, typer.Option(help="2026Q1 or 2026-03. Default: the quarter that just ended.")] = None,
     db: DbOpt = None,
     k: Annotated[int | None, typer.Option(help="Pin the number of segments.")] = None,
     features: Annotated[
@@ -110,16 +108,12 @@ def backfill(
     last: Annotated[str, typer.Option("--to", help="Last period, same kind as --from.")],
     source: SourceOpt = None,
     db: DbOpt = None,
-    force: Annotated[
-        bool, typer.Option(help="Run periods that already succeeded again (adds runs).")
-    ] = False,
+    force: Annotated[bool, typer.Option(help="Run periods that already succeeded again (adds runs).")] = False,
     deployment: Annotated[
         str | None,
         typer.Option(help="Submit runs of this deployment (e.g. quarterly) instead of running here."),
     ] = None,
-    wait: Annotated[
-        float, typer.Option(help="With --deployment: seconds to wait for each run (0: submit only).")
-    ] = 0,
+    wait: Annotated[float, typer.Option(help="With --deployment: seconds to wait for each run (0: submit only).")] = 0,
     batch: Annotated[
         str | None, typer.Option(help="With --deployment: idempotency batch (default: today's date).")
     ] = None,
@@ -151,9 +145,7 @@ def backfill(
     table = Table("period", "outcome", "k", "run_id" if not deployment else "flow_run_id")
     for outcome in outcomes:
         colour = {"succeeded": "green", "skipped": "yellow", "failed": "red"}.get(outcome.outcome, "cyan")
-        table.add_row(
-            outcome.period, f"[{colour}]{outcome.outcome}[/]", str(outcome.k or ""), outcome.run_id or ""
-        )
+        table.add_row(outcome.period, f"[{colour}]{outcome.outcome}[/]", str(outcome.k or ""), outcome.run_id or "")
     out.print(table)
     failed = [o for o in outcomes if o.outcome in ("failed", "Failed", "Crashed")]
     for outcome in failed:

@@ -66,9 +66,7 @@ def segment_customers(
     the_source = resolve_source(source or str(SAMPLE_SOURCE), the_period)
     with writer_lock(settings.db_path, wait_s=settings.writer_wait_s):
         if skip_if_succeeded and (done := find_succeeded_run(settings, the_period)):
-            return RunSummary(
-                run_id=done, period=the_period.label, status="skipped", db_path=str(settings.db_path)
-            )
+            return RunSummary(run_id=done, period=the_period.label, status="skipped", db_path=str(settings.db_path))
         run_id = start_run(settings, the_period, the_source, flow_run.id)
         try:
             ingested = ingest(settings, run_id, the_source)

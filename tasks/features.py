@@ -40,8 +40,7 @@ def feature_matrix(customers: pd.DataFrame, features: tuple[str, ...], *, k_min:
     """
     if len(customers) <= k_min:
         raise DataError(
-            f"{len(customers)} customer(s) cannot be split into {k_min} or more segments: "
-            f"need more than {k_min} rows"
+            f"{len(customers)} customer(s) cannot be split into {k_min} or more segments: need more than {k_min} rows"
         )
     matrix = customers[list(features)].to_numpy(dtype=np.float64)
     spread = matrix.max(axis=0) - matrix.min(axis=0)

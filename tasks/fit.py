@@ -142,9 +142,7 @@ def fit(settings: Settings, features: Features, k: int) -> FittedModel:
     scaled_centroids[segment_of_label - 1] = model.cluster_centers_
     centroids = features.scaler.inverse_transform(scaled_centroids)
     get_run_logger().info("fitted k=%d: silhouette %s", k, scores["silhouette"])
-    return FittedModel(
-        model, segment_of_label, segment_of_label[model.labels_], centroids, scaled_centroids, scores
-    )
+    return FittedModel(model, segment_of_label, segment_of_label[model.labels_], centroids, scaled_centroids, scores)
 
 
 @task(cache_policy=NO_CACHE)

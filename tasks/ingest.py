@@ -67,9 +67,7 @@ def map_header(names: list[str], *, source: str) -> Header:
             reader_columns[f"extra_{position}"] = "VARCHAR"
             continue
         if canonical in seen:
-            raise InputFileError(
-                f"{source}: columns {seen[canonical]!r} and {name!r} both give {canonical}; keep one"
-            )
+            raise InputFileError(f"{source}: columns {seen[canonical]!r} and {name!r} both give {canonical}; keep one")
         seen[canonical] = name
         reader_columns[canonical] = "VARCHAR"
     missing = [CANONICAL_HEADERS[c] for c in CANONICAL_HEADERS if c not in seen]
@@ -89,9 +87,7 @@ def read_header(path: Path) -> list[str]:
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"{path}: line 1 is not UTF-8 text (byte {exc.start}); save the file as UTF-8"
-        ) from None
+        raise InputFileError(f"{path}: line 1 is not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     return next(csv.reader([text]))
 
 

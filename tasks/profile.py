@@ -82,12 +82,8 @@ def profile_segments(
     profile = profile.assign(share=profile["n_customers"] / len(frame))
     profile = profile.join(stats, on="segment_id")
     profile = profile.assign(
-        share_female=gender.get("Female", pd.Series(0.0, index=gender.index))
-        .reindex(profile["segment_id"])
-        .to_numpy(),
-        share_male=gender.get("Male", pd.Series(0.0, index=gender.index))
-        .reindex(profile["segment_id"])
-        .to_numpy(),
+        share_female=gender.get("Female", pd.Series(0.0, index=gender.index)).reindex(profile["segment_id"]).to_numpy(),
+        share_male=gender.get("Male", pd.Series(0.0, index=gender.index)).reindex(profile["segment_id"]).to_numpy(),
     )
     for column in PROFILED:
         values = centroids[:, features.index(column)] if column in features else np.full(k, np.nan)
@@ -103,8 +99,5 @@ def profile(customers: pd.DataFrame, features: Features, model: FittedModel) -> 
         customers, model.segment_ids, centroids=model.centroids, names=names, features=features.names
     )
     for row in table.itertuples():
-        get_run_logger().info(
-            "segment %d %s: %d customers", row.segment_id, row.segment_name, row.n_customers
-        )
+        get_run_logger().info("segment %d %s: %d customers", row.segment_id, row.segment_name, row.n_customers)
     return table
-

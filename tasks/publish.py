@@ -139,20 +139,13 @@ def publish(
         for audit in AUDITS:
             bad = con.execute(sql(audit), [run_id]).fetchall()
             if bad:
-                raise AuditFailed(
-                    f"audit {audit} found {len(bad)} bad row(s), e.g. {bad[:3]}; nothing published"
-                )
+                raise AuditFailed(f"audit {audit} found {len(bad)} bad row(s), e.g. {bad[:3]}; nothing published")
         if settings.debug_pause_before_commit_s:
             # Lets the crash-safety test kill the process with the transaction open.
-            get_run_logger().warning(
-                "pausing %gs before COMMIT (debug)", settings.debug_pause_before_commit_s
-            )
+            get_run_logger().warning("pausing %gs before COMMIT (debug)", settings.debug_pause_before_commit_s)
             time.sleep(settings.debug_pause_before_commit_s)
     get_run_logger().info("published run %s: %d customers", run_id, len(publication.assignments))
-    segments = [
-        (int(r.segment_id), str(r.segment_name), int(r.n_customers))
-        for r in publication.profiles.itertuples()
-    ]
+    segments = [(int(r.segment_id), str(r.segment_name), int(r.n_customers)) for r in publication.profiles.itertuples()]
     return RunSummary(
         run_id=run_id,
         period=period.label,

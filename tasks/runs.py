@@ -17,8 +17,7 @@ from warehouse import connect, sql, transaction
 from warehouse.connection import utc_now
 
 ABANDONED = (
-    "abandoned: the run stopped before finishing (killed, or its machine went down); "
-    "nothing it computed was published"
+    "abandoned: the run stopped before finishing (killed, or its machine went down); nothing it computed was published"
 )
 
 

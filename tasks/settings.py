@@ -23,9 +23,7 @@ class Settings(BaseSettings):
 
     db_path: Path = Field(Path("segments.duckdb"), description="DuckDB warehouse file")
     artifacts_dir: Path = Field(Path("artifacts"), description="folder for per-run model files")
-    features: tuple[str, ...] = Field(
-        ("annual_income", "spending_score"), description="columns K-Means clusters on"
-    )
+    features: tuple[str, ...] = Field(("annual_income", "spending_score"), description="columns K-Means clusters on")
     k_min: int = Field(2, ge=2)
     k_max: int = Field(10, ge=2)
     k: int | None = Field(None, ge=2, description="pin k instead of choosing it")
@@ -37,9 +35,7 @@ class Settings(BaseSettings):
     knee_silhouette_tolerance: float = Field(
         0.10, ge=0, le=1, description="knee k kept if its silhouette is within this fraction of the best"
     )
-    lock_timeout_s: float = Field(
-        60.0, ge=0, description="how long to wait for a BI reader to release the DuckDB file"
-    )
+    lock_timeout_s: float = Field(60.0, ge=0, description="how long to wait for a BI reader to release the DuckDB file")
     writer_wait_s: float = Field(
         900.0, ge=0, description="how long a run waits for another pipeline run on the same warehouse"
     )
@@ -62,9 +58,7 @@ class Settings(BaseSettings):
     def _known_features(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = sorted(set(value) - set(FEATURE_COLUMNS))
         if unknown or not value:
-            raise ValueError(
-                f"unknown features {unknown or '(none given)'}; choose from {list(FEATURE_COLUMNS)}"
-            )
+            raise ValueError(f"unknown features {unknown or '(none given)'}; choose from {list(FEATURE_COLUMNS)}")
         if len(set(value)) != len(value):
             raise ValueError(f"features repeat a column: {list(value)}")
         return value

@@ -52,9 +52,7 @@ def parse_numbers(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 }
             )
         )
-    parsed["gender"] = (
-        raw["gender"].astype("string").str.strip().astype(str).where(raw["gender"].notna(), None)
-    )
+    parsed["gender"] = raw["gender"].astype("string").str.strip().astype(str).where(raw["gender"].notna(), None)
     return parsed, pd.concat(failures, ignore_index=True)
 
 
@@ -73,9 +71,7 @@ def contract_failures(parsed: pd.DataFrame) -> pd.DataFrame:
             }
         )
     except pa_errors.SchemaError as exc:  # not lazy-collectable: neither class subclasses the other
-        return pd.DataFrame(
-            [{"column_name": None, "check_name": str(exc), "failure_case": None, "source_line": None}]
-        )
+        return pd.DataFrame([{"column_name": None, "check_name": str(exc), "failure_case": None, "source_line": None}])
     return pd.DataFrame(columns=FAILURE_COLUMNS)
 
 
@@ -103,10 +99,7 @@ def validate_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     # A cell that did not parse is NA now; its null failure would say the same thing again.
     already = set(zip(parse_failures["column_name"], parse_failures["source_line"], strict=True))
     repeats = checked["check_name"].eq("not_nullable") & pd.Series(
-        [
-            (c, line) in already
-            for c, line in zip(checked["column_name"], checked["source_line"], strict=True)
-        ],
+        [(c, line) in already for c, line in zip(checked["column_name"], checked["source_line"], strict=True)],
         index=checked.index,
         dtype=bool,
     )

@@ -89,9 +89,7 @@ def segment_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "flows.cli", *args]
 
 
-def run_segment(
-    api_url: str, *args: str, cwd: Path, timeout: float = 300, **env: str
-) -> subprocess.CompletedProcess:
+def run_segment(api_url: str, *args: str, cwd: Path, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         segment_cmd(*args),
         cwd=cwd,

@@ -80,12 +80,19 @@ def test_bad_range_is_refused() -> None:
     assert "both be quarters or both months" in result.stderr
 
 
-def test_two_backfills_at_once_both_end_cleanly(prefect_server: str, period_files: str, workdir: Path, db: Path) -> None:
+def test_two_backfills_at_once_both_end_cleanly(
+    prefect_server: str, period_files: str, workdir: Path, db: Path
+) -> None:
     command = segment_cmd("backfill", "--from", "2025Q1", "--to", "2025Q4", "--source", period_files, "--db", str(db))
     env = subprocess_env(prefect_server)
     procs = [
         subprocess.Popen(
-            command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            command,
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             stdin=subprocess.DEVNULL,
         )
         for _ in range(2)

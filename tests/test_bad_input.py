@@ -81,9 +81,7 @@ BAD_INPUTS: dict[str, tuple[Maker, list[str]]] = {
         ["Annual Income (k$) · not_nullable: 1 failing: <empty> (line 9)"],
     ),
     "ragged row": (
-        raw_bytes(
-            ("\n".join([*good_lines()[:3], "99,Male,30,40,50,extra", *good_lines()[3:]]) + "\n").encode()
-        ),
+        raw_bytes(("\n".join([*good_lines()[:3], "99,Male,30,40,50,extra", *good_lines()[3:]]) + "\n").encode()),
         ["line 4 has 6 fields where the header has 5", "'99,Male,30,40,50,extra'"],
     ),
     "empty file": (raw_bytes(b""), ["the file is empty"]),
@@ -122,9 +120,7 @@ def test_bad_input_fails_clearly_and_publishes_nothing(case: str, workdir: Path,
 
 
 def test_missing_file_is_named(workdir: Path, db: Path) -> None:
-    result = runner.invoke(
-        app, ["run", "--source", str(workdir / "nope.csv"), "--period", "2026Q1", "--db", str(db)]
-    )
+    result = runner.invoke(app, ["run", "--source", str(workdir / "nope.csv"), "--period", "2026Q1", "--db", str(db)])
     assert result.exit_code == 1
     assert cli_error(result.stderr) == f"error: {workdir / 'nope.csv'}: no such file"
 
@@ -134,9 +130,7 @@ def test_validation_failures_are_stored_per_value(workdir: Path, db: Path) -> No
     frame.loc[6, "Gender"] = "X"
     source = csv_of(frame)(workdir / "c.csv")
     runner.invoke(app, ["run", "--source", str(source), "--period", "2026Q1", "--db", str(db)])
-    stored = query(
-        db, "SELECT column_name, check_name, failure_case, source_line FROM validation_failures ORDER BY 4"
-    )
+    stored = query(db, "SELECT column_name, check_name, failure_case, source_line FROM validation_failures ORDER BY 4")
     assert stored.values.tolist() == [
         ["age", "is a whole number", "forty", 6],
         ["gender", "isin(['Female', 'Male'])", "X", 8],

@@ -22,9 +22,7 @@ def test_scale_hand_computed() -> None:
 
 def test_feature_matrix_selects_in_order() -> None:
     frame = customers(age=[1, 2, 3], annual_income=[4, 5, 6], spending_score=[7, 8, 9])
-    np.testing.assert_array_equal(
-        feature_matrix(frame, ("spending_score", "age"), k_min=2), [[7, 1], [8, 2], [9, 3]]
-    )
+    np.testing.assert_array_equal(feature_matrix(frame, ("spending_score", "age"), k_min=2), [[7, 1], [8, 2], [9, 3]])
 
 
 def test_zero_variance_feature_is_named_with_its_value() -> None:

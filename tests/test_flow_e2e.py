@@ -48,16 +48,12 @@ def test_mall_data_gives_the_accepted_five_segments(mall_run, db: Path) -> None:
     assert k_table.loc[k_table["chosen"], "k"].tolist() == [5]
 
 
-def test_model_artifact_matches_its_checksum_and_reproduces_segments(
-    mall_run, db: Path, mall_csv: Path
-) -> None:
+def test_model_artifact_matches_its_checksum_and_reproduces_segments(mall_run, db: Path, mall_csv: Path) -> None:
     run = query(db, "SELECT model_path, model_sha256, library_versions FROM runs").iloc[0]
     assert '"scikit-learn"' in run.library_versions
     bundle = load_model(run.model_path, sha256=run.model_sha256)
     source = pd.read_csv(mall_csv)
-    scaled = bundle["scaler"].transform(
-        source[["Annual Income (k$)", "Spending Score (1-100)"]].to_numpy(float)
-    )
+    scaled = bundle["scaler"].transform(source[["Annual Income (k$)", "Spending Score (1-100)"]].to_numpy(float))
     predicted = bundle["segment_of_label"][bundle["kmeans"].predict(scaled)]
     stored = query(db, "SELECT customer_id, segment_id FROM current_segments ORDER BY customer_id")
     assert predicted.tolist() == stored["segment_id"].tolist()
@@ -75,9 +71,7 @@ def test_rerun_keeps_both_runs_and_current_follows_the_newest(mall_run, db: Path
     assert query(db, "SELECT count(*) AS n FROM customer_segments")["n"].item() == 400
 
 
-def test_invalid_values_fail_the_run_store_failures_and_publish_nothing(
-    mall_run, workdir: Path, db: Path
-) -> None:
+def test_invalid_values_fail_the_run_store_failures_and_publish_nothing(mall_run, workdir: Path, db: Path) -> None:
     bad = write_csv(
         workdir / "bad.csv",
         [
@@ -97,9 +91,7 @@ def test_invalid_values_fail_the_run_store_failures_and_publish_nothing(
     failed = query(db, "SELECT run_id, status, error FROM runs WHERE period = '2026Q2'").iloc[0]
     assert failed.status == "failed"
     assert "break the input contract" in failed.error
-    stored = query(
-        db, "SELECT column_name, source_line FROM validation_failures WHERE run_id = ?", [failed.run_id]
-    )
+    stored = query(db, "SELECT column_name, source_line FROM validation_failures WHERE run_id = ?", [failed.run_id])
     assert sorted(stored.itertuples(index=False, name=None)) == [
         ("customer_id", 3),
         ("customer_id", 4),

@@ -13,9 +13,7 @@ def raw(rows: list[tuple[str | None, ...]], first_line: int = 2) -> pd.DataFrame
 
 
 def test_valid_rows_come_back_typed() -> None:
-    valid, failures = validate_frame(
-        raw([("1", "Male", "19", "15", "39"), ("2", "Female", " 21 ", "15.5", "81")])
-    )
+    valid, failures = validate_frame(raw([("1", "Male", "19", "15", "39"), ("2", "Female", " 21 ", "15.5", "81")]))
     assert failures.empty
     assert valid["age"].tolist() == [19, 21]
     assert valid["annual_income"].tolist() == [15.0, 15.5]
@@ -25,9 +23,7 @@ def test_valid_rows_come_back_typed() -> None:
 
 def test_parse_numbers_reports_text_and_fractions_once_per_cell() -> None:
     parsed, failures = parse_numbers(raw([("x", "Male", "5.5", "abc", "7")]))
-    assert sorted(
-        zip(failures["column_name"], failures["check_name"], failures["failure_case"], strict=True)
-    ) == [
+    assert sorted(zip(failures["column_name"], failures["check_name"], failures["failure_case"], strict=True)) == [
         ("age", "is a whole number", "5.5"),
         ("annual_income", "is a number", "abc"),
         ("customer_id", "is a whole number", "x"),

@@ -98,9 +98,7 @@ def _open_with_retry(
                     "and briefly (see docs/warehouse.md); raise SEGMENT_LOCK_TIMEOUT_S to wait longer."
                 ) from exc
             if not warned:
-                logger.warning(
-                    "warehouse %s is held by %s; waiting up to %gs for it", path, who, lock_timeout_s
-                )
+                logger.warning("warehouse %s is held by %s; waiting up to %gs for it", path, who, lock_timeout_s)
                 warned = True
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 2.0)
