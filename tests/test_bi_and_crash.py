@@ -1,0 +1,155 @@
+"""BI readers, old DuckDB readers and crashes meet the pipeline: nothing partial is ever seen."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.conftest import query, segment_cmd, subprocess_env
+from tests.test_warehouse import hold_read_only
+
+runner = CliRunner()
+OLD_DUCKDB = "1.1.3"  # the 1.x line many BI drivers still bundle
+
+
+def run_mall(db: Path, mall_csv: Path, period: str = "2026Q1"):
+    return runner.invoke(app, ["run", "--source", str(mall_csv), "--period", period, "--db", str(db)])
+
+
+def snapshot(db: Path) -> dict[str, list]:
+    return {
+        table: query(db, f"SELECT * FROM {table} ORDER BY ALL").astype(str).values.tolist()  # noqa: S608
+        for table in ("runs", "customer_segments", "segment_profiles", "k_selection", "raw_customers")
+    }
+
+
+def test_run_waits_for_a_bi_reader_and_succeeds(
+    workdir: Path, db: Path, mall_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_mall(db, mall_csv).exit_code == 0
+    monkeypatch.setenv("SEGMENT_LOCK_TIMEOUT_S", "60")
+    reader = hold_read_only(db, 4)
+    started = time.monotonic()
+    result = run_mall(db, mall_csv, "2026Q2")
+    reader.wait()
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started > 2
+    assert query(db, "SELECT period FROM current_run")["period"].tolist() == ["2026Q2"]
+
+
+def test_run_gives_up_on_a_reader_that_stays_and_changes_nothing(
+    workdir: Path, db: Path, mall_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_mall(db, mall_csv).exit_code == 0
+    before = snapshot(db)
+    monkeypatch.setenv("SEGMENT_LOCK_TIMEOUT_S", "2")
+    reader = hold_read_only(db, 60)
+    try:
+        result = run_mall(db, mall_csv, "2026Q2")
+    finally:
+        reader.kill()
+        reader.wait()
+    assert result.exit_code == 1
+    assert f"(PID {reader.pid}) and was not released within 2s; nothing was written" in result.stderr
+    assert "BI tools must connect read-only" in result.stderr
+    assert snapshot(db) == before
+
+
+def test_sigkill_mid_publish_leaves_nothing_partial_and_the_next_run_cleans_up(
+    prefect_server: str, workdir: Path, db: Path, mall_csv: Path
+) -> None:
+    assert run_mall(db, mall_csv).exit_code == 0
+    before = query(db, "SELECT * FROM current_segments ORDER BY customer_id")
+    proc = subprocess.Popen(
+        segment_cmd("run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db)),
+        cwd=workdir,
+        env=subprocess_env(prefect_server, SEGMENT_DEBUG_PAUSE_BEFORE_COMMIT_S="120"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        for line in proc.stderr:
+            if "before COMMIT" in line:
+                break
+            assert time.monotonic() < deadline
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    killed = query(db, "SELECT run_id, status FROM runs WHERE period = '2026Q2'")
+    assert killed["status"].tolist() == ["running"]
+    killed_id = killed["run_id"].item()
+    for table in ("customer_segments", "segment_profiles", "k_selection"):
+        count = query(db, f"SELECT count(*) AS n FROM {table} WHERE run_id = ?", [killed_id])["n"].item()  # noqa: S608
+        assert count == 0, table
+    assert query(db, "SELECT * FROM current_segments ORDER BY customer_id").equals(before)
+
+    assert run_mall(db, mall_csv, "2026Q2").exit_code == 0
+    after = query(db, "SELECT run_id, status, error FROM runs WHERE period = '2026Q2' ORDER BY started_at")
+    assert after["status"].tolist() == ["failed", "succeeded"]
+    assert after["run_id"].iloc[0] == killed_id
+    assert after["error"].iloc[0].startswith("abandoned")
+    assert set(query(db, "SELECT run_id FROM current_segments")["run_id"]) == {after["run_id"].iloc[1]}
+
+
+@pytest.fixture(scope="session")
+def old_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """DuckDB 1.x in a folder of its own, as a BI driver would bundle it."""
+    target = tmp_path_factory.mktemp(f"duckdb-{OLD_DUCKDB}")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            f"duckdb=={OLD_DUCKDB}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return target
+
+
+def test_duckdb_1x_reader_opens_the_warehouse(old_duckdb: Path, workdir: Path, db: Path, mall_csv: Path) -> None:
+    assert run_mall(db, mall_csv).exit_code == 0
+    code = (
+        "import duckdb, sys\n"
+        "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+        "n, k = con.execute('SELECT count(*), count(DISTINCT segment_id) FROM current_segments').fetchone()\n"
+        "names = con.execute('SELECT count(*) FROM current_profiles').fetchone()[0]\n"
+        "print(duckdb.__version__, n, k, names)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(old_duckdb)}
+    result = subprocess.run([sys.executable, "-c", code, str(db)], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [OLD_DUCKDB, "200", "5", "5"]
+
+
+def test_export_command_writes_parquet(workdir: Path, db: Path, mall_csv: Path) -> None:
+    import pyarrow.parquet as pq
+
+    assert run_mall(db, mall_csv).exit_code == 0
+    result = runner.invoke(app, ["export", "--format", "parquet", "--out", str(workdir / "out"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(workdir / "out" / "current_segments.parquet").num_rows == 200
+    assert pq.read_table(workdir / "out" / "current_profiles.parquet").num_rows == 5
+    bad = runner.invoke(app, ["export", "--format", "csv", "--out", str(workdir / "out"), "--db", str(db)])
+    assert bad.exit_code == 1
+    assert "use parquet" in bad.stderr

@@ -1,0 +1,172 @@
+"""The warehouse door: migrations, versions, transactions, locks, hardened readers, export."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from warehouse import WarehouseLocked, WarehouseVersionError, connect, connect_bi, transaction, writer_lock
+from warehouse import connection as wh
+
+VIEWS = {"period_runs", "current_run", "current_segments", "current_profiles", "period_segments", "run_history"}
+TABLES = {"runs", "raw_customers", "validation_failures", "customer_segments", "segment_profiles", "k_selection"}
+
+
+def names(con: duckdb.DuckDBPyConnection, kind: str) -> set[str]:
+    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = ?", [kind]).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_new_warehouse_gets_every_migration_and_the_chosen_storage_version(db: Path) -> None:
+    with connect(db) as con:
+        versions = con.execute("SELECT version, name FROM schema_migrations ORDER BY 1").fetchall()
+        assert versions == [(1, "core_tables"), (2, "bi_views")]
+        assert names(con, "BASE TABLE") >= TABLES
+        assert names(con, "VIEW") >= VIEWS
+        tags = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = 'warehouse'").fetchone()[0]
+        assert tags["storage_version"].startswith("v1.0.0")
+
+
+def test_older_warehouse_is_upgraded(db: Path) -> None:
+    first = wh.migrations()[0]
+    con = duckdb.connect(str(db))
+    con.execute(wh.sql("schema_migrations_create"))
+    con.execute(first[2])
+    con.execute(wh.sql("schema_migrations_insert"), [first[0], first[1], wh.utc_now()])
+    con.close()
+    with connect(db) as con:
+        assert con.execute(wh.sql("schema_version")).fetchone()[0] == 2
+        assert names(con, "VIEW") >= VIEWS
+
+
+def test_a_failing_migration_leaves_the_warehouse_as_it_was(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with connect(db):
+        pass
+    known = wh.migrations()
+    broken = (3, "broken", "CREATE TABLE half_done (a INTEGER); SELECT * FROM no_such_table;")
+    monkeypatch.setattr(wh, "migrations", lambda: [*known, broken])
+    with pytest.raises(duckdb.CatalogException), connect(db):
+        pass
+    monkeypatch.undo()
+    with connect(db, read_only=True) as con:
+        assert con.execute(wh.sql("schema_version")).fetchone()[0] == 2
+        assert "half_done" not in names(con, "BASE TABLE")
+
+
+def test_newer_warehouse_is_refused_by_writers_and_readers(db: Path) -> None:
+    with connect(db) as con:
+        con.execute(wh.sql("schema_migrations_insert"), [99, "from_the_future", wh.utc_now()])
+    with pytest.raises(WarehouseVersionError, match="schema version 99, newer than this pipeline's 2"), connect(db):
+        pass
+    with pytest.raises(WarehouseVersionError, match="upgrade the pipeline to read it"), connect(db, read_only=True):
+        pass
+
+
+def insert_then_fail(con: duckdb.DuckDBPyConnection) -> None:
+    with transaction(con):
+        con.execute("INSERT INTO k_selection VALUES ('r', 2, 1.0, 0.5, 1.0, 1.0, true)")
+        raise RuntimeError("boom")
+
+
+def test_transaction_rolls_back_everything_on_error(db: Path) -> None:
+    with connect(db) as con:
+        with pytest.raises(RuntimeError, match="boom"):
+            insert_then_fail(con)
+        assert con.execute("SELECT count(*) FROM k_selection").fetchone()[0] == 0
+
+
+def test_reading_a_missing_warehouse_says_so(tmp_path: Path) -> None:
+    missing = tmp_path / "none.duckdb"
+    with (
+        pytest.raises(wh.WarehouseError, match="does not exist: run `segment run` first"),
+        connect(missing, read_only=True),
+    ):
+        pass
+
+
+def hold_read_only(db: Path, seconds: float) -> subprocess.Popen:
+    """A BI reader in another process, holding the file read-only."""
+    code = (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+        "c.execute('SELECT count(*) FROM runs').fetchall(); print('holding', flush=True); "
+        "time.sleep(float(sys.argv[2]))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def test_writer_waits_for_a_reader_then_gets_in(db: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with connect(db):
+        pass
+    reader = hold_read_only(db, 3)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING), connect(db, lock_timeout_s=60) as con:
+        waited = time.monotonic() - started
+        con.execute("INSERT INTO k_selection VALUES ('r', 2, 1.0, 0.5, 1.0, 1.0, true)")
+    reader.wait()
+    assert waited > 1
+    assert f"(PID {reader.pid})" in caplog.text
+    assert "waiting up to 60s" in caplog.text
+
+
+def test_writer_gives_up_clearly_when_the_reader_stays(db: Path) -> None:
+    with connect(db):
+        pass
+    reader = hold_read_only(db, 30)
+    try:
+        message = rf"held by .* \(PID {reader.pid}\) and was not released within 1s"
+        with pytest.raises(WarehouseLocked, match=message), connect(db, lock_timeout_s=1):
+            pass
+    finally:
+        reader.kill()
+        reader.wait()
+
+
+def test_pipeline_writer_lock_is_exclusive_and_bounded(db: Path) -> None:
+    with writer_lock(db, wait_s=0):
+        code = (
+            "import sys; from warehouse import writer_lock\n"
+            "try:\n    with writer_lock(sys.argv[1], wait_s=0.5): print('got it')\n"
+            "except Exception as e: print(type(e).__name__, e)"
+        )
+        other = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, check=True)
+    assert other.stdout.startswith("WarehouseLocked another pipeline run has been writing to")
+
+
+def test_bi_connection_reads_views_but_not_files(db: Path, tmp_path: Path) -> None:
+    with connect(db):
+        pass
+    con = connect_bi(db)
+    try:
+        assert con.execute("SELECT count(*) FROM current_segments").fetchone() == (0,)
+        with pytest.raises(duckdb.PermissionException):
+            con.execute("SELECT * FROM read_csv(?)", [str(tmp_path / "x.csv")])
+        with pytest.raises(duckdb.Error):
+            con.execute("SET enable_external_access = true")
+    finally:
+        con.close()
+
+
+def test_export_writes_the_bi_views_as_parquet(db: Path, tmp_path: Path) -> None:
+    from warehouse.export import export_parquet
+
+    with connect(db) as con:
+        con.execute(
+            "INSERT INTO runs (run_id, period, period_start, period_end, status, started_at, finished_at, source_path, "
+            "features) VALUES ('r1', '2026Q1', DATE '2026-01-01', DATE '2026-03-31', 'succeeded', "
+            "TIMESTAMP '2026-04-01 06:00', TIMESTAMP '2026-04-01 06:01', 'x.csv', 'annual_income')"
+        )
+        con.execute("INSERT INTO customer_segments VALUES ('r1', '2026Q1', 7, 1, 'A'), ('r1', '2026Q1', 8, 2, 'B')")
+    written = dict(export_parquet(db, tmp_path / "out", lock_timeout_s=5))
+    assert written[tmp_path / "out" / "current_segments.parquet"] == 2
+    table = pq.read_table(tmp_path / "out" / "current_segments.parquet")
+    assert sorted(table.column("customer_id").to_pylist()) == [7, 8]
+    assert pq.read_table(tmp_path / "out" / "run_history.parquet").num_rows == 1
