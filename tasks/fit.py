@@ -17,6 +17,7 @@ import joblib
 import numpy as np
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from sklearn import config_context
 from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
@@ -24,6 +25,7 @@ from tasks.errors import ModelIntegrityError
 from tasks.features import Features
 from tasks.settings import Settings
 
+SILHOUETTE_WORKING_MEMORY_MB = 128
 LIBRARIES = ("scikit-learn", "numpy", "pandas", "pandera", "duckdb", "joblib", "kneed", "prefect")
 
 
@@ -80,8 +82,12 @@ def fit_kmeans(
     if len(np.unique(labels)) < 2:
         return model, scores | {"silhouette": None, "calinski_harabasz": None, "davies_bouldin": None}
     sample = silhouette_sample_size if len(scaled) > silhouette_sample_size else None
+    # Silhouette builds a sample x sample distance matrix and several candidate k are scored at
+    # once: cap each one's working memory so scikit-learn computes it in chunks.
+    with config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
+        silhouette = float(silhouette_score(scaled, labels, sample_size=sample, random_state=random_state))
     return model, scores | {
-        "silhouette": float(silhouette_score(scaled, labels, sample_size=sample, random_state=random_state)),
+        "silhouette": silhouette,
         "calinski_harabasz": float(calinski_harabasz_score(scaled, labels)),
         "davies_bouldin": float(davies_bouldin_score(scaled, labels)),
     }
