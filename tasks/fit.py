@@ -6,7 +6,6 @@ label permutation between two fits never renumbers the same segmentation.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 
 from tasks.errors import ModelIntegrityError
 from tasks.features import Features
+from tasks.files import sha256_file
 from tasks.settings import Settings
 
 SILHOUETTE_WORKING_MEMORY_MB = 128
@@ -98,21 +98,13 @@ def library_versions() -> dict[str, str]:
     return {"python": platform.python_version()} | {name: metadata.version(name) for name in LIBRARIES}
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def save_model(bundle: dict[str, object], path: Path) -> str:
     """Write a model bundle with joblib atomically; return its sha256."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     joblib.dump(bundle, partial)
     partial.replace(path)
-    return sha256_of(path)
+    return sha256_file(path)
 
 
 def load_model(path: str | Path, *, sha256: str) -> dict[str, object]:
@@ -124,7 +116,7 @@ def load_model(path: str | Path, *, sha256: str) -> dict[str, object]:
     path = Path(path)
     if not path.is_file():
         raise ModelIntegrityError(f"model file {path} is missing")
-    actual = sha256_of(path)
+    actual = sha256_file(path)
     if actual != sha256:
         raise ModelIntegrityError(
             f"model file {path} has sha256 {actual}, but the run recorded {sha256}: "

@@ -8,7 +8,6 @@ bad value with its line instead of the reader stopping at the first.
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 
 from schemas.input import CANONICAL_HEADERS, SOURCE_HEADERS
 from tasks.errors import InputFileError
+from tasks.files import sha256_file
 from tasks.settings import Settings
 from warehouse import connect, sql, transaction
 
@@ -106,14 +106,6 @@ def describe_csv_error(exc: duckdb.Error, *, source: str) -> str:
     return f"{where}: cannot be read as CSV ({first})"
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def load_raw(con: duckdb.DuckDBPyConnection, *, run_id: str, path: Path, header: Header) -> int:
     """Insert the file's rows into raw_customers in one transaction; return how many."""
     try:
@@ -141,4 +133,4 @@ def ingest(settings: Settings, run_id: str, source: str) -> IngestResult:
     if n_rows == 0:
         raise InputFileError(f"{source}: the header is there but there are no data rows")
     logger.info("ingested %d rows from %s", n_rows, source)
-    return IngestResult(file_sha256(path), n_rows, header.extra_columns)
+    return IngestResult(sha256_file(path), n_rows, header.extra_columns)
