@@ -58,6 +58,7 @@ class KScore(RunKeyed):
     silhouette: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
     calinski_harabasz: Series[float] = pa.Field(ge=0, nullable=True)
     davies_bouldin: Series[float] = pa.Field(ge=0, nullable=True)
+    stability: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
     chosen: Series[bool]
 
     class Config:

@@ -15,6 +15,8 @@ import pandas as pd
 from kneed import KneeLocator
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
 
 from tasks.errors import DataError
 from tasks.features import Features
@@ -43,16 +45,71 @@ def feasible_ks(candidates: list[int], n_rows: int) -> list[int]:
     return feasible
 
 
+def stability_score(
+    scaled: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    *,
+    resamples: int,
+    sample_size: int,
+    n_init: int,
+    random_state: int,
+) -> float | None:
+    """How reproducible a partition is: mean adjusted Rand index between `labels` and K-Means
+    refits on seeded subsamples (each at most 80% of the rows and `sample_size` rows).
+
+    Args:
+        scaled: the standardised feature matrix.
+        labels: the candidate's labels on all rows.
+        k: number of clusters.
+        resamples: how many subsample refits; 0 turns the score off.
+        sample_size: rows per refit, at most.
+        n_init: K-Means restarts per refit.
+        random_state: seed of the subsamples and the refits.
+
+    Returns:
+        The mean ARI (1 = identical partitions), or None when turned off or too few rows.
+    """
+    size = min(sample_size, int(0.8 * len(scaled)))
+    if resamples == 0 or size <= k:
+        return None
+    rng = np.random.default_rng(random_state)
+    agreement = []
+    for _ in range(resamples):
+        rows = rng.choice(len(scaled), size=size, replace=False)
+        seed = int(rng.integers(2**31 - 1))
+        refit = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(scaled[rows])
+        agreement.append(adjusted_rand_score(labels[rows], refit.labels_))
+    return float(np.mean(agreement))
+
+
 def score_k(
-    scaled: np.ndarray, k: int, *, n_init: int, random_state: int, silhouette_sample_size: int
+    scaled: np.ndarray,
+    k: int,
+    *,
+    n_init: int,
+    random_state: int,
+    silhouette_sample_size: int,
+    stability_resamples: int = 0,
+    stability_sample_size: int = 20_000,
 ) -> dict[str, float | int | None]:
-    """Fit K-Means for one candidate k and return k with its scores (see `fit_kmeans`)."""
+    """Fit K-Means for one candidate k and return k with its scores (see `fit_kmeans`) and
+    its stability (see `stability_score`)."""
     if k >= len(scaled):
         raise DataError(f"k={k} needs more than {k} customers; there are {len(scaled)}")
-    _, scores = fit_kmeans(
+    model, scores = fit_kmeans(
         scaled, k, n_init=n_init, random_state=random_state, silhouette_sample_size=silhouette_sample_size
     )
-    return {"k": k} | scores
+    stability = stability_score(
+        scaled,
+        model.labels_,
+        k,
+        resamples=stability_resamples,
+        sample_size=stability_sample_size,
+        n_init=n_init,
+        random_state=random_state,
+    )
+    return {"k": k} | scores | {"stability": stability}
 
 
 def choose_k(scores: pd.DataFrame, *, tolerance: float, pinned: int | None = None) -> KChoice:
@@ -105,6 +162,8 @@ def score_candidate(settings: Settings, features: Features, k: int) -> dict[str,
         n_init=settings.n_init,
         random_state=settings.random_state,
         silhouette_sample_size=settings.silhouette_sample_size,
+        stability_resamples=settings.stability_resamples,
+        stability_sample_size=settings.stability_sample_size,
     )
 
 

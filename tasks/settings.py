@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     silhouette_sample_size: int = Field(
         10_000, ge=100, description="silhouette is O(n^2): scored on a seeded sample beyond this"
     )
+    stability_resamples: int = Field(
+        3, ge=0, description="seeded subsample refits per candidate k for its stability score (0: off)"
+    )
+    stability_sample_size: int = Field(
+        20_000, ge=10, description="rows per stability refit (at most 80% of the customers)"
+    )
     knee_silhouette_tolerance: float = Field(
         0.10, ge=0, le=1, description="knee k kept if its silhouette is within this fraction of the best"
     )

@@ -43,9 +43,10 @@ def test_mall_data_gives_the_accepted_five_segments(mall_run, db: Path) -> None:
     }
     assert "k=5" in mall_run.stdout
     assert "High income · Low spending" in mall_run.stdout
-    k_table = query(db, "SELECT k, chosen FROM k_selection ORDER BY k")
+    k_table = query(db, "SELECT k, chosen, stability FROM k_selection ORDER BY k")
     assert k_table["k"].tolist() == list(range(2, 11))
     assert k_table.loc[k_table["chosen"], "k"].tolist() == [5]
+    assert k_table.loc[k_table["chosen"], "stability"].item() > 0.9
 
 
 def test_model_artifact_matches_its_checksum_and_reproduces_segments(mall_run, db: Path, mall_csv: Path) -> None:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from tasks.errors import DataError
-from tasks.select_k import choose_k, feasible_ks, score_k
+from tasks.select_k import choose_k, feasible_ks, score_k, stability_score
 
 
 def scores(inertia: list[float], silhouette: list[float | None], first_k: int = 2) -> pd.DataFrame:
@@ -54,3 +54,20 @@ def test_score_k_on_two_obvious_groups() -> None:
     # a(i) = 1, b(i) = mean(10, sqrt(101)) for every point
     b = (10 + np.sqrt(101)) / 2
     assert result["silhouette"] == pytest.approx(1 - 1 / b)
+
+
+def test_stability_is_one_for_well_separated_groups_and_off_when_asked() -> None:
+    rng = np.random.default_rng(0)
+    points = np.vstack([rng.normal(centre, 0.1, size=(50, 2)) for centre in ((0, 0), (10, 0), (0, 10))])
+    labels = np.repeat([0, 1, 2], 50)
+    kwargs = {"sample_size": 1000, "n_init": 3, "random_state": 0}
+    assert stability_score(points, labels, 3, resamples=3, **kwargs) == pytest.approx(1.0)
+    assert stability_score(points, labels, 3, resamples=0, **kwargs) is None
+    assert stability_score(points[:4], labels[:4], 3, resamples=3, **kwargs) is None  # 80% of 4 rows <= k
+
+
+def test_stability_is_low_for_structureless_data() -> None:
+    points = np.random.default_rng(1).uniform(size=(400, 2))
+    labels = np.random.default_rng(2).integers(0, 4, size=400)  # a partition nothing reproduces
+    score = stability_score(points, labels, 4, resamples=3, sample_size=1000, n_init=3, random_state=0)
+    assert abs(score) < 0.1

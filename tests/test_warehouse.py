@@ -27,7 +27,7 @@ def names(con: duckdb.DuckDBPyConnection, kind: str) -> set[str]:
 def test_new_warehouse_gets_every_migration_and_the_chosen_storage_version(db: Path) -> None:
     with connect(db) as con:
         versions = con.execute("SELECT version, name FROM schema_migrations ORDER BY 1").fetchall()
-        assert versions == [(1, "core_tables"), (2, "bi_views")]
+        assert versions == [(1, "core_tables"), (2, "bi_views"), (3, "k_stability")]
         assert names(con, "BASE TABLE") >= TABLES
         assert names(con, "VIEW") >= VIEWS
         tags = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = 'warehouse'").fetchone()[0]
@@ -42,28 +42,30 @@ def test_older_warehouse_is_upgraded(db: Path) -> None:
     con.execute(wh.sql("schema_migrations_insert"), [first[0], first[1], wh.utc_now()])
     con.close()
     with connect(db) as con:
-        assert con.execute(wh.sql("schema_version")).fetchone()[0] == 2
+        assert con.execute(wh.sql("schema_version")).fetchone()[0] == 3
         assert names(con, "VIEW") >= VIEWS
+        columns = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'k_selection'")
+        assert ("stability",) in columns.fetchall()
 
 
 def test_a_failing_migration_leaves_the_warehouse_as_it_was(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with connect(db):
         pass
     known = wh.migrations()
-    broken = (3, "broken", "CREATE TABLE half_done (a INTEGER); SELECT * FROM no_such_table;")
+    broken = (4, "broken", "CREATE TABLE half_done (a INTEGER); SELECT * FROM no_such_table;")
     monkeypatch.setattr(wh, "migrations", lambda: [*known, broken])
     with pytest.raises(duckdb.CatalogException), connect(db):
         pass
     monkeypatch.undo()
     with connect(db, read_only=True) as con:
-        assert con.execute(wh.sql("schema_version")).fetchone()[0] == 2
+        assert con.execute(wh.sql("schema_version")).fetchone()[0] == 3
         assert "half_done" not in names(con, "BASE TABLE")
 
 
 def test_newer_warehouse_is_refused_by_writers_and_readers(db: Path) -> None:
     with connect(db) as con:
         con.execute(wh.sql("schema_migrations_insert"), [99, "from_the_future", wh.utc_now()])
-    with pytest.raises(WarehouseVersionError, match="schema version 99, newer than this pipeline's 2"), connect(db):
+    with pytest.raises(WarehouseVersionError, match="schema version 99, newer than this pipeline's 3"), connect(db):
         pass
     with pytest.raises(WarehouseVersionError, match="upgrade the pipeline to read it"), connect(db, read_only=True):
         pass
@@ -71,7 +73,7 @@ def test_newer_warehouse_is_refused_by_writers_and_readers(db: Path) -> None:
 
 def insert_then_fail(con: duckdb.DuckDBPyConnection) -> None:
     with transaction(con):
-        con.execute("INSERT INTO k_selection VALUES ('r', 2, 1.0, 0.5, 1.0, 1.0, true)")
+        con.execute("INSERT INTO k_selection VALUES ('r', 2, 1.0, 0.5, 1.0, 1.0, true, 0.9)")
         raise RuntimeError("boom")
 
 
@@ -110,7 +112,7 @@ def test_writer_waits_for_a_reader_then_gets_in(db: Path, caplog: pytest.LogCapt
     started = time.monotonic()
     with caplog.at_level(logging.WARNING), connect(db, lock_timeout_s=60) as con:
         waited = time.monotonic() - started
-        con.execute("INSERT INTO k_selection VALUES ('r', 2, 1.0, 0.5, 1.0, 1.0, true)")
+        con.execute("INSERT INTO k_selection VALUES ('r', 2, 1.0, 0.5, 1.0, 1.0, true, 0.9)")
     reader.wait()
     assert waited > 1
     assert f"(PID {reader.pid})" in caplog.text
