@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tasks.errors import PipelineError
-from tasks.periods import just_ended, period_range
+from tasks.periods import Period, just_ended, period_range
 from tasks.settings import SAMPLE_SOURCE
 from warehouse import WarehouseError
 
@@ -38,7 +38,12 @@ DbOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str | BaseException) -> typer.Exit:
+    if isinstance(message, ValidationError):
+        message = "invalid settings: " + "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']} (got {e.get('input')!r})"
+            for e in message.errors()
+        )
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
@@ -75,19 +80,23 @@ def run(
 ) -> None:
     """Segment one period's customers and publish the result."""
     _prepare_prefect()
-    from flows.segment import segment_customers
+    from flows.segment import make_settings, segment_customers
 
     period = period or just_ended(date.today(), "quarterly").label
+    feature_list = features.split(",") if features else None
     try:
+        # Refuse bad options before Prefect starts a server for the run.
+        Period.parse(period)
+        make_settings(db_path=db, k=k, features=tuple(feature_list) if feature_list else None)
         summary = segment_customers(
             period=period,
             source=source or str(SAMPLE_SOURCE),
             db=str(db) if db else None,
             k=k,
-            features=features.split(",") if features else None,
+            features=feature_list,
         )
     except EXPECTED_ERRORS as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     out.print(
         f"[bold green]Run {summary.run_id}[/] segmented [bold]{summary.period}[/] into "
         f"[bold]k={summary.k}[/] segments (silhouette {summary.silhouette:.3f}).",
@@ -125,7 +134,7 @@ def backfill(
     try:
         periods = period_range(first, last)
     except ValueError as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     db_text = str(db) if db else None
     try:
         if deployment:
@@ -141,7 +150,7 @@ def backfill(
         else:
             outcomes = backfill_in_process(periods, source=source, db=db_text, force=force)
     except EXPECTED_ERRORS as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     table = Table("period", "outcome", "k", "run_id" if not deployment else "flow_run_id")
     for outcome in outcomes:
         colour = {"succeeded": "green", "skipped": "yellow", "failed": "red"}.get(outcome.outcome, "cyan")
@@ -170,7 +179,7 @@ def export(
         settings = Settings(**({"db_path": db} if db else {}))
         written = export_parquet(settings.db_path, out_dir, lock_timeout_s=settings.lock_timeout_s)
     except EXPECTED_ERRORS as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     for path, rows in written:
         out.print(f"{path}  ({rows} rows)", highlight=False)
 
