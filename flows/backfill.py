@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
+from prefect.settings import PREFECT_API_URL
 
 from flows.segment import segment_customers
 from tasks.errors import PipelineError
@@ -75,13 +77,19 @@ def backfill_via_deployment(
             parameters["source"] = source
         if db:
             parameters["db"] = db
-        run = run_deployment(
-            name,
-            parameters=parameters,
-            timeout=wait_s,
-            idempotency_key=idempotency_key(name, period, source=source, db=db, batch=batch),
-            as_subflow=False,
-        )
+        try:
+            run = run_deployment(
+                name,
+                parameters=parameters,
+                timeout=wait_s,
+                idempotency_key=idempotency_key(name, period, source=source, db=db, batch=batch),
+                as_subflow=False,
+            )
+        except ObjectNotFound:
+            raise PipelineError(
+                f"deployment {name!r} is not on the Prefect server at {PREFECT_API_URL.value() or '(none set)'}: "
+                "set PREFECT_API_URL and run `prefect --no-prompt deploy --all` first (README: Scheduling)"
+            ) from None
         state = run.state.name if run.state else "Submitted"
         outcomes.append(Outcome(period.label, state, run_id=str(run.id), message=run.name))
     return outcomes

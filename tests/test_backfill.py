@@ -80,6 +80,13 @@ def test_bad_range_is_refused() -> None:
     assert "both be quarters or both months" in result.stderr
 
 
+def test_backfill_through_a_missing_deployment_says_what_to_do() -> None:
+    result = runner.invoke(app, ["backfill", "--from", "2025Q1", "--to", "2025Q2", "--deployment", "quarterly"])
+    assert result.exit_code == 1
+    assert "deployment 'segment-customers/quarterly' is not on the Prefect server at http://127.0.0.1:" in result.stderr
+    assert "prefect --no-prompt deploy --all" in result.stderr
+
+
 def test_two_backfills_at_once_both_end_cleanly(
     prefect_server: str, period_files: str, workdir: Path, db: Path
 ) -> None:
