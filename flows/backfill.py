@@ -42,7 +42,7 @@ def backfill_in_process(
             summary = segment_customers(
                 period=period.label, source=source, db=db, k=k, cadence=cadence, skip_if_succeeded=not force
             )
-        except (PipelineError, WarehouseError, ValueError) as error:
+        except (PipelineError, WarehouseError) as error:
             outcomes.append(Outcome(period.label, "failed", message=str(error)))
             continue
         outcomes.append(Outcome(period.label, summary.status, summary.k, summary.run_id))

@@ -26,7 +26,7 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-EXPECTED_ERRORS = (PipelineError, WarehouseError, ValidationError, ValueError)
+EXPECTED_ERRORS = (PipelineError, WarehouseError, ValidationError)
 
 SourceOpt = Annotated[
     str | None,

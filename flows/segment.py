@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import flow, unmapped
 from prefect.runtime import flow_run
 
+from tasks.errors import PeriodError
 from tasks.features import build_features
 from tasks.fit import fit, save_artifact
 from tasks.ingest import ingest
@@ -30,7 +31,7 @@ def run_name() -> str:
     parameters = flow_run.parameters
     try:
         label = resolve_period(parameters.get("period"), parameters.get("cadence", "quarterly")).label
-    except ValueError:
+    except PeriodError:
         label = f"invalid-period-{parameters.get('period')}"
     return f"segment-{label}"
 

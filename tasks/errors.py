@@ -7,6 +7,10 @@ class PipelineError(Exception):
     """A run failed for a reason stated in full in the message."""
 
 
+class PeriodError(PipelineError, ValueError):
+    """A period label or range that is not a quarter or month, or not in order."""
+
+
 class InputFileError(PipelineError):
     """The source file cannot be read as the contract requires (missing, empty, ragged, ...)."""
 

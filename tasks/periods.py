@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from tasks.errors import PeriodError
+
 _QUARTER = re.compile(r"^(?P<year>\d{4})Q(?P<q>[1-4])$")
 _MONTH = re.compile(r"^(?P<year>\d{4})-(?P<m>0[1-9]|1[0-2])$")
 
@@ -30,14 +32,14 @@ class Period:
             The period.
 
         Raises:
-            ValueError: the text is neither form.
+            PeriodError: the text is neither form.
         """
         text = text.strip()
         if match := _QUARTER.match(text):
             return cls(date(int(match["year"]), 3 * int(match["q"]) - 2, 1), "quarter")
         if match := _MONTH.match(text):
             return cls(date(int(match["year"]), int(match["m"]), 1), "month")
-        raise ValueError(f"period {text!r} is neither a quarter like 2026Q1 nor a month like 2026-03")
+        raise PeriodError(f"period {text!r} is neither a quarter like 2026Q1 nor a month like 2026-03")
 
     @property
     def label(self) -> str:
@@ -86,13 +88,13 @@ def period_range(first: str, last: str) -> list[Period]:
     """Every period from `first` to `last` inclusive, in order; both must be of one kind.
 
     Raises:
-        ValueError: bad labels, mixed kinds, or `first` after `last`.
+        PeriodError: bad labels, mixed kinds, or `first` after `last`.
     """
     start, stop = Period.parse(first), Period.parse(last)
     if start.kind != stop.kind:
-        raise ValueError(f"--from {first} and --to {last} must both be quarters or both months")
+        raise PeriodError(f"--from {first} and --to {last} must both be quarters or both months")
     if start > stop:
-        raise ValueError(f"--from {first} is after --to {last}")
+        raise PeriodError(f"--from {first} is after --to {last}")
     periods = [start]
     while periods[-1] < stop:
         periods.append(periods[-1].shift(1))
