@@ -15,6 +15,7 @@ from rich.table import Table
 
 from tasks.errors import PipelineError
 from tasks.periods import Period, just_ended, period_range
+from tasks.sample import SAMPLE_ROWS, SAMPLE_SEED
 from tasks.settings import SAMPLE_SOURCE
 from warehouse import WarehouseError
 
@@ -187,8 +188,8 @@ def export(
 @app.command()
 def sample(
     out_path: Annotated[Path, typer.Option("--out", help="CSV to write.")] = SAMPLE_SOURCE,
-    rows: Annotated[int, typer.Option(min=1, help="Customers to draw.")] = 300,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 20260101,
+    rows: Annotated[int, typer.Option(min=1, help="Customers to draw.")] = SAMPLE_ROWS,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = SAMPLE_SEED,
 ) -> None:
     """Write a seeded synthetic customer file in the Mall Customers format."""
     from tasks.sample import generate_customers

@@ -11,6 +11,9 @@ import pandas as pd
 
 from schemas.input import CANONICAL_HEADERS
 
+SAMPLE_ROWS = 300  # the bundled data/sample_customers.csv
+SAMPLE_SEED = 20260101
+
 # (share, income mean k$, income sd, spending mean, spending sd, age mean, age sd)
 GROUPS = (
     (0.40, 55, 8, 50, 6, 42, 13),
