@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tasks.sample import generate_customers
-from tests.conftest import HEADER, query
+from tests.conftest import HEADER, query, run_segment
 
 runner = CliRunner()
 Maker = Callable[[Path], Path]
@@ -150,3 +150,13 @@ def test_odd_but_valid_files_are_accepted(workdir: Path, db: Path) -> None:
     assert (run.status, run.n_rows, run.extra_columns) == ("succeeded", 40, "Store")
     stored = query(db, "SELECT customer_id FROM current_segments ORDER BY 1")["customer_id"].tolist()
     assert stored == frame["CustomerID"].tolist()
+
+
+def test_real_command_prints_no_traceback(prefect_server: str, workdir: Path, db: Path) -> None:
+    """As a user sees it: a separate process with Prefect's own console logging."""
+    source = csv_of(with_cell(4, "Age", "forty"))(workdir / "c.csv")
+    result = run_segment(prefect_server, "run", "--source", str(source), "--db", str(db), cwd=workdir)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert cli_error(result.stderr).startswith(f"error: {source}: 1 value(s) in 1 row(s) break the input contract")
+    assert "Age · is a whole number: 1 failing: 'forty' (line 6)" in result.stderr
