@@ -55,13 +55,15 @@ def bench(rows: int, folder: Path, settings: Settings) -> list[tuple[str, float]
     scaled, _ = timed("features + scale", lambda: scale(feature_matrix(customers, settings.features, k_min=2)))
     for k in (2, 5, 10):
         timed(
-            f"score k={k} (fit + sampled silhouette)",
+            f"score k={k} (fit, silhouette, stability)",
             lambda k=k: score_k(
                 scaled,
                 k,
                 n_init=settings.n_init,
                 random_state=1,
                 silhouette_sample_size=settings.silhouette_sample_size,
+                stability_resamples=settings.stability_resamples,
+                stability_sample_size=settings.stability_sample_size,
             ),
         )
     model, _ = timed(
