@@ -141,6 +141,8 @@ def test_pipeline_writer_lock_is_exclusive_and_bounded(db: Path) -> None:
         )
         other = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, check=True)
     assert other.stdout.startswith("WarehouseLocked another pipeline run has been writing to")
+    assert "another pipeline run is writing to" in other.stderr
+    assert "waiting up to 0.5s for it to finish" in other.stderr
 
 
 def test_bi_connection_reads_views_but_not_files(db: Path, tmp_path: Path) -> None:

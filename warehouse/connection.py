@@ -193,18 +193,17 @@ def writer_lock(db_path: str | Path, *, wait_s: float) -> Iterator[None]:
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(db_path.with_name(db_path.name + ".lock"))
-    deadline = time.monotonic() + wait_s
-    while True:
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        logger.warning("another pipeline run is writing to %s; waiting up to %gs for it to finish", db_path, wait_s)
         try:
-            lock.acquire(timeout=min(10.0, max(deadline - time.monotonic(), 0)))
-            break
+            lock.acquire(timeout=wait_s)
         except Timeout:
-            if time.monotonic() >= deadline:
-                raise WarehouseLocked(
-                    f"another pipeline run has been writing to {db_path} for more than {wait_s:g}s; "
-                    "try again when it finishes (or raise SEGMENT_WRITER_WAIT_S)"
-                ) from None
-            logger.warning("another pipeline run is writing to %s; waiting for it", db_path)
+            raise WarehouseLocked(
+                f"another pipeline run has been writing to {db_path} for more than {wait_s:g}s; "
+                "try again when it finishes (or raise SEGMENT_WRITER_WAIT_S)"
+            ) from None
     try:
         yield
     finally:
