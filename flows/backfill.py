@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,8 +15,6 @@ from flows.segment import segment_customers
 from tasks.errors import PipelineError
 from tasks.periods import Period
 from warehouse import WarehouseError
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
