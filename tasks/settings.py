@@ -78,7 +78,3 @@ class Settings(BaseSettings):
     @property
     def candidate_ks(self) -> list[int]:
         return [self.k] if self.k is not None else list(range(self.k_min, self.k_max + 1))
-
-    @property
-    def lock_path(self) -> Path:
-        return self.db_path.with_name(self.db_path.name + ".lock")
