@@ -27,7 +27,7 @@ def parse_numbers(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         The frame with numeric columns as nullable Int64/Float64 (bad cells become NA) and
         one failure row per unparsable cell.
     """
-    parsed = raw.copy()
+    parsed: dict[str, pd.Series] = {}  # every column is rebuilt, so the raw frame is not copied
     failures = []
     for column in (*INTEGER_COLUMNS, *NUMBER_COLUMNS):
         text = raw[column].astype("string").str.strip()
@@ -53,7 +53,8 @@ def parse_numbers(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             )
         )
     parsed["gender"] = raw["gender"].astype("string").str.strip().astype(str).where(raw["gender"].notna(), None)
-    return parsed, pd.concat(failures, ignore_index=True)
+    frame = pd.DataFrame(parsed, index=raw.index)[list(raw.columns)]
+    return frame, pd.concat(failures, ignore_index=True)
 
 
 def contract_failures(parsed: pd.DataFrame) -> pd.DataFrame:
