@@ -45,14 +45,17 @@ def sql(name: str) -> str:
     return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """Return (version, name, sql) of every migration shipped with the code, in order."""
+@cache
+def migrations() -> tuple[tuple[int, str, str], ...]:
+    """Return (version, name, sql) of every migration shipped with the code, in order.
+
+    Read once per process: every connection checks the schema version against it."""
     found = []
     for entry in resources.files("warehouse").joinpath("migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match["version"]), match["name"], entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def utc_now() -> datetime:
