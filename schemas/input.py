@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-GENDERS = ("Female", "Male")
+from schemas.columns import CANONICAL_HEADERS, FEATURE_COLUMNS, GENDERS  # noqa: F401 (re-exported)
 
 # Source header -> canonical column. Columns are matched by header name, never by position;
 # several spellings may map to one column (the original Kaggle file says "Genre").
@@ -18,15 +18,6 @@ SOURCE_HEADERS: dict[str, str] = {
     "Annual Income (k$)": "annual_income",
     "Spending Score (1-100)": "spending_score",
 }
-# Canonical column -> the header the README documents for it.
-CANONICAL_HEADERS: dict[str, str] = {
-    "customer_id": "CustomerID",
-    "gender": "Gender",
-    "age": "Age",
-    "annual_income": "Annual Income (k$)",
-    "spending_score": "Spending Score (1-100)",
-}
-FEATURE_COLUMNS = ("age", "annual_income", "spending_score")
 INTEGER_COLUMNS = ("customer_id", "age", "spending_score")
 NUMBER_COLUMNS = ("annual_income",)
 
