@@ -108,8 +108,9 @@ def run(
     for segment_id, name, size in summary.segments:
         table.add_row(str(segment_id), name, str(size))
     out.print(table)
-    out.print(f"Warehouse: {summary.db_path} (views current_segments, current_profiles, run_history)")
-    out.print(f"Model: {summary.model_path}", highlight=False)
+    out.print(f"BI tools read: {summary.bi_path}", highlight=False, soft_wrap=True)
+    out.print(f"Warehouse (pipeline only): {summary.db_path}", highlight=False, soft_wrap=True)
+    out.print(f"Model: {summary.model_path}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -178,11 +179,42 @@ def export(
         raise _fail(f"--format {fmt!r} is not supported; use parquet")
     try:
         settings = Settings(**({"db_path": db} if db else {}))
-        written = export_parquet(settings.db_path, out_dir, lock_timeout_s=settings.lock_timeout_s)
+        written = export_parquet(settings.bi_path, out_dir)
     except EXPECTED_ERRORS as error:
         raise _fail(error) from None
     for path, rows in written:
         out.print(f"{path}  ({rows} rows)", highlight=False)
+
+
+@app.command()
+def serve(
+    db: DbOpt = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Rewrite every file and the BI file from the warehouse.")
+    ] = False,
+) -> None:
+    """Bring the BI surface up to date with the warehouse (runs do this themselves)."""
+    from tasks.settings import Settings
+    from warehouse import writer_lock
+    from warehouse.serving import sync
+
+    try:
+        settings = Settings(**({"db_path": db} if db else {}))
+        if not settings.db_path.exists():
+            raise _fail(f"warehouse {settings.db_path} does not exist: run `segment run` first")
+        with writer_lock(settings.db_path, wait_s=settings.writer_wait_s):
+            result = sync(
+                settings.db_path,
+                settings.bi_path,
+                rebuild=rebuild,
+                lock_timeout_s=settings.lock_timeout_s,
+                storage_version=settings.storage_version,
+            )
+    except EXPECTED_ERRORS as error:
+        raise _fail(error) from None
+    what = "rebuilt" if result.rebuilt else "up to date"
+    out.print(f"BI surface {what}; {result.runs_added} run(s) published.", highlight=False)
+    out.print(f"BI tools read: {result.bi_path}", highlight=False, soft_wrap=True)
 
 
 @app.command()

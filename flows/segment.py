@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from prefect import flow, unmapped
 from prefect.runtime import flow_run
 
@@ -14,9 +16,11 @@ from tasks.profile import profile
 from tasks.publish import publish
 from tasks.runs import RunSummary, find_succeeded_run, record_failure, start_run
 from tasks.select_k import decide_k, feasible_ks, score_candidate
+from tasks.serve import serve
 from tasks.settings import SAMPLE_SOURCE, Cadence, Settings
 from tasks.validate import validate as validate_customers
 from warehouse import writer_lock
+from warehouse.serving import ServingError
 
 
 def resolve_period(period: str | None, cadence: Cadence) -> Period:
@@ -67,7 +71,13 @@ def segment_customers(
     the_source = resolve_source(source or str(SAMPLE_SOURCE), the_period)
     with writer_lock(settings.db_path, wait_s=settings.writer_wait_s):
         if skip_if_succeeded and (done := find_succeeded_run(settings, the_period)):
-            return RunSummary(run_id=done, period=the_period.label, status="skipped", db_path=str(settings.db_path))
+            return RunSummary(
+                run_id=done,
+                period=the_period.label,
+                status="skipped",
+                db_path=str(settings.db_path),
+                bi_path=str(settings.bi_path.resolve()),
+            )
         run_id = start_run(settings, the_period, the_source, flow_run.id)
         try:
             ingested = ingest(settings, run_id, the_source)
@@ -79,7 +89,7 @@ def segment_customers(
             model = fit(settings, features_, choice.k)
             profiles = profile(customers, features_, model)
             artifact = save_artifact(settings, run_id, features_, model)
-            return publish(
+            summary = publish(
                 settings,
                 run_id=run_id,
                 period=the_period,
@@ -93,4 +103,8 @@ def segment_customers(
             )
         except Exception as error:
             record_failure(settings, run_id, error)
+            with suppress(ServingError):  # the run's own error is the one to report
+                serve(settings)
             raise
+        serve(settings)
+        return summary

@@ -155,5 +155,6 @@ def publish(
         silhouette=scores["silhouette"],
         segments=segments,
         db_path=str(settings.db_path),
+        bi_path=str(settings.bi_path.resolve()),
         model_path=model_path,
     )

@@ -33,6 +33,7 @@ class RunSummary:
     silhouette: float | None = None
     segments: list[tuple[int, str, int]] = field(default_factory=list)  # (id, name, size)
     db_path: str = ""
+    bi_path: str = ""
     model_path: str | None = None
 
 

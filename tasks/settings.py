@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schemas.input import FEATURE_COLUMNS
+from schemas.columns import FEATURE_COLUMNS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SOURCE = PROJECT_ROOT / "data" / "sample_customers.csv"
@@ -21,7 +21,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SEGMENT_", frozen=True, extra="forbid")
 
-    db_path: Path = Field(Path("segments.duckdb"), description="DuckDB warehouse file")
+    db_path: Path = Field(Path("segments.duckdb"), description="the pipeline's private DuckDB warehouse")
+    serving_path: Path | None = Field(
+        None, description="the DuckDB file BI tools open; default: <db stem>_bi.duckdb beside the warehouse"
+    )
     artifacts_dir: Path = Field(Path("artifacts"), description="folder for per-run model files")
     features: tuple[str, ...] = Field(("annual_income", "spending_score"), description="columns K-Means clusters on")
     k_min: int = Field(2, ge=2)
@@ -41,12 +44,17 @@ class Settings(BaseSettings):
     knee_silhouette_tolerance: float = Field(
         0.10, ge=0, le=1, description="knee k kept if its silhouette is within this fraction of the best"
     )
-    lock_timeout_s: float = Field(60.0, ge=0, description="how long to wait for a BI reader to release the DuckDB file")
+    lock_timeout_s: float = Field(
+        60.0, ge=0, description="how long to wait for someone who opened the private warehouse by hand"
+    )
     writer_wait_s: float = Field(
         900.0, ge=0, description="how long a run waits for another pipeline run on the same warehouse"
     )
     debug_pause_before_commit_s: float = Field(
         0.0, ge=0, description="testing hook: sleep inside the publish transaction before COMMIT"
+    )
+    debug_pause_before_serving_s: float = Field(
+        0.0, ge=0, description="testing hook: sleep after the warehouse COMMIT, before the BI surface is updated"
     )
     storage_version: str = Field(
         "v1.0.0", description="DuckDB storage format of new warehouses; v1.0.0 opens in DuckDB 1.x readers"
@@ -74,6 +82,11 @@ class Settings(BaseSettings):
         if self.k_min > self.k_max:
             raise ValueError(f"k_min ({self.k_min}) is greater than k_max ({self.k_max})")
         return self
+
+    @property
+    def bi_path(self) -> Path:
+        """The serving surface BI tools open (views only; its Parquet files sit in a folder of the same stem)."""
+        return self.serving_path or self.db_path.with_name(f"{self.db_path.stem}_bi.duckdb")
 
     @property
     def candidate_ks(self) -> list[int]:

@@ -1,4 +1,5 @@
-"""BI readers, old DuckDB readers and crashes meet the pipeline: nothing partial is ever seen."""
+"""People holding the private warehouse, old DuckDB readers of the BI surface, and crashes:
+nothing partial is ever seen."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def snapshot(db: Path) -> dict[str, list]:
     }
 
 
-def test_run_waits_for_a_bi_reader_and_succeeds(
+def test_run_waits_for_someone_holding_the_private_warehouse_and_succeeds(
     workdir: Path, db: Path, mall_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert run_mall(db, mall_csv).exit_code == 0
@@ -45,7 +46,7 @@ def test_run_waits_for_a_bi_reader_and_succeeds(
     assert query(db, "SELECT period FROM current_run")["period"].tolist() == ["2026Q2"]
 
 
-def test_run_gives_up_on_a_reader_that_stays_and_changes_nothing(
+def test_run_gives_up_on_someone_who_keeps_the_private_warehouse_and_changes_nothing(
     workdir: Path, db: Path, mall_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert run_mall(db, mall_csv).exit_code == 0
@@ -59,7 +60,7 @@ def test_run_gives_up_on_a_reader_that_stays_and_changes_nothing(
         reader.wait()
     assert result.exit_code == 1
     assert f"(PID {reader.pid}) and was not released within 2s; nothing was written" in result.stderr
-    assert "BI tools must connect read-only" in result.stderr
+    assert "This file is the pipeline's own: BI tools read the BI surface beside it" in result.stderr
     assert snapshot(db) == before
 
 
@@ -127,8 +128,9 @@ def old_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def test_duckdb_1x_reader_opens_the_warehouse(old_duckdb: Path, workdir: Path, db: Path, mall_csv: Path) -> None:
+def test_duckdb_1x_reader_opens_the_bi_surface(old_duckdb: Path, workdir: Path, db: Path, mall_csv: Path) -> None:
     assert run_mall(db, mall_csv).exit_code == 0
+    assert run_mall(db, mall_csv, "2026Q2").exit_code == 0
     code = (
         "import duckdb, sys\n"
         "con = duckdb.connect(sys.argv[1], read_only=True)\n"
@@ -137,7 +139,8 @@ def test_duckdb_1x_reader_opens_the_warehouse(old_duckdb: Path, workdir: Path, d
         "print(duckdb.__version__, n, k, names)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(old_duckdb)}
-    result = subprocess.run([sys.executable, "-c", code, str(db)], env=env, capture_output=True, text=True)
+    bi = db.with_name(f"{db.stem}_bi.duckdb")
+    result = subprocess.run([sys.executable, "-c", code, str(bi)], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [OLD_DUCKDB, "200", "5", "5"]
 

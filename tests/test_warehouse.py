@@ -12,7 +12,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from warehouse import WarehouseLocked, WarehouseVersionError, connect, connect_bi, transaction, writer_lock
+from warehouse import WarehouseLocked, WarehouseVersionError, connect, transaction, writer_lock
 from warehouse import connection as wh
 
 VIEWS = {"period_runs", "current_run", "current_segments", "current_profiles", "period_segments", "run_history"}
@@ -145,22 +145,9 @@ def test_pipeline_writer_lock_is_exclusive_and_bounded(db: Path) -> None:
     assert "waiting up to 0.5s for it to finish" in other.stderr
 
 
-def test_bi_connection_reads_views_but_not_files(db: Path, tmp_path: Path) -> None:
-    with connect(db):
-        pass
-    con = connect_bi(db)
-    try:
-        assert con.execute("SELECT count(*) FROM current_segments").fetchone() == (0,)
-        with pytest.raises(duckdb.PermissionException):
-            con.execute("SELECT * FROM read_csv(?)", [str(tmp_path / "x.csv")])
-        with pytest.raises(duckdb.Error):
-            con.execute("SET enable_external_access = true")
-    finally:
-        con.close()
-
-
 def test_export_writes_the_bi_views_as_parquet(db: Path, tmp_path: Path) -> None:
     from warehouse.export import export_parquet
+    from warehouse.serving import sync
 
     with connect(db) as con:
         con.execute(
@@ -169,7 +156,8 @@ def test_export_writes_the_bi_views_as_parquet(db: Path, tmp_path: Path) -> None
             "TIMESTAMP '2026-04-01 06:00', TIMESTAMP '2026-04-01 06:01', 'x.csv', 'annual_income')"
         )
         con.execute("INSERT INTO customer_segments VALUES ('r1', '2026Q1', 7, 1, 'A'), ('r1', '2026Q1', 8, 2, 'B')")
-    written = dict(export_parquet(db, tmp_path / "out", lock_timeout_s=5))
+    bi = sync(db, tmp_path / "bi.duckdb").bi_path
+    written = dict(export_parquet(bi, tmp_path / "out"))
     assert written[tmp_path / "out" / "current_segments.parquet"] == 2
     table = pq.read_table(tmp_path / "out" / "current_segments.parquet")
     assert sorted(table.column("customer_id").to_pylist()) == [7, 8]

@@ -58,6 +58,11 @@ def migrations() -> tuple[tuple[int, str, str], ...]:
     return tuple(sorted(found))
 
 
+def sql_string_literal(text: str) -> str:
+    """`text` as a SQL string literal, quotes doubled. Only for DDL, which takes no bound parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def utc_now() -> datetime:
     """Naive UTC timestamp, the form every TIMESTAMP column of the warehouse holds."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -97,8 +102,9 @@ def _open_with_retry(
             if remaining <= 0:
                 raise WarehouseLocked(
                     f"warehouse {path} is held by {who} and was not released within "
-                    f"{lock_timeout_s:g}s; nothing was written. BI tools must connect read-only "
-                    "and briefly (see docs/warehouse.md); raise SEGMENT_LOCK_TIMEOUT_S to wait longer."
+                    f"{lock_timeout_s:g}s; nothing was written. This file is the pipeline's own: BI tools "
+                    "read the BI surface beside it (docs/warehouse.md). Close that process, or raise "
+                    "SEGMENT_LOCK_TIMEOUT_S to wait longer."
                 ) from exc
             if not warned:
                 logger.warning("warehouse %s is held by %s; waiting up to %gs for it", path, who, lock_timeout_s)
@@ -114,7 +120,17 @@ def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute(sql("schema_version")).fetchone()[0]
 
 
-def migrate(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+def refuse_newer_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Readers refuse a warehouse whose tables a newer pipeline may have changed."""
+    version = _schema_version(con)
+    if version > code_schema_version():
+        raise WarehouseVersionError(
+            f"warehouse {path} has schema version {version}, newer than this pipeline's "
+            f"{code_schema_version()}: upgrade the pipeline to read it"
+        )
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Bring the warehouse to the code's schema version in one transaction; return the version."""
     known = migrations()
     current = _schema_version(con)
@@ -142,14 +158,16 @@ def connect(
     read_only: bool = False,
     lock_timeout_s: float = 60.0,
     storage_version: str = "v1.0.0",
+    migrate: bool = True,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse, waiting for other processes' locks; writers migrate it first.
 
     Args:
         path: the DuckDB file.
-        read_only: open shared, as BI tools should.
+        read_only: open shared.
         lock_timeout_s: how long to retry while another process holds the file.
         storage_version: storage format of a new file; 'v1.0.0' keeps it readable by DuckDB 1.x.
+        migrate: check and apply migrations (False for files that are not the warehouse).
 
     Yields:
         An open connection, closed (and so checkpointed) on exit.
@@ -163,27 +181,30 @@ def connect(
         config["storage_compatibility_version"] = storage_version
     con = _open_with_retry(path, read_only=read_only, lock_timeout_s=lock_timeout_s, config=config)
     try:
-        if read_only:
-            version = _schema_version(con)
-            if version > code_schema_version():
-                raise WarehouseVersionError(
-                    f"warehouse {path} has schema version {version}, newer than this pipeline's "
-                    f"{code_schema_version()}: upgrade the pipeline to read it"
-                )
-        else:
-            migrate(con, path)
+        if migrate and read_only:
+            refuse_newer_schema(con, path)
+        elif migrate:
+            apply_migrations(con, path)
         yield con
     finally:
         con.close()
 
 
 def connect_bi(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """A hardened read-only connection for BI and ad-hoc readers: no file or network access."""
-    return duckdb.connect(
-        str(path),
-        read_only=True,
-        config={"enable_external_access": False, "lock_configuration": True},
-    )
+    """A hardened read-only connection to the BI surface: it reads the surface's own Parquet
+    folder and nothing else on disk or on the network."""
+    path = Path(path).resolve()
+    if not path.exists():
+        raise WarehouseError(f"BI surface {path} does not exist: run `segment run` (or `segment serve`) first")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con.execute("SET allowed_directories = ?", [[str(path.with_suffix("")) + "/"]])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 @contextmanager

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
-from warehouse.connection import connect, sql
+from warehouse.connection import connect_bi, sql
+from warehouse.serving import write_parquet
 
 EXPORTED = ("current_segments", "current_profiles", "period_segments", "run_history")
 
 
-def export_parquet(db_path: Path, out_dir: Path, *, lock_timeout_s: float) -> list[tuple[Path, int]]:
-    """Write each exported view to `<out_dir>/<view>.parquet`, atomically per file.
+def export_parquet(bi_path: Path, out_dir: Path) -> list[tuple[Path, int]]:
+    """Write each exported view of the BI surface to `<out_dir>/<view>.parquet`, atomically per file.
+
+    Reads the BI surface, never the warehouse, so an export never holds up a run.
 
     Returns:
         (path, row count) per file written.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    with connect(db_path, read_only=True, lock_timeout_s=lock_timeout_s) as con:
+    con = connect_bi(bi_path)
+    try:
         for view in EXPORTED:
-            table = con.execute(sql(f"export_{view}")).fetch_arrow_table()
             target = out_dir / f"{view}.parquet"
-            partial = target.with_suffix(".parquet.partial")
-            pq.write_table(table, partial)
-            partial.replace(target)
-            written.append((target, table.num_rows))
+            rows = write_parquet(con.execute(sql(f"export_{view}")).to_arrow_reader(), target)
+            written.append((target, rows))
+    finally:
+        con.close()
     return written

@@ -1,0 +1,28 @@
+"""Serve: bring the BI surface up to date with the warehouse after every run, failed ones too."""
+
+from __future__ import annotations
+
+import time
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.settings import Settings
+from warehouse.serving import SyncResult, sync
+
+
+@task(cache_policy=NO_CACHE)
+def serve(settings: Settings) -> SyncResult:
+    """Publish the finished runs the BI surface does not show yet, then its run record."""
+    if settings.debug_pause_before_serving_s:
+        # Lets the crash-safety test kill the process between the two commits.
+        get_run_logger().warning(
+            "pausing %gs before the BI surface update (debug)", settings.debug_pause_before_serving_s
+        )
+        time.sleep(settings.debug_pause_before_serving_s)
+    return sync(
+        settings.db_path,
+        settings.bi_path,
+        lock_timeout_s=settings.lock_timeout_s,
+        storage_version=settings.storage_version,
+    )
