@@ -29,7 +29,14 @@ class Outcome:
 
 
 def backfill_in_process(
-    periods: list[Period], *, source: str | None, db: str | None, force: bool, k: int | None = None
+    periods: list[Period],
+    *,
+    source: str | None,
+    db: str | None,
+    force: bool,
+    k: int | None = None,
+    columns: dict[str, str] | None = None,
+    delimiter: str | None = None,
 ) -> list[Outcome]:
     """Run the flow once per period, in order; a failing period does not stop the others."""
     outcomes = []
@@ -37,7 +44,14 @@ def backfill_in_process(
         cadence = "quarterly" if period.kind == "quarter" else "monthly"
         try:
             summary = segment_customers(
-                period=period.label, source=source, db=db, k=k, cadence=cadence, skip_if_succeeded=not force
+                period=period.label,
+                source=source,
+                db=db,
+                k=k,
+                cadence=cadence,
+                skip_if_succeeded=not force,
+                columns=columns,
+                delimiter=delimiter,
             )
         except (PipelineError, WarehouseError) as error:
             outcomes.append(Outcome(period.label, "failed", message=str(error)))

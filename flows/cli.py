@@ -1,12 +1,21 @@
-"""The `segment` command line: run one period, backfill a range, export for BI, make samples."""
+"""The `segment` command line: wiring and printing only.
+
+Everything that can be checked without running anything (options, the period, the source file
+and its header) is checked before Prefect is imported, so a mistake costs well under two
+seconds. Prefect's own log lines go to its API (the UI) and reach stderr only with --verbose
+(or when PREFECT_LOGGING_LEVEL is set); a failure ends with one `error:` message, last on stderr.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sys
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -14,39 +23,76 @@ from rich.console import Console
 from rich.table import Table
 
 from tasks.errors import PipelineError
-from tasks.periods import Period, just_ended, period_range
-from tasks.sample import SAMPLE_ROWS, SAMPLE_SEED
-from tasks.settings import SAMPLE_SOURCE
-from warehouse import WarehouseError
+from tasks.periods import Period, just_ended, period_range, resolve_source
+from tasks.settings import SAMPLE_ROWS, SAMPLE_SEED, SAMPLE_SOURCE, make_settings
+from tasks.source import inspect_source
+from warehouse.connection import WarehouseError
 
 app = typer.Typer(
-    help="Customer segmentation: K-Means segments per period, kept in a DuckDB warehouse.",
+    help="Customer segmentation: K-Means segments per period, kept in a DuckDB warehouse and served to BI tools.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
 
-EXPECTED_ERRORS = (PipelineError, WarehouseError, ValidationError)
+EXPECTED_ERRORS = (PipelineError, WarehouseError, ValidationError, ValueError)
 
 SourceOpt = Annotated[
     str | None,
-    typer.Option(help="CSV file; may contain {period}. Default: the bundled sample."),
+    typer.Option(metavar="PATH", help="CSV or Parquet file; may contain {period}. Default: the bundled sample."),
 ]
 DbOpt = Annotated[
     Path | None,
-    typer.Option(help="DuckDB warehouse file. Default: $SEGMENT_DB_PATH or ./segments.duckdb."),
+    typer.Option(metavar="PATH", help="The warehouse file. Default: $SEGMENT_DB_PATH or ./segments.duckdb."),
 ]
+ColumnsOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="MAP",
+        help="Name the source's columns: customer_id=Customer Id,annual_income=Income,... "
+        "Default: $SEGMENT_COLUMNS; the documented headers are matched without it.",
+    ),
+]
+DelimiterOpt = Annotated[
+    str | None, typer.Option(metavar="DELIM", help="CSV delimiter: comma, semicolon or tab. Default: detected.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Also print Prefect's log lines on stderr.")]
 
 
-def _fail(message: str | BaseException) -> typer.Exit:
-    if isinstance(message, ValidationError):
-        message = "invalid settings: " + "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']} (got {e.get('input')!r})"
-            for e in message.errors()
-        )
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+def _out() -> Console:
+    """stdout: wrapped for a terminal; never wrapped for a file or a pipe (one fact per line)."""
+    terminal = sys.stdout.isatty()
+    return Console(file=sys.stdout, soft_wrap=not terminal, width=None if terminal else 10_000, highlight=False)
+
+
+def _error_text(error: BaseException | str) -> str:
+    if isinstance(error, ValidationError):
+        return "invalid option: " + "; ".join(_setting_problem(e) for e in error.errors())
+    return str(error)
+
+
+def _setting_problem(problem: Any) -> str:
+    name = ".".join(map(str, problem["loc"]))
+    message = problem["msg"].removeprefix("Value error, ")
+    given = problem.get("input")
+    shown = ",".join(map(str, given)) if isinstance(given, list | tuple) else given
+    where = f"--{name.replace('_', '-')} / SEGMENT_{name.upper()}" if name else "settings"
+    return f"{where}: {message} (got {shown!r})" if name else message
+
+
+def _fail(error: BaseException | str, *, as_json: bool = False, **context: object) -> typer.Exit:
+    """Say what went wrong once, as the last thing on stderr; exit 1."""
+    message = _error_text(error)
+    if as_json:
+        _print_json({"status": "failed", **context, "error": message})
+    Console(file=sys.stderr, soft_wrap=True, highlight=False).print(f"[bold red]error:[/] {message}", markup=True)
     return typer.Exit(code=1)
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
 
 
 class _NoTracebackForExpectedErrors(logging.Filter):
@@ -59,131 +105,212 @@ class _NoTracebackForExpectedErrors(logging.Filter):
         return True
 
 
-def _prepare_prefect() -> None:
+def _prepare_prefect(*, verbose: bool) -> None:
+    """Before Prefect is imported: no telemetry, and its console log only when asked for."""
     # Telemetry cannot reach its host from a closed network and then locks Prefect's SQLite.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    quiet = not verbose and "PREFECT_LOGGING_LEVEL" not in os.environ
+    if quiet and "prefect" not in sys.modules:
+        # Only the console copy goes: every line still reaches Prefect's API and UI.
+        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
+        logging.captureWarnings(True)
     for name in ("prefect.flow_runs", "prefect.task_runs"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, _NoTracebackForExpectedErrors) for f in logger.filters):
             logger.addFilter(_NoTracebackForExpectedErrors())
 
 
-@app.command()
-def run(
-    source: SourceOpt = None,
-    period: Annotated[str | None, typer.Option(help="2026Q1 or 2026-03. Default: the quarter that just ended.")] = None,
-    db: DbOpt = None,
-    k: Annotated[int | None, typer.Option(help="Pin the number of segments.")] = None,
-    features: Annotated[
-        str | None,
-        typer.Option(help="Comma list of columns: annual_income, spending_score, age."),
-    ] = None,
-) -> None:
-    """Segment one period's customers and publish the result."""
-    _prepare_prefect()
-    from flows.segment import make_settings, segment_customers
+def _features(text: str | None) -> tuple[str, ...] | None:
+    return tuple(part.strip() for part in text.split(",")) if text else None
 
-    period = period or just_ended(date.today(), "quarterly").label
-    feature_list = features.split(",") if features else None
-    try:
-        # Refuse bad options before Prefect starts a server for the run.
-        Period.parse(period)
-        make_settings(db_path=db, k=k, features=tuple(feature_list) if feature_list else None)
-        summary = segment_customers(
-            period=period,
-            source=source or str(SAMPLE_SOURCE),
-            db=str(db) if db else None,
-            k=k,
-            features=feature_list,
-        )
-    except EXPECTED_ERRORS as error:
-        raise _fail(error) from None
+
+def _summary_document(summary: Any) -> dict[str, Any]:
+    document = asdict(summary)
+    document["segments"] = [
+        {"segment_id": segment_id, "name": name, "customers": size} for segment_id, name, size in summary.segments
+    ]
+    return document
+
+
+def _print_summary(summary: Any) -> None:
+    out = _out()
     out.print(
-        f"[bold green]Run {summary.run_id}[/] segmented [bold]{summary.period}[/] into "
-        f"[bold]k={summary.k}[/] segments (silhouette {summary.silhouette:.3f}).",
-        highlight=False,
+        f"Run {summary.run_id} segmented {summary.period} into k={summary.k} segments "
+        f"(silhouette {summary.silhouette:.3f})."
     )
-    out.print(f"Why k={summary.k}: {summary.k_reason}", highlight=False)
+    out.print(f"Why k={summary.k}: {summary.k_reason}")
     table = Table("segment", "name", "customers")
     for segment_id, name, size in summary.segments:
         table.add_row(str(segment_id), name, str(size))
     out.print(table)
-    out.print(f"BI tools read: {summary.bi_path}", highlight=False, soft_wrap=True)
-    out.print(f"Warehouse (pipeline only): {summary.db_path}", highlight=False, soft_wrap=True)
-    out.print(f"Model: {summary.model_path}", highlight=False, soft_wrap=True)
+    out.print(f"BI tools read: {summary.bi_path}")
+    out.print(f"Warehouse (pipeline only): {summary.db_path}")
+    out.print(f"Model: {summary.model_path}")
+
+
+@app.command()
+def run(
+    source: SourceOpt = None,
+    period: Annotated[
+        str | None, typer.Option(metavar="PERIOD", help="2026Q1 or 2026-03. Default: the quarter that just ended.")
+    ] = None,
+    db: DbOpt = None,
+    k: Annotated[int | None, typer.Option(metavar="N", help="Pin the number of segments.")] = None,
+    features: Annotated[
+        str | None,
+        typer.Option(metavar="LIST", help="Columns to cluster on: annual_income,spending_score[,age]."),
+    ] = None,
+    columns: ColumnsOpt = None,
+    delimiter: DelimiterOpt = None,
+    task_runner: Annotated[
+        str | None, typer.Option(metavar="RUNNER", help="threads (default) or dask: where candidate k are fitted.")
+    ] = None,
+    dask_address: Annotated[
+        str | None, typer.Option(metavar="ADDRESS", help="With --task-runner dask: the scheduler, tcp://HOST:PORT.")
+    ] = None,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Segment one period's customers and publish the result.
+
+    Example: segment run --source customers.csv --period 2026Q1 --db /data/segments.duckdb
+    """
+    label = period or just_ended(date.today(), "quarterly").label
+    try:
+        settings = make_settings(
+            db_path=db,
+            k=k,
+            features=_features(features),
+            columns=columns,
+            delimiter=delimiter,
+            task_runner=task_runner,
+            dask_address=dask_address,
+        )
+        the_period = Period.parse(label)
+        given = source or str(SAMPLE_SOURCE)
+        inspect_source(resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter)
+    except EXPECTED_ERRORS as error:
+        raise _fail(error, as_json=as_json, period=label) from None
+    _prepare_prefect(verbose=verbose)
+    from flows.segment import segment_customers
+
+    try:
+        summary = segment_customers(
+            period=the_period.label,
+            source=given,
+            db=str(settings.db_path),
+            k=settings.k,
+            features=list(settings.features),
+            columns=settings.columns or None,
+            delimiter=settings.delimiter,
+            task_runner=settings.task_runner,
+            dask_address=settings.dask_address,
+        )
+    except EXPECTED_ERRORS as error:
+        raise _fail(error, as_json=as_json, period=the_period.label) from None
+    if as_json:
+        _print_json(_summary_document(summary))
+    else:
+        _print_summary(summary)
 
 
 @app.command()
 def backfill(
-    first: Annotated[str, typer.Option("--from", help="First period, e.g. 2025Q1 or 2025-01.")],
-    last: Annotated[str, typer.Option("--to", help="Last period, same kind as --from.")],
+    first: Annotated[str, typer.Option("--from", metavar="PERIOD", help="First period, e.g. 2025Q1 or 2025-01.")],
+    last: Annotated[str, typer.Option("--to", metavar="PERIOD", help="Last period, same kind as --from.")],
     source: SourceOpt = None,
     db: DbOpt = None,
-    force: Annotated[bool, typer.Option(help="Run periods that already succeeded again (adds runs).")] = False,
+    columns: ColumnsOpt = None,
+    delimiter: DelimiterOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run periods that already succeeded again (adds runs).")
+    ] = False,
     deployment: Annotated[
         str | None,
-        typer.Option(help="Submit runs of this deployment (e.g. quarterly) instead of running here."),
+        typer.Option(metavar="NAME", help="Submit runs of this deployment (e.g. quarterly) instead of running here."),
     ] = None,
-    wait: Annotated[float, typer.Option(help="With --deployment: seconds to wait for each run (0: submit only).")] = 0,
+    wait: Annotated[
+        float,
+        typer.Option(metavar="SECONDS", help="With --deployment: how long to wait for each run (0: submit only)."),
+    ] = 0,
     batch: Annotated[
-        str | None, typer.Option(help="With --deployment: idempotency batch (default: today's date).")
+        str | None, typer.Option(metavar="NAME", help="With --deployment: idempotency batch (default: today's date).")
     ] = None,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """Run every period from --from to --to, in order; skip periods that already succeeded."""
-    _prepare_prefect()
-    from flows.backfill import backfill_in_process, backfill_via_deployment
+    """Run every period from --from to --to, in order; skip periods that already succeeded.
 
+    Example: segment backfill --from 2025Q1 --to 2025Q4 --source 'exports/customers_{period}.csv'
+    """
     try:
         periods = period_range(first, last)
-    except ValueError as error:
-        raise _fail(error) from None
-    db_text = str(db) if db else None
+        settings = make_settings(db_path=db, columns=columns, delimiter=delimiter)
+    except EXPECTED_ERRORS as error:
+        raise _fail(error, as_json=as_json) from None
+    _prepare_prefect(verbose=verbose)
+    from flows.backfill import backfill_in_process, backfill_via_deployment
+
     try:
         if deployment:
             outcomes = backfill_via_deployment(
                 periods,
                 deployment=deployment,
                 source=source,
-                db=db_text,
+                db=str(db) if db else None,
                 force=force,
                 batch=batch,
                 wait_s=wait,
             )
         else:
-            outcomes = backfill_in_process(periods, source=source, db=db_text, force=force)
+            outcomes = backfill_in_process(
+                periods,
+                source=source,
+                db=str(settings.db_path),
+                force=force,
+                columns=settings.columns or None,
+                delimiter=settings.delimiter,
+            )
     except EXPECTED_ERRORS as error:
-        raise _fail(error) from None
-    table = Table("period", "outcome", "k", "run_id" if not deployment else "flow_run_id")
-    for outcome in outcomes:
-        colour = {"succeeded": "green", "skipped": "yellow", "failed": "red"}.get(outcome.outcome, "cyan")
-        table.add_row(outcome.period, f"[{colour}]{outcome.outcome}[/]", str(outcome.k or ""), outcome.run_id or "")
-    out.print(table)
+        raise _fail(error, as_json=as_json) from None
     failed = [o for o in outcomes if o.outcome in ("failed", "Failed", "Crashed")]
-    for outcome in failed:
-        err.print(f"[bold red]{outcome.period} failed:[/] {outcome.message}", highlight=False, soft_wrap=True)
+    if as_json:
+        _print_json({"outcomes": [asdict(o) for o in outcomes], "failed": len(failed)})
+    else:
+        table = Table("period", "outcome", "k", "run_id" if not deployment else "flow_run_id")
+        for outcome in outcomes:
+            colour = {"succeeded": "green", "skipped": "yellow", "failed": "red"}.get(outcome.outcome, "cyan")
+            table.add_row(outcome.period, f"[{colour}]{outcome.outcome}[/]", str(outcome.k or ""), outcome.run_id or "")
+        _out().print(table)
     if failed:
-        raise typer.Exit(code=1)
+        errors = Console(file=sys.stderr, soft_wrap=True, highlight=False)
+        for outcome in failed:
+            errors.print(f"[bold red]{outcome.period} failed:[/] {outcome.message}")
+        raise _fail(f"{len(failed)} of {len(outcomes)} period(s) failed: {', '.join(o.period for o in failed)}")
 
 
 @app.command()
 def export(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the Parquet files.")],
-    fmt: Annotated[str, typer.Option("--format", help="Only parquet is supported.")] = "parquet",
+    out_dir: Annotated[Path, typer.Option("--out", metavar="FOLDER", help="Folder for the Parquet files.")],
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="Only parquet is supported.")] = "parquet",
     db: DbOpt = None,
 ) -> None:
-    """Write the current BI views as Parquet, for tools without a DuckDB driver."""
-    from tasks.settings import Settings
+    """Write the current BI views as Parquet, for tools without a DuckDB driver.
+
+    Example: segment export --format parquet --out exports/
+    """
     from warehouse.export import export_parquet
 
     if fmt != "parquet":
         raise _fail(f"--format {fmt!r} is not supported; use parquet")
     try:
-        settings = Settings(**({"db_path": db} if db else {}))
+        settings = make_settings(db_path=db)
         written = export_parquet(settings.bi_path, out_dir)
     except EXPECTED_ERRORS as error:
         raise _fail(error) from None
+    out = _out()
     for path, rows in written:
-        out.print(f"{path}  ({rows} rows)", highlight=False)
+        out.print(f"{path}  ({rows} rows)")
 
 
 @app.command()
@@ -193,15 +320,17 @@ def serve(
         bool, typer.Option("--rebuild", help="Rewrite every file and the BI file from the warehouse.")
     ] = False,
 ) -> None:
-    """Bring the BI surface up to date with the warehouse (runs do this themselves)."""
-    from tasks.settings import Settings
+    """Bring the BI surface up to date with the warehouse (every run does this itself).
+
+    Example: segment serve --rebuild --db /data/segments.duckdb
+    """
     from warehouse import writer_lock
     from warehouse.serving import sync
 
     try:
-        settings = Settings(**({"db_path": db} if db else {}))
+        settings = make_settings(db_path=db)
         if not settings.db_path.exists():
-            raise _fail(f"warehouse {settings.db_path} does not exist: run `segment run` first")
+            raise WarehouseError(f"warehouse {settings.db_path} does not exist: run `segment run` first")
         with writer_lock(settings.db_path, wait_s=settings.writer_wait_s):
             result = sync(
                 settings.db_path,
@@ -212,23 +341,25 @@ def serve(
             )
     except EXPECTED_ERRORS as error:
         raise _fail(error) from None
-    what = "rebuilt" if result.rebuilt else "up to date"
-    out.print(f"BI surface {what}; {result.runs_added} run(s) published.", highlight=False)
-    out.print(f"BI tools read: {result.bi_path}", highlight=False, soft_wrap=True)
+    out = _out()
+    out.print(f"BI surface {'rebuilt' if result.rebuilt else 'up to date'}; {result.runs_added} run(s) published.")
+    out.print(f"BI tools read: {result.bi_path}")
 
 
 @app.command()
 def sample(
-    out_path: Annotated[Path, typer.Option("--out", help="CSV to write.")] = SAMPLE_SOURCE,
-    rows: Annotated[int, typer.Option(min=1, help="Customers to draw.")] = SAMPLE_ROWS,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = SAMPLE_SEED,
+    out_path: Annotated[Path, typer.Option("--out", metavar="PATH", help="CSV to write.")] = SAMPLE_SOURCE,
+    rows: Annotated[int, typer.Option(min=1, metavar="N", help="Customers to draw.")] = SAMPLE_ROWS,
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = SAMPLE_SEED,
 ) -> None:
-    """Write a seeded synthetic customer file in the Mall Customers format."""
-    from tasks.sample import generate_customers
+    """Write a seeded synthetic customer file in the Mall Customers format.
 
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    generate_customers(rows, seed=seed).to_csv(out_path, index=False)
-    out.print(f"wrote {rows} customers to {out_path}", highlight=False)
+    Example: segment sample --out big.csv --rows 1000000 --seed 1
+    """
+    from tasks.sample import generate_customers, write_customers
+
+    write_customers(generate_customers(rows, seed=seed), out_path)
+    _out().print(f"wrote {rows} customers to {out_path}")
 
 
 def main() -> None:

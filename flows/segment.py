@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import suppress
+from typing import Literal
 
 from prefect import flow, unmapped
 from prefect.runtime import flow_run
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from tasks.errors import PeriodError
 from tasks.features import build_features
@@ -17,7 +20,7 @@ from tasks.publish import publish
 from tasks.runs import RunSummary, find_succeeded_run, record_failure, start_run
 from tasks.select_k import decide_k, feasible_ks, score_candidate
 from tasks.serve import serve
-from tasks.settings import SAMPLE_SOURCE, Cadence, Settings
+from tasks.settings import SAMPLE_SOURCE, Cadence, Settings, make_settings
 from tasks.validate import validate as validate_customers
 from warehouse import writer_lock
 from warehouse.serving import ServingError
@@ -40,9 +43,13 @@ def run_name() -> str:
     return f"segment-{label}"
 
 
-def make_settings(**overrides: object) -> Settings:
-    """Settings from the environment, overridden by the flow parameters that were given."""
-    return Settings(**{name: value for name, value in overrides.items() if value is not None})
+def candidate_runner(settings: Settings) -> TaskRunner:
+    """Where candidate k are fitted: one thread per core here, or the Dask cluster named."""
+    if settings.task_runner == "dask":
+        from prefect_dask import DaskTaskRunner  # only runs that use a cluster import Dask
+
+        return DaskTaskRunner(address=settings.dask_address)
+    return ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1)
 
 
 @flow(name="segment-customers", flow_run_name=run_name, validate_parameters=True)
@@ -54,19 +61,35 @@ def segment_customers(
     features: list[str] | None = None,
     cadence: Cadence = "quarterly",
     skip_if_succeeded: bool = False,
+    columns: dict[str, str] | None = None,
+    delimiter: str | None = None,
+    task_runner: Literal["threads", "dask"] | None = None,
+    dask_address: str | None = None,
 ) -> RunSummary:
     """Segment the customers of one period and publish the result to the warehouse.
 
     Args:
         period: '2026Q1' or '2026-03'; default: the period that ended before the scheduled start.
-        source: CSV path, may contain '{period}'; default: the bundled sample.
+        source: CSV or Parquet path, may contain '{period}'; default: the bundled sample.
         db: DuckDB warehouse file; default: SEGMENT_DB_PATH or ./segments.duckdb.
         k: pin the number of segments instead of choosing it.
         features: columns to cluster on; default: annual_income, spending_score.
         cadence: 'quarterly' or 'monthly', for deriving the default period.
         skip_if_succeeded: do nothing if the period already has a succeeded run (backfills).
+        columns: contract column -> the source's header, for headers the contract does not know.
+        delimiter: the CSV delimiter (comma, semicolon, tab); default: detected.
+        task_runner: 'threads' (default) or 'dask' for the candidate-k fits.
+        dask_address: the Dask scheduler, with task_runner='dask'.
     """
-    settings = make_settings(db_path=db, k=k, features=tuple(features) if features else None)
+    settings = make_settings(
+        db_path=db,
+        k=k,
+        features=tuple(features) if features else None,
+        columns=columns,
+        delimiter=delimiter,
+        task_runner=task_runner,
+        dask_address=dask_address,
+    )
     the_period = resolve_period(period, cadence)
     the_source = resolve_source(source or str(SAMPLE_SOURCE), the_period)
     with writer_lock(settings.db_path, wait_s=settings.writer_wait_s):
@@ -75,18 +98,22 @@ def segment_customers(
                 run_id=done,
                 period=the_period.label,
                 status="skipped",
-                db_path=str(settings.db_path),
+                db_path=str(settings.db_path.resolve()),
                 bi_path=str(settings.bi_path.resolve()),
             )
         run_id = start_run(settings, the_period, the_source, flow_run.id)
         try:
             ingested = ingest(settings, run_id, the_source)
-            customers = validate_customers(settings, run_id, the_source)
+            customers = validate_customers(ingested)
             features_ = build_features(settings, customers, the_source)
-            ks = feasible_ks(settings.candidate_ks, len(customers))
-            scores = score_candidate.map(unmapped(settings), unmapped(features_), ks)
-            choice, k_table = decide_k(settings, scores.result())
-            model = fit(settings, features_, choice.k)
+            ks = feasible_ks(settings.candidate_ks, customers.num_rows)
+            with candidate_runner(settings) as runner:
+                scores = runner.map(
+                    score_candidate,
+                    {"settings": unmapped(settings), "sample": unmapped(features_.selection_matrix), "k": ks},
+                ).result()
+            choice, k_table = decide_k(settings, scores)
+            model = fit(settings, features_, choice)
             profiles = profile(customers, features_, model)
             artifact = save_artifact(settings, run_id, features_, model)
             summary = publish(
@@ -97,12 +124,13 @@ def segment_customers(
                 customers=customers,
                 choice=choice,
                 k_table=k_table,
+                features=features_,
                 model=model,
                 profiles=profiles,
                 artifact=artifact,
             )
         except Exception as error:
-            record_failure(settings, run_id, error)
+            record_failure(settings, run_id, error, the_source)
             with suppress(ServingError):  # the run's own error is the one to report
                 serve(settings)
             raise

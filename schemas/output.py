@@ -1,4 +1,7 @@
-"""Contracts of the tables a run publishes; checked before the publish transaction commits."""
+"""Contracts of the tables a run publishes; checked before the publish transaction commits.
+
+customer_segments (one row per customer, millions) is checked in SQL inside the transaction
+instead: warehouse/sql/audit_one_segment_per_customer.sql."""
 
 from __future__ import annotations
 
@@ -10,19 +13,6 @@ class RunKeyed(pa.DataFrameModel):
     """Columns every published row carries."""
 
     run_id: Series[str] = pa.Field(str_length={"min_value": 1})
-
-
-class CustomerSegment(RunKeyed):
-    """customer_segments: one row per (run, customer)."""
-
-    period: Series[str]
-    customer_id: Series[int] = pa.Field(gt=0, unique=True)
-    segment_id: Series[int] = pa.Field(ge=1)
-    segment_name: Series[str] = pa.Field(str_length={"min_value": 1})
-
-    class Config:
-        strict = True
-        coerce = True
 
 
 class SegmentProfile(RunKeyed):

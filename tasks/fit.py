@@ -1,4 +1,8 @@
-"""Fit: the final K-Means, seeded with an explicit n_init; the model file and its checksum.
+"""Fit: the chosen candidate refined on every customer; the model file and its checksum.
+
+The chosen k was already fitted (n_init restarts, seeded) on the selection sample; the final
+model starts from that candidate's centres and runs Lloyd's iterations on all rows, so the
+chosen k is never fitted from scratch twice and a run over millions of rows costs a few passes.
 
 Segment ids are ours, not K-Means': 1 is the largest segment, ties broken by centroid, so a
 label permutation between two fits never renumbers the same segmentation.
@@ -6,11 +10,13 @@ label permutation between two fits never renumbers the same segmentation.
 
 from __future__ import annotations
 
+import copy
 import json
 import platform
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import joblib
 import numpy as np
@@ -25,6 +31,9 @@ from tasks.features import Features
 from tasks.files import sha256_file
 from tasks.settings import Settings
 
+if TYPE_CHECKING:
+    from tasks.select_k import KChoice
+
 SILHOUETTE_WORKING_MEMORY_MB = 128
 LIBRARIES = ("scikit-learn", "numpy", "pandas", "pandera", "duckdb", "joblib", "kneed", "prefect")
 
@@ -38,7 +47,8 @@ class FittedModel:
     segment_ids: np.ndarray  # per customer, in the validated frame's row order
     centroids: np.ndarray  # per segment id (row 0 is segment 1), in original units
     scaled_centroids: np.ndarray  # the same, in standard deviations from the mean
-    scores: dict[str, float]
+    scores: dict[str, float | None]
+    silhouette_rows: int
 
 
 def number_segments(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
@@ -60,10 +70,29 @@ def number_segments(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return segment_of_label
 
 
+def cluster_scores(
+    scaled: np.ndarray, labels: np.ndarray, *, silhouette_sample_size: int, random_state: int
+) -> dict[str, float | None]:
+    """Silhouette (on a seeded sample beyond `silhouette_sample_size` rows: it is quadratic in
+    rows), Calinski-Harabasz and Davies-Bouldin of a partition; None when it has one cluster."""
+    if len(np.unique(labels)) < 2:
+        return {"silhouette": None, "calinski_harabasz": None, "davies_bouldin": None}
+    sample = silhouette_sample_size if len(scaled) > silhouette_sample_size else None
+    # Silhouette builds a sample x sample distance matrix and several candidate k are scored at
+    # once: cap each one's working memory so scikit-learn computes it in chunks.
+    with config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
+        silhouette = float(silhouette_score(scaled, labels, sample_size=sample, random_state=random_state))
+    return {
+        "silhouette": silhouette,
+        "calinski_harabasz": float(calinski_harabasz_score(scaled, labels)),
+        "davies_bouldin": float(davies_bouldin_score(scaled, labels)),
+    }
+
+
 def fit_kmeans(
     scaled: np.ndarray, k: int, *, n_init: int, random_state: int, silhouette_sample_size: int
 ) -> tuple[KMeans, dict[str, float | None]]:
-    """Fit K-Means and score the fit.
+    """Fit K-Means from scratch and score the fit.
 
     Args:
         scaled: the standardised feature matrix.
@@ -77,20 +106,19 @@ def fit_kmeans(
         three None when the fit has fewer than two distinct clusters).
     """
     model = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(scaled)
-    labels = model.labels_
-    scores: dict[str, float | None] = {"inertia": float(model.inertia_)}
-    if len(np.unique(labels)) < 2:
-        return model, scores | {"silhouette": None, "calinski_harabasz": None, "davies_bouldin": None}
-    sample = silhouette_sample_size if len(scaled) > silhouette_sample_size else None
-    # Silhouette builds a sample x sample distance matrix and several candidate k are scored at
-    # once: cap each one's working memory so scikit-learn computes it in chunks.
-    with config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
-        silhouette = float(silhouette_score(scaled, labels, sample_size=sample, random_state=random_state))
-    return model, scores | {
-        "silhouette": silhouette,
-        "calinski_harabasz": float(calinski_harabasz_score(scaled, labels)),
-        "davies_bouldin": float(davies_bouldin_score(scaled, labels)),
-    }
+    scores = cluster_scores(
+        scaled, model.labels_, silhouette_sample_size=silhouette_sample_size, random_state=random_state
+    )
+    return model, {"inertia": float(model.inertia_)} | scores
+
+
+def refine(scaled: np.ndarray, centers: np.ndarray, *, random_state: int) -> KMeans:
+    """Lloyd's iterations on every row from given centres (a warm start, not a new search).
+
+    `scaled` is centred in place and put back rather than copied (copy_x=False): at ten million
+    rows a copy is 160 MB and a second of work."""
+    model = KMeans(n_clusters=len(centers), init=centers, n_init=1, random_state=random_state, copy_x=False)
+    return model.fit(scaled)
 
 
 def library_versions() -> dict[str, str]:
@@ -125,33 +153,45 @@ def load_model(path: str | Path, *, sha256: str) -> dict[str, object]:
     return joblib.load(path)
 
 
-@task(cache_policy=NO_CACHE)
-def fit(settings: Settings, features: Features, k: int) -> FittedModel:
-    """Fit the final K-Means with k segments."""
-    model, scores = fit_kmeans(
-        features.scaled,
-        k,
-        n_init=settings.n_init,
-        random_state=settings.random_state,
-        silhouette_sample_size=settings.silhouette_sample_size,
-    )
+def fitted_model(model: KMeans, scaler: object, scores: dict[str, float | None], silhouette_rows: int) -> FittedModel:
+    """Number the segments of a fitted K-Means and express its centres in original units."""
     segment_of_label = number_segments(model.labels_, model.cluster_centers_)
     scaled_centroids = np.empty_like(model.cluster_centers_)
     scaled_centroids[segment_of_label - 1] = model.cluster_centers_
-    centroids = features.scaler.inverse_transform(scaled_centroids)
-    get_run_logger().info("fitted k=%d: silhouette %s", k, scores["silhouette"])
-    return FittedModel(model, segment_of_label, segment_of_label[model.labels_], centroids, scaled_centroids, scores)
+    centroids = scaler.inverse_transform(scaled_centroids)
+    segment_ids = segment_of_label[model.labels_].astype(np.int32)
+    return FittedModel(model, segment_of_label, segment_ids, centroids, scaled_centroids, scores, silhouette_rows)
+
+
+@task(cache_policy=NO_CACHE)
+def fit(settings: Settings, features: Features, choice: KChoice) -> FittedModel:
+    """Refine the chosen candidate on every customer and score the result.
+
+    Inertia covers every customer; silhouette, Calinski-Harabasz and Davies-Bouldin are scored
+    on the selection sample with the final labels (the same estimate at a fraction of the cost)."""
+    model = refine(features.scaled, choice.centers, random_state=settings.random_state)
+    scores = {"inertia": float(model.inertia_)} | cluster_scores(
+        features.selection_matrix,
+        model.labels_[features.selection],
+        silhouette_sample_size=settings.silhouette_sample_size,
+        random_state=settings.random_state,
+    )
+    silhouette_rows = min(len(features.selection), settings.silhouette_sample_size)
+    get_run_logger().info("fitted k=%d on %d rows: silhouette %s", choice.k, len(features.scaled), scores["silhouette"])
+    return fitted_model(model, features.scaler, scores, silhouette_rows)
 
 
 @task(cache_policy=NO_CACHE)
 def save_artifact(settings: Settings, run_id: str, features: Features, model: FittedModel) -> tuple[str, str]:
     """Save scaler + K-Means + segment map with joblib; return (path, sha256)."""
-    path = (settings.artifacts_dir / run_id / "model.joblib").resolve()
+    path = (settings.artifacts_root / run_id / "model.joblib").resolve()
     versions = library_versions()
+    kmeans = copy.copy(model.kmeans)
+    del kmeans.labels_  # one label per training row: megabytes nothing reads
     bundle = {
         "features": list(features.names),
         "scaler": features.scaler,
-        "kmeans": model.kmeans,
+        "kmeans": kmeans,
         "segment_of_label": model.segment_of_label,
         "library_versions": versions,
     }

@@ -1,26 +1,30 @@
-"""Ingest: DuckDB's own CSV reader loads the source into raw_customers, as text, per run.
+"""Ingest: DuckDB reads the source and types it; what moves on is Arrow columns, not text.
 
-Columns are matched by header name, never by position. Columns outside the contract are
-ignored and recorded on the run. Values stay text here so that validation can report every
-bad value with its line instead of the reader stopping at the first.
+The source is checked and its header matched to the contract first (`tasks.source`). DuckDB then
+reads every contract column as text (so that validation can report every bad value with its
+line instead of the reader stopping at the first), parses the numbers in the same pass, and
+hands over one typed Arrow table. Nothing of the source is written to the warehouse unless
+SEGMENT_RAW_RETENTION asks for it.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.input import CANONICAL_HEADERS, SOURCE_HEADERS
 from tasks.errors import InputFileError
 from tasks.files import sha256_file
 from tasks.settings import Settings
-from warehouse import connect, sql, transaction
+from tasks.source import Source, inspect_source
+from warehouse import connect, scratch, sql, transaction
 
 _CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (?P<line>\d+)")
 _CSV_ORIGINAL = re.compile(r"Original Line: (?P<text>.*)")
@@ -28,67 +32,17 @@ _CSV_COLUMNS = re.compile(r"Expected Number of Columns: (?P<want>\d+) Found: (?P
 
 
 @dataclass(frozen=True)
-class Header:
-    """The source's header mapped onto the contract."""
+class Ingested:
+    """A source read and typed: one row per data row, in file order."""
 
-    reader_columns: dict[str, str]  # reader column name -> DuckDB type, in file order
-    extra_columns: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class IngestResult:
+    source: Source
     source_sha256: str
-    n_rows: int
-    extra_columns: tuple[str, ...]
+    table: pa.Table  # source_line, customer_id, gender, age, annual_income, spending_score; NULL where unparsable
+    unparsed_rows: int  # rows holding text that is not a (whole) number
 
-
-def map_header(names: list[str], *, source: str) -> Header:
-    """Map the source's header names onto canonical columns.
-
-    Args:
-        names: header fields in file order.
-        source: the file, for messages.
-
-    Returns:
-        The column names to read the file with (canonical for contract columns, `extra_<i>`
-        otherwise) and the names of the extra columns.
-
-    Raises:
-        InputFileError: a required column is missing or given twice.
-    """
-    reader_columns: dict[str, str] = {}
-    extra: list[str] = []
-    seen: dict[str, str] = {}
-    for position, raw in enumerate(names):
-        name = raw.strip()
-        canonical = SOURCE_HEADERS.get(name)
-        if canonical is None:
-            extra.append(name)
-            reader_columns[f"extra_{position}"] = "VARCHAR"
-            continue
-        if canonical in seen:
-            raise InputFileError(f"{source}: columns {seen[canonical]!r} and {name!r} both give {canonical}; keep one")
-        seen[canonical] = name
-        reader_columns[canonical] = "VARCHAR"
-    missing = [CANONICAL_HEADERS[c] for c in CANONICAL_HEADERS if c not in seen]
-    if missing:
-        raise InputFileError(f"{source}: missing required column(s) {missing}; the header has {names}")
-    return Header(reader_columns, tuple(extra))
-
-
-def read_header(path: Path) -> list[str]:
-    """Read the first line of a CSV as UTF-8 (a BOM is allowed)."""
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such file")
-    with path.open("rb") as handle:
-        first = handle.readline()
-    if not first.strip():
-        raise InputFileError(f"{path}: the file is empty; expected a header line and data rows")
-    try:
-        text = first.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path}: line 1 is not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-    return next(csv.reader([text]))
+    @property
+    def n_rows(self) -> int:
+        return self.table.num_rows
 
 
 def describe_csv_error(exc: duckdb.Error, *, source: str) -> str:
@@ -106,31 +60,80 @@ def describe_csv_error(exc: duckdb.Error, *, source: str) -> str:
     return f"{where}: cannot be read as CSV ({first})"
 
 
-def load_raw(con: duckdb.DuckDBPyConnection, *, run_id: str, path: Path, header: Header) -> int:
-    """Insert the file's rows into raw_customers in one transaction; return how many."""
+def open_source(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Define the temporary view `source_rows` (contract columns as text) over the source."""
+    con.execute(sql("parse_macros"))
+    if source.kind == "parquet":
+        names = [source.columns[c] for c in source.columns]
+        table = pq.read_table(source.path, columns=names).rename_columns(list(source.columns))
+        lines = pa.array(range(1, table.num_rows + 1), type=pa.int64())
+        con.register("source_arrow", table.append_column("source_line", lines))
+        con.execute(sql("source_parquet"))
+        return
+    con.execute("SET VARIABLE source_path = ?", [str(source.path)])
+    con.execute("SET VARIABLE reader_columns = ?", [source.reader_columns])
+    con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
+    con.execute(sql("source_csv"))
+
+
+def _read(con: duckdb.DuckDBPyConnection, statement: str, source: Source) -> pa.Table:
     try:
-        with transaction(con):
-            con.execute(sql("ingest_raw"), [run_id, str(path), header.reader_columns])
-            return con.execute(sql("count_raw"), [run_id]).fetchone()[0]
+        return con.execute(sql(statement)).to_arrow_table()
     except duckdb.InvalidInputException as exc:
-        raise InputFileError(describe_csv_error(exc, source=str(path))) from None
+        raise InputFileError(describe_csv_error(exc, source=str(source.path))) from None
+
+
+def read_typed(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[pa.Table, int]:
+    """The typed rows (see typed_customers.sql) and how many rows hold unparsable numbers."""
+    typed = _read(con, "typed_customers", source)
+    if typed.num_rows == 0:
+        raise InputFileError(f"{source.path}: the header is there but there are no data rows")
+    unparsed = typed.column("unparsed")
+    return typed.drop_columns("unparsed"), pc.sum(unparsed).as_py() or 0
+
+
+def parse_failures(source: Source) -> pd.DataFrame:
+    """Every value that is not a (whole) number, with its line: the validation report's first part."""
+    with scratch() as con:
+        open_source(con, source)
+        return con.execute(sql("parse_failures")).df()
+
+
+def raw_rows(source: Source) -> pa.Table:
+    """The source's contract columns as written (text), for raw_customers."""
+    with scratch() as con:
+        open_source(con, source)
+        return _read(con, "raw_text_rows", source)
+
+
+def keep_raw_rows(settings: Settings, run_id: str, source: Source) -> int:
+    """Store the source rows of a run in raw_customers; return how many."""
+    rows = raw_rows(source)
+    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
+        con.register("raw_df", rows)
+        con.execute(sql("insert_raw_customers"), [run_id])
+        con.unregister("raw_df")
+    return rows.num_rows
+
+
+def read_source(source: Source) -> Ingested:
+    """Read and type an inspected source (see typed_customers.sql)."""
+    with scratch() as con:
+        open_source(con, source)
+        table, unparsed = read_typed(con, source)
+    return Ingested(source, sha256_file(source.path), table, unparsed)
 
 
 @task(cache_policy=NO_CACHE)
-def ingest(settings: Settings, run_id: str, source: str) -> IngestResult:
-    """Load the source CSV into raw_customers for this run."""
+def ingest(settings: Settings, run_id: str, source_path: str) -> Ingested:
+    """Read and type the source file."""
     logger = get_run_logger()
-    path = Path(source)
-    header = map_header(read_header(path), source=source)
-    if header.extra_columns:
-        logger.info("ignoring columns outside the contract: %s", list(header.extra_columns))
-    with connect(
-        settings.db_path,
-        lock_timeout_s=settings.lock_timeout_s,
-        storage_version=settings.storage_version,
-    ) as con:
-        n_rows = load_raw(con, run_id=run_id, path=path, header=header)
-    if n_rows == 0:
-        raise InputFileError(f"{source}: the header is there but there are no data rows")
-    logger.info("ingested %d rows from %s", n_rows, source)
-    return IngestResult(sha256_file(path), n_rows, header.extra_columns)
+    source = inspect_source(source_path, columns=settings.columns, delimiter=settings.delimiter)
+    if source.extra_columns:
+        logger.info("ignoring columns outside the contract: %s", list(source.extra_columns))
+    ingested = read_source(source)
+    if settings.raw_retention == "all":
+        keep_raw_rows(settings, run_id, source)
+    how = f"{source.kind}, delimiter {source.delimiter!r}" if source.kind == "csv" else source.kind
+    logger.info("ingested %d rows from %s (%s)", ingested.n_rows, source.path, how)
+    return ingested

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.features import Features
 from tasks.fit import FittedModel
+from warehouse import scratch, sql
 
 LEVEL_THRESHOLD = 0.5
 FEATURE_WORDS = {
@@ -50,18 +52,18 @@ def segment_names(scaled_centroids: np.ndarray, features: tuple[str, ...]) -> li
 
 
 def profile_segments(
-    customers: pd.DataFrame,
+    customers: pa.Table,
     segment_ids: np.ndarray,
     *,
     centroids: np.ndarray,
     names: list[str],
     features: tuple[str, ...],
 ) -> pd.DataFrame:
-    """Summarise every segment.
+    """Summarise every segment (in DuckDB: medians of millions of rows in one pass).
 
     Args:
         customers: validated customers.
-        segment_ids: segment id (1..k) per customer, in the frame's row order.
+        segment_ids: segment id (1..k) per customer, in the table's row order.
         centroids: centroid per segment (row 0 is segment 1) in original units.
         names: name per segment, same order.
         features: the clustered columns, in centroid column order.
@@ -69,22 +71,12 @@ def profile_segments(
     Returns:
         One row per segment with the SegmentProfile columns except run_id and period.
     """
-    frame = customers.assign(segment_id=segment_ids)
-    grouped = frame.groupby("segment_id")
-    stats = grouped[list(PROFILED)].agg(["mean", "median"])
-    stats.columns = [f"{how}_{column}" for column, how in stats.columns]
-    gender = pd.crosstab(frame["segment_id"], frame["gender"], normalize="index")
+    with scratch() as con:
+        con.register("customers_arrow", customers.append_column("segment_id", pa.array(segment_ids)))
+        stats = con.execute(sql("profile_segments")).df()
     k = len(centroids)
     profile = pd.DataFrame({"segment_id": np.arange(1, k + 1), "segment_name": names})
-    profile = profile.assign(
-        n_customers=grouped.size().reindex(profile["segment_id"]).to_numpy(),
-    )
-    profile = profile.assign(share=profile["n_customers"] / len(frame))
-    profile = profile.join(stats, on="segment_id")
-    profile = profile.assign(
-        share_female=gender.get("Female", pd.Series(0.0, index=gender.index)).reindex(profile["segment_id"]).to_numpy(),
-        share_male=gender.get("Male", pd.Series(0.0, index=gender.index)).reindex(profile["segment_id"]).to_numpy(),
-    )
+    profile = profile.merge(stats, on="segment_id", how="left")
     for column in PROFILED:
         values = centroids[:, features.index(column)] if column in features else np.full(k, np.nan)
         profile[f"centroid_{column}"] = values
@@ -92,7 +84,7 @@ def profile_segments(
 
 
 @task(cache_policy=NO_CACHE)
-def profile(customers: pd.DataFrame, features: Features, model: FittedModel) -> pd.DataFrame:
+def profile(customers: pa.Table, features: Features, model: FittedModel) -> pd.DataFrame:
     """Profile and name the fitted segments."""
     names = segment_names(model.scaled_centroids, features.names)
     table = profile_segments(

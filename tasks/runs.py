@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.errors import ValidationFailed
+from tasks.errors import PipelineError, ValidationFailed
+from tasks.ingest import keep_raw_rows
 from tasks.periods import Period
 from tasks.settings import Settings
+from tasks.source import inspect_source
 from warehouse import connect, sql, transaction
 from warehouse.connection import utc_now
 
@@ -76,6 +79,7 @@ def start_run(settings: Settings, period: Period, source: str, flow_run_id: str 
                 period.start,
                 period.end,
                 now,
+                str(Path(source).resolve()),
                 source,
                 ",".join(settings.features),
                 settings_json(settings),
@@ -89,6 +93,18 @@ def start_run(settings: Settings, period: Period, source: str, flow_run_id: str 
     return run_id
 
 
+def keep_failed_source(settings: Settings, run_id: str, source: str) -> None:
+    """Store a failed run's source rows for whoever investigates, when the file can be read."""
+    try:
+        kept = keep_raw_rows(
+            settings, run_id, inspect_source(source, columns=settings.columns, delimiter=settings.delimiter)
+        )
+    except PipelineError as reason:  # a missing or unreadable file has no rows to keep
+        get_run_logger().info("source rows not kept: %s", str(reason).splitlines()[0])
+        return
+    get_run_logger().info("kept the %d source rows of failed run %s in raw_customers", kept, run_id)
+
+
 def failure_rows(run_id: str, error: BaseException) -> pd.DataFrame | None:
     """validation_failures rows for an error, if it carries any."""
     if not isinstance(error, ValidationFailed):
@@ -100,10 +116,13 @@ def failure_rows(run_id: str, error: BaseException) -> pd.DataFrame | None:
 
 
 @task(cache_policy=NO_CACHE)
-def record_failure(settings: Settings, run_id: str, error: BaseException) -> None:
-    """Mark the run failed with its error (and validation failures) in one transaction."""
+def record_failure(settings: Settings, run_id: str, error: BaseException, source: str) -> None:
+    """Mark the run failed with its error (and validation failures) in one transaction; keep
+    its source rows if SEGMENT_RAW_RETENTION says so."""
     message = str(error) or type(error).__name__
     failures = failure_rows(run_id, error)
+    if settings.raw_retention == "failed":
+        keep_failed_source(settings, run_id, source)
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
         if failures is not None:
             con.register("failures_df", failures)

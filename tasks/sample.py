@@ -6,13 +6,15 @@ the sample has a real structure to find; nothing is copied from any real dataset
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
-from schemas.input import CANONICAL_HEADERS
-
-SAMPLE_ROWS = 300  # the bundled data/sample_customers.csv
-SAMPLE_SEED = 20260101
+from schemas.columns import CANONICAL_HEADERS
+from tasks.settings import SAMPLE_ROWS, SAMPLE_SEED  # noqa: F401 (the bundled sample's recipe)
 
 # (share, income mean k$, income sd, spending mean, spending sd, age mean, age sd)
 GROUPS = (
@@ -52,3 +54,11 @@ def generate_customers(n_rows: int, *, seed: int, first_id: int = 1) -> pd.DataF
         }
     )
     return frame.rename(columns=CANONICAL_HEADERS)
+
+
+def write_customers(frame: pd.DataFrame, path: Path) -> Path:
+    """Write generated customers as CSV, unquoted (millions of rows in seconds)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    options = pacsv.WriteOptions(quoting_style="none", quoting_header="none")
+    pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path, options)
+    return path

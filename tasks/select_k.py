@@ -1,4 +1,5 @@
-"""Select k: score every candidate k, then choose by a written-down rule.
+"""Select k: score every candidate k on the seeded selection sample, then choose by a
+written-down rule. Each candidate is its own task (threads here, or a Dask cluster).
 
 The rule: take the knee of the inertia curve (kneed's KneeLocator, convex and decreasing).
 Keep it if its silhouette is within `knee_silhouette_tolerance` (a fraction) of the best
@@ -17,17 +18,20 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
+from threadpoolctl import threadpool_limits
 
 from tasks.errors import DataError
-from tasks.features import Features
 from tasks.fit import fit_kmeans
 from tasks.settings import Settings
+
+SCORE_COLUMNS = ["k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability"]
 
 
 @dataclass(frozen=True)
 class KChoice:
     k: int
     reason: str
+    centers: np.ndarray  # the chosen candidate's centres on the selection sample (scaled units)
 
 
 def feasible_ks(candidates: list[int], n_rows: int) -> list[int]:
@@ -92,9 +96,9 @@ def score_k(
     silhouette_sample_size: int,
     stability_resamples: int = 0,
     stability_sample_size: int = 20_000,
-) -> dict[str, float | int | None]:
-    """Fit K-Means for one candidate k and return k with its scores (see `fit_kmeans`) and
-    its stability (see `stability_score`)."""
+) -> dict[str, object]:
+    """Fit K-Means for one candidate k and return k with its scores (see `fit_kmeans`), its
+    stability (see `stability_score`) and its `centers`, which warm-start the final fit."""
     if k >= len(scaled):
         raise DataError(f"k={k} needs more than {k} customers; there are {len(scaled)}")
     model, scores = fit_kmeans(
@@ -109,7 +113,7 @@ def score_k(
         n_init=n_init,
         random_state=random_state,
     )
-    return {"k": k} | scores | {"stability": stability}
+    return {"k": k} | scores | {"stability": stability, "centers": model.cluster_centers_}
 
 
 def choose_k(scores: pd.DataFrame, *, tolerance: float, pinned: int | None = None) -> KChoice:
@@ -124,7 +128,9 @@ def choose_k(scores: pd.DataFrame, *, tolerance: float, pinned: int | None = Non
         The chosen k and the reason in words.
     """
     if pinned is not None:
-        return KChoice(pinned, f"k={pinned} was pinned by the user; no selection rule applied")
+        return KChoice(
+            pinned, f"k={pinned} was pinned by the user; no selection rule applied", _centers(scores, pinned)
+        )
     ordered = scores.sort_values("k")
     ks, sil = ordered["k"].tolist(), ordered["silhouette"]
     best_row = ordered.loc[sil.idxmax()] if sil.notna().any() else ordered.iloc[0]
@@ -137,6 +143,7 @@ def choose_k(scores: pd.DataFrame, *, tolerance: float, pinned: int | None = Non
             best_k,
             f"the inertia curve over k={ks[0]}..{ks[-1]} has no knee; "
             f"k={best_k} has the best silhouette ({best_sil:.3f})",
+            _centers(scores, best_k),
         )
     knee = int(knee)
     knee_sil = ordered.loc[ordered["k"] == knee, "silhouette"].iloc[0]
@@ -145,32 +152,42 @@ def choose_k(scores: pd.DataFrame, *, tolerance: float, pinned: int | None = Non
             knee,
             f"knee of the inertia curve at k={knee} (kneed); its silhouette {knee_sil:.3f} is within "
             f"{tolerance:.0%} of the best ({best_sil:.3f} at k={best_k})",
+            _centers(scores, knee),
         )
     return KChoice(
         best_k,
         f"knee of the inertia curve at k={knee} has silhouette {knee_sil:.3f}, more than "
         f"{tolerance:.0%} below the best; took k={best_k} with the best silhouette ({best_sil:.3f})",
+        _centers(scores, best_k),
     )
 
 
-@task(cache_policy=NO_CACHE)
-def score_candidate(settings: Settings, features: Features, k: int) -> dict[str, float | int | None]:
-    """Fit and score one candidate k."""
-    return score_k(
-        features.scaled,
-        k,
-        n_init=settings.n_init,
-        random_state=settings.random_state,
-        silhouette_sample_size=settings.silhouette_sample_size,
-        stability_resamples=settings.stability_resamples,
-        stability_sample_size=settings.stability_sample_size,
-    )
+def _centers(scores: pd.DataFrame, k: int) -> np.ndarray:
+    if "centers" not in scores:
+        return np.empty((k, 0))
+    return scores.loc[scores["k"] == k, "centers"].iloc[0]
 
 
 @task(cache_policy=NO_CACHE)
-def decide_k(settings: Settings, scores: list[dict[str, float | int | None]]) -> tuple[KChoice, pd.DataFrame]:
+def score_candidate(settings: Settings, sample: np.ndarray, k: int) -> dict[str, object]:
+    """Fit and score one candidate k on the selection sample."""
+    # Candidates run side by side, one per core: one OpenMP/BLAS thread each, not one per core each.
+    with threadpool_limits(limits=1):
+        return score_k(
+            sample,
+            k,
+            n_init=settings.n_init,
+            random_state=settings.random_state,
+            silhouette_sample_size=settings.silhouette_sample_size,
+            stability_resamples=settings.stability_resamples,
+            stability_sample_size=settings.stability_sample_size,
+        )
+
+
+@task(cache_policy=NO_CACHE)
+def decide_k(settings: Settings, scores: list[dict[str, object]]) -> tuple[KChoice, pd.DataFrame]:
     """Choose k from the candidates' scores; return the choice and the k table."""
     table = pd.DataFrame(scores).sort_values("k").reset_index(drop=True)
     choice = choose_k(table, tolerance=settings.knee_silhouette_tolerance, pinned=settings.k)
     get_run_logger().info("chose k=%d: %s", choice.k, choice.reason)
-    return choice, table.assign(chosen=table["k"] == choice.k)
+    return choice, table[SCORE_COLUMNS].assign(chosen=table["k"] == choice.k)

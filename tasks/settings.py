@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from schemas.columns import FEATURE_COLUMNS
+from tasks.source import parse_column_map, parse_delimiter
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SOURCE = PROJECT_ROOT / "data" / "sample_customers.csv"
+SAMPLE_ROWS = 300  # the bundled sample: `segment sample` with these defaults writes it
+SAMPLE_SEED = 20260101
 
 Cadence = Literal["quarterly", "monthly"]
 
@@ -25,15 +28,27 @@ class Settings(BaseSettings):
     serving_path: Path | None = Field(
         None, description="the DuckDB file BI tools open; default: <db stem>_bi.duckdb beside the warehouse"
     )
-    artifacts_dir: Path = Field(Path("artifacts"), description="folder for per-run model files")
+    artifacts_dir: Path | None = Field(
+        None, description="folder for per-run model files and reports; default: artifacts/ beside the warehouse"
+    )
+    columns: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, description="contract column -> source header, e.g. 'annual_income=Income,...'"
+    )
+    delimiter: str | None = Field(None, description="CSV delimiter: comma, semicolon or tab; default: detected")
+    raw_retention: Literal["failed", "all", "none"] = Field(
+        "failed", description="whose source rows raw_customers keeps: failed runs', every run's, or none"
+    )
     features: tuple[str, ...] = Field(("annual_income", "spending_score"), description="columns K-Means clusters on")
     k_min: int = Field(2, ge=2)
     k_max: int = Field(10, ge=2)
     k: int | None = Field(None, ge=2, description="pin k instead of choosing it")
     n_init: int = Field(10, ge=1, description="K-Means restarts (library default is one)")
     random_state: int = 42
+    k_sample_size: int = Field(
+        50_000, ge=100, description="candidate k are fitted and scored on a seeded sample of this many customers"
+    )
     silhouette_sample_size: int = Field(
-        10_000, ge=100, description="silhouette is O(n^2): scored on a seeded sample beyond this"
+        5_000, ge=100, description="silhouette is O(n^2): scored on a seeded sample beyond this"
     )
     stability_resamples: int = Field(
         3, ge=0, description="seeded subsample refits per candidate k for its stability score (0: off)"
@@ -41,6 +56,10 @@ class Settings(BaseSettings):
     stability_sample_size: int = Field(
         20_000, ge=10, description="rows per stability refit (at most 80% of the customers)"
     )
+    task_runner: Literal["threads", "dask"] = Field(
+        "threads", description="where candidate k are fitted: threads here, or an existing Dask cluster"
+    )
+    dask_address: str | None = Field(None, description="scheduler of the Dask cluster, e.g. tcp://10.0.0.5:8786")
     knee_silhouette_tolerance: float = Field(
         0.10, ge=0, le=1, description="knee k kept if its silhouette is within this fraction of the best"
     )
@@ -60,6 +79,16 @@ class Settings(BaseSettings):
         "v1.0.0", description="DuckDB storage format of new warehouses; v1.0.0 opens in DuckDB 1.x readers"
     )
 
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _parse_columns(cls, value: object) -> object:
+        return parse_column_map(value) if isinstance(value, str | dict) else value
+
+    @field_validator("delimiter", mode="before")
+    @classmethod
+    def _parse_delimiter(cls, value: object) -> object:
+        return parse_delimiter(value) if isinstance(value, str) else value
+
     @field_validator("features", mode="before")
     @classmethod
     def _split_features(cls, value: object) -> object:
@@ -78,10 +107,17 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _k_range(self) -> Settings:
+    def _consistent(self) -> Settings:
         if self.k_min > self.k_max:
             raise ValueError(f"k_min ({self.k_min}) is greater than k_max ({self.k_max})")
+        if self.task_runner == "dask" and not self.dask_address:
+            raise ValueError("task_runner 'dask' needs a dask_address such as tcp://HOST:8786")
         return self
+
+    @property
+    def artifacts_root(self) -> Path:
+        """Per-run folders of model files and reports: beside the warehouse unless set."""
+        return self.artifacts_dir or self.db_path.parent / "artifacts"
 
     @property
     def bi_path(self) -> Path:
@@ -91,3 +127,8 @@ class Settings(BaseSettings):
     @property
     def candidate_ks(self) -> list[int]:
         return [self.k] if self.k is not None else list(range(self.k_min, self.k_max + 1))
+
+
+def make_settings(**overrides: object) -> Settings:
+    """Settings from the environment, overridden by the options or flow parameters that were given."""
+    return Settings(**{name: value for name, value in overrides.items() if value is not None})

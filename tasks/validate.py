@@ -1,66 +1,46 @@
-"""Validate: parse the raw text and check it against the input contract, collecting every
-failure at once. Any failure fails the run: the failures are stored, nothing is published."""
+"""Validate: check the typed rows against the input contract, collecting every failure at once.
+Any failure fails the run: the failures are stored, nothing is published."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pandera.errors as pa_errors
+import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.input import CANONICAL_HEADERS, INTEGER_COLUMNS, NUMBER_COLUMNS, CustomerInput
+from schemas.input import CANONICAL_HEADERS, CustomerInput
 from tasks.errors import ValidationFailed
-from tasks.settings import Settings
-from warehouse import connect, sql
+from tasks.ingest import Ingested, parse_failures
+from tasks.source import Source
 
 FAILURE_COLUMNS = ["column_name", "check_name", "failure_case", "source_line"]
 SHOWN_PER_CHECK = 5
+_NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}
 
 
-def parse_numbers(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Parse the numeric text columns; report text that is not a (whole) number.
-
-    Args:
-        raw: text columns as read, indexed by source line.
-
-    Returns:
-        The frame with numeric columns as nullable Int64/Float64 (bad cells become NA) and
-        one failure row per unparsable cell.
-    """
-    parsed: dict[str, pd.Series] = {}  # every column is rebuilt, so the raw frame is not copied
-    failures = []
-    for column in (*INTEGER_COLUMNS, *NUMBER_COLUMNS):
-        text = raw[column].astype("string").str.strip()
-        numbers = pd.to_numeric(text, errors="coerce")
-        bad = text.notna() & (text != "") & numbers.isna()
-        check = "is a number"
-        if column in INTEGER_COLUMNS:
-            fractional = numbers.notna() & (numbers != numbers.round())
-            bad |= fractional
-            check = "is a whole number"
-            numbers = numbers.where(~bad).astype("Float64").astype("Int64")
-        else:
-            numbers = numbers.where(~bad).astype("Float64")
-        parsed[column] = numbers
-        failures.append(
-            pd.DataFrame(
-                {
-                    "column_name": column,
-                    "check_name": check,
-                    "failure_case": text[bad].astype(str),
-                    "source_line": text[bad].index,
-                }
-            )
-        )
-    parsed["gender"] = raw["gender"].astype("string").str.strip().astype(str).where(raw["gender"].notna(), None)
-    frame = pd.DataFrame(parsed, index=raw.index)[list(raw.columns)]
-    return frame, pd.concat(failures, ignore_index=True)
+def contract_frame(table: pa.Table) -> pd.DataFrame:
+    """The typed rows as the frame the contract checks: indexed by source line, gender as a
+    category (a string column of millions of rows is what made validation slow), numbers
+    nullable so that a missing value is a failure of its own cell."""
+    frame = pd.DataFrame(
+        {
+            "customer_id": table.column("customer_id").to_pandas(),
+            "gender": table.column("gender").dictionary_encode().to_pandas(),
+            **{
+                c: table.column(c).to_pandas(types_mapper=_NULLABLE.get)
+                for c in ("age", "annual_income", "spending_score")
+            },
+        }
+    )
+    frame.index = pd.Index(table.column("source_line").to_numpy(), name="source_line")
+    return frame
 
 
-def contract_failures(parsed: pd.DataFrame) -> pd.DataFrame:
+def contract_failures(frame: pd.DataFrame) -> pd.DataFrame:
     """Run the pandera contract lazily and return its failures as FAILURE_COLUMNS rows."""
     try:
-        CustomerInput.validate(parsed, lazy=True)
+        CustomerInput.validate(frame, lazy=True)
     except pa_errors.SchemaErrors as exc:
         cases = exc.failure_cases
         return pd.DataFrame(
@@ -84,55 +64,54 @@ def _as_text(value: object) -> str | None:
     return str(value)
 
 
-def validate_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Parse and check raw customer rows.
+def combine_failures(parsed: pd.DataFrame, checked: pd.DataFrame) -> pd.DataFrame:
+    """Parse failures and contract failures, one row per failed check of one value, by line.
+
+    A value that did not parse is NULL in the typed rows; its null failure would say the same
+    thing again, so it is dropped.
 
     Args:
-        raw: the text columns of raw_customers, indexed by source line.
+        parsed: FAILURE_COLUMNS rows from parse_failures.sql.
+        checked: FAILURE_COLUMNS rows from the contract.
 
     Returns:
-        (valid, failures): the typed frame (int64/float64 columns, same index) and every
-        failure, one row per failed check of one value. `valid` is only usable when
-        `failures` is empty.
+        FAILURE_COLUMNS rows, ordered by line and column.
     """
-    parsed, parse_failures = parse_numbers(raw)
-    checked = contract_failures(parsed)
-    # A cell that did not parse is NA now; its null failure would say the same thing again.
-    already = set(zip(parse_failures["column_name"], parse_failures["source_line"], strict=True))
+    already = set(zip(parsed["column_name"], parsed["source_line"], strict=True))
     repeats = checked["check_name"].eq("not_nullable") & pd.Series(
         [(c, line) in already for c, line in zip(checked["column_name"], checked["source_line"], strict=True)],
         index=checked.index,
         dtype=bool,
     )
-    failures = pd.concat([parse_failures, checked[~repeats]], ignore_index=True)
-    failures = failures.sort_values(["source_line", "column_name"], na_position="first")
-    typed = parsed
-    if failures.empty:
-        typed = parsed.astype({c: "int64" for c in INTEGER_COLUMNS} | {c: "float64" for c in NUMBER_COLUMNS})
-    return typed, failures.reset_index(drop=True)
+    frames = [f for f in (parsed[FAILURE_COLUMNS], checked.loc[~repeats, FAILURE_COLUMNS]) if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=FAILURE_COLUMNS)
+    failures = pd.concat(frames, ignore_index=True).astype({"source_line": "Int64"})
+    return failures.sort_values(["source_line", "column_name"], na_position="first").reset_index(drop=True)
 
 
-def failure_report(failures: pd.DataFrame, *, source: str, shown: int = SHOWN_PER_CHECK) -> str:
+def failure_report(failures: pd.DataFrame, *, source: Source | str, shown: int = SHOWN_PER_CHECK) -> str:
     """A readable report: per column and check, how many values failed and the first few.
 
     Args:
         failures: FAILURE_COLUMNS rows.
-        source: the file, for the first line.
+        source: the source (its own column names are used), or just its path.
         shown: values listed per column and check.
 
     Returns:
         A multi-line message.
     """
+    headers = source.columns if isinstance(source, Source) else CANONICAL_HEADERS
+    word = source.row_word if isinstance(source, Source) else "line"
+    where = source.path if isinstance(source, Source) else source
     rows = failures["source_line"].dropna().nunique()
-    lines = [
-        f"{source}: {len(failures)} value(s) in {rows} row(s) break the input contract "
-        "(line numbers count the header as line 1):"
-    ]
+    counted = " (line numbers count the header as line 1)" if word == "line" else " (rows count from 1)"
+    lines = [f"{where}: {len(failures)} value(s) in {rows} row(s) break the input contract{counted}:"]
     groups = failures.groupby(["column_name", "check_name"], dropna=False, sort=False)
     for (column, check), group in groups:
-        header = CANONICAL_HEADERS.get(column, column) if isinstance(column, str) else "(table)"
+        header = headers.get(column, column) if isinstance(column, str) else "(table)"
         examples = ", ".join(
-            f"{_show(value)} (line {int(line)})" if pd.notna(line) else _show(value)
+            f"{_show(value)} ({word} {int(line)})" if pd.notna(line) else _show(value)
             for value, line in zip(group["failure_case"][:shown], group["source_line"][:shown], strict=True)
         )
         more = f", and {len(group) - shown} more" if len(group) > shown else ""
@@ -144,14 +123,21 @@ def _show(value: object) -> str:
     return "<empty>" if value is None or (not isinstance(value, str) and pd.isna(value)) else repr(value)
 
 
+def check_rows(ingested: Ingested) -> pd.DataFrame:
+    """Every failure of the typed rows: unparsable numbers first found by ingest, then the contract.
+
+    Returns:
+        FAILURE_COLUMNS rows; empty when every row meets the contract.
+    """
+    parsed = parse_failures(ingested.source) if ingested.unparsed_rows else pd.DataFrame(columns=FAILURE_COLUMNS)
+    return combine_failures(parsed, contract_failures(contract_frame(ingested.table)))
+
+
 @task(cache_policy=NO_CACHE)
-def validate(settings: Settings, run_id: str, source: str) -> pd.DataFrame:
-    """Validate this run's raw rows; store failures and raise if there are any."""
-    logger = get_run_logger()
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
-        raw = con.execute(sql("select_raw"), [run_id]).df().set_index("source_line")
-    valid, failures = validate_frame(raw)
+def validate(ingested: Ingested) -> pa.Table:
+    """Check the typed rows against the contract; raise with every failure if any."""
+    failures = check_rows(ingested)
     if failures.empty:
-        logger.info("%d rows meet the input contract", len(valid))
-        return valid
-    raise ValidationFailed(failure_report(failures, source=source), failures)
+        get_run_logger().info("%d rows meet the input contract", ingested.n_rows)
+        return ingested.table
+    raise ValidationFailed(failure_report(failures, source=ingested.source), failures)

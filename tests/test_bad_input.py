@@ -55,6 +55,8 @@ def good_lines() -> list[str]:
     return customers().to_csv(index=False).splitlines()
 
 
+# Found by the command before anything runs (no run is recorded, no warehouse is created).
+BEFORE_THE_RUN = {"missing column", "empty file"}
 BAD_INPUTS: dict[str, tuple[Maker, list[str]]] = {
     "missing column": (
         csv_of(customers().drop(columns=["Age"])),
@@ -112,6 +114,9 @@ def test_bad_input_fails_clearly_and_publishes_nothing(case: str, workdir: Path,
     for message in messages:
         assert message in error
     assert str(source) in error
+    if case in BEFORE_THE_RUN:
+        assert not db.exists()
+        return
     runs = query(db, "SELECT status, error FROM runs")
     assert runs["status"].tolist() == ["failed"]
     assert messages[0] in runs["error"].iloc[0]
@@ -148,8 +153,9 @@ def test_odd_but_valid_files_are_accepted(workdir: Path, db: Path) -> None:
     assert result.exit_code == 0, result.output
     run = query(db, "SELECT status, n_rows, extra_columns FROM runs").iloc[0]
     assert (run.status, run.n_rows, run.extra_columns) == ("succeeded", 40, "Store")
-    stored = query(db, "SELECT customer_id FROM current_segments ORDER BY 1")["customer_id"].tolist()
-    assert stored == frame["CustomerID"].tolist()
+    stored = query(db, "SELECT customer_id, customer_id_int FROM current_segments ORDER BY customer_id_int")
+    assert stored["customer_id"].tolist() == frame["CustomerID"].astype(str).tolist()
+    assert stored["customer_id_int"].tolist() == frame["CustomerID"].tolist()
 
 
 def test_real_command_prints_no_traceback(prefect_server: str, workdir: Path, db: Path) -> None:

@@ -70,7 +70,7 @@ def test_sigkill_mid_publish_leaves_nothing_partial_and_the_next_run_cleans_up(
     assert run_mall(db, mall_csv).exit_code == 0
     before = query(db, "SELECT * FROM current_segments ORDER BY customer_id")
     proc = subprocess.Popen(
-        segment_cmd("run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db)),
+        segment_cmd("run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db), "--verbose"),
         cwd=workdir,
         env=subprocess_env(prefect_server, SEGMENT_DEBUG_PAUSE_BEFORE_COMMIT_S="120"),
         stdout=subprocess.DEVNULL,

@@ -144,7 +144,8 @@ def test_triggered_quarterly_run_lands_in_the_warehouse(stack: Stack) -> None:
     )
     run = query(stack.db, "SELECT * FROM runs WHERE period = '2025Q3'")
     assert run["status"].tolist() == ["succeeded"], (stack.logs / "worker.log").read_text()[-3000:]
-    assert run["source_path"].item() == "data/sample_customers.csv"
+    assert run["source_given"].item() == "data/sample_customers.csv"
+    assert run["source_path"].item() == str(ROOT / "data" / "sample_customers.csv")  # absolute: the worker's checkout
     n_customers = query(
         stack.db, "SELECT count(*) AS n FROM customer_segments WHERE run_id = ?", [run["run_id"].item()]
     )

@@ -56,7 +56,7 @@ def test_model_artifact_matches_its_checksum_and_reproduces_segments(mall_run, d
     source = pd.read_csv(mall_csv)
     scaled = bundle["scaler"].transform(source[["Annual Income (k$)", "Spending Score (1-100)"]].to_numpy(float))
     predicted = bundle["segment_of_label"][bundle["kmeans"].predict(scaled)]
-    stored = query(db, "SELECT customer_id, segment_id FROM current_segments ORDER BY customer_id")
+    stored = query(db, "SELECT customer_id, segment_id FROM current_segments ORDER BY customer_id_int")
     assert predicted.tolist() == stored["segment_id"].tolist()
 
 
@@ -131,13 +131,14 @@ def test_pinned_k_and_age_feature(workdir: Path, db: Path, mall_csv: Path) -> No
 def test_unknown_feature_is_a_clear_error(workdir: Path, db: Path, mall_csv: Path) -> None:
     result = segment("run", "--source", str(mall_csv), "--db", str(db), "--features", "height")
     assert result.exit_code == 1
-    assert "invalid settings: features: Value error, unknown features ['height']" in result.stderr
+    assert "invalid option: --features / SEGMENT_FEATURES: unknown features ['height']" in result.stderr
+    assert "Value error" not in result.stderr
 
 
 def test_bad_options_are_refused_before_anything_runs(workdir: Path, db: Path) -> None:
     pinned = segment("run", "--db", str(db), "--k", "1")
     assert pinned.exit_code == 1
-    assert "invalid settings: k: Input should be greater than or equal to 2 (got 1)" in pinned.stderr
+    assert "invalid option: --k / SEGMENT_K: Input should be greater than or equal to 2 (got 1)" in pinned.stderr
     period = segment("run", "--db", str(db), "--period", "2026Q5")
     assert period.exit_code == 1
     assert "period '2026Q5' is neither a quarter like 2026Q1 nor a month like 2026-03" in period.stderr

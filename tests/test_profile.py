@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import pytest
 
 from tasks.profile import level, profile_segments, segment_names
@@ -24,9 +24,9 @@ def test_names_from_centroids_and_repeats_numbered() -> None:
 
 
 def test_profile_hand_computed() -> None:
-    customers = pd.DataFrame(
+    customers = pa.table(
         {
-            "customer_id": [1, 2, 3, 4],
+            "customer_id": ["1", "2", "3", "4"],
             "gender": ["Female", "Male", "Female", "Female"],
             "age": [20, 30, 40, 60],
             "annual_income": [10.0, 20.0, 100.0, 120.0],

@@ -3,9 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
+import pyarrow as pa
 import pytest
 
-from tasks.errors import DataError, ValidationFailed
+from tasks.errors import AuditFailed, DataError, ValidationFailed
 from tasks.publish import build_publication
 from tasks.runs import failure_rows
 
@@ -41,29 +42,41 @@ K_TABLE = pd.DataFrame(
 )
 
 
-def test_publication_names_every_customer_and_stamps_the_run() -> None:
+def test_publication_pairs_customers_with_segments_and_stamps_the_run() -> None:
     publication = build_publication(
         run_id="r1",
         period="2026Q1",
-        customer_ids=np.array([10, 11, 12]),
+        customer_ids=pa.array(["10", "C-11", "12"]),
         segment_ids=np.array([2, 1, 2]),
         profiles=profiles([1, 2]),
         k_table=K_TABLE,
     )
-    assert publication.assignments["segment_name"].tolist() == ["S2", "S1", "S2"]
-    assert set(publication.assignments["run_id"]) == {"r1"}
+    assert publication.assignments.to_pylist() == [
+        {"customer_id": "10", "segment_id": 2},
+        {"customer_id": "C-11", "segment_id": 1},
+        {"customer_id": "12", "segment_id": 2},
+    ]
     assert set(publication.profiles["period"]) == {"2026Q1"}
     assert publication.k_table["run_id"].tolist() == ["r1", "r1"]
 
 
-def test_publication_refuses_a_customer_twice() -> None:
-    with pytest.raises(pa_errors.SchemaError, match="customer_id"):
+def test_publication_refuses_mismatched_lengths_and_bad_profiles() -> None:
+    with pytest.raises(AuditFailed, match="3 customers but 2 segment ids"):
         build_publication(
             run_id="r1",
             period="2026Q1",
-            customer_ids=np.array([10, 10]),
+            customer_ids=pa.array(["1", "2", "3"]),
             segment_ids=np.array([1, 2]),
             profiles=profiles([1, 1]),
+            k_table=K_TABLE,
+        )
+    with pytest.raises(pa_errors.SchemaError, match="segment_name"):
+        build_publication(
+            run_id="r1",
+            period="2026Q1",
+            customer_ids=pa.array(["1", "2"]),
+            segment_ids=np.array([1, 2]),
+            profiles=profiles([1, 1]).assign(segment_name="same"),
             k_table=K_TABLE,
         )
 

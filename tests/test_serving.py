@@ -162,7 +162,7 @@ def test_sigkill_between_the_warehouse_commit_and_the_surface_update(
     assert run(db, mall_csv, "2026Q1").exit_code == 0
     before = query(bi_of(db), "SELECT * FROM current_segments ORDER BY customer_id")
     proc = subprocess.Popen(
-        segment_cmd("run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db)),
+        segment_cmd("run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db), "--verbose"),
         cwd=workdir,
         env=subprocess_env(prefect_server, SEGMENT_DEBUG_PAUSE_BEFORE_SERVING_S="120"),
         stdout=subprocess.DEVNULL,

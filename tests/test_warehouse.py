@@ -27,7 +27,8 @@ def names(con: duckdb.DuckDBPyConnection, kind: str) -> set[str]:
 def test_new_warehouse_gets_every_migration_and_the_chosen_storage_version(db: Path) -> None:
     with connect(db) as con:
         versions = con.execute("SELECT version, name FROM schema_migrations ORDER BY 1").fetchall()
-        assert versions == [(1, "core_tables"), (2, "bi_views"), (3, "k_stability")]
+        assert versions == [(v, name) for v, name, _ in wh.migrations()]
+        assert versions[:4] == [(1, "core_tables"), (2, "bi_views"), (3, "k_stability"), (4, "text_ids_and_sources")]
         assert names(con, "BASE TABLE") >= TABLES
         assert names(con, "VIEW") >= VIEWS
         tags = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = 'warehouse'").fetchone()[0]
@@ -42,30 +43,53 @@ def test_older_warehouse_is_upgraded(db: Path) -> None:
     con.execute(wh.sql("schema_migrations_insert"), [first[0], first[1], wh.utc_now()])
     con.close()
     with connect(db) as con:
-        assert con.execute(wh.sql("schema_version")).fetchone()[0] == 3
+        assert con.execute(wh.sql("schema_version")).fetchone()[0] == wh.code_schema_version()
         assert names(con, "VIEW") >= VIEWS
         columns = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'k_selection'")
         assert ("stability",) in columns.fetchall()
+
+
+def test_integer_customer_ids_of_an_older_warehouse_become_text_and_keep_their_number(db: Path) -> None:
+    con = duckdb.connect(str(db))
+    con.execute(wh.sql("schema_migrations_create"))
+    for version, name, text in wh.migrations()[:3]:
+        con.execute(text)
+        con.execute(wh.sql("schema_migrations_insert"), [version, name, wh.utc_now()])
+    con.execute("INSERT INTO customer_segments VALUES ('r1', '2025Q4', 42, 1, 'A'), ('r1', '2025Q4', 7, 2, 'B')")
+    con.close()
+    with connect(db) as con:
+        rows = con.execute("SELECT customer_id, customer_id_int FROM customer_segments ORDER BY 2").fetchall()
+        kind = con.execute(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 'customer_segments' "
+            "AND column_name = 'customer_id'"
+        ).fetchone()[0]
+    assert rows == [("7", 7), ("42", 42)]
+    assert kind == "VARCHAR"
 
 
 def test_a_failing_migration_leaves_the_warehouse_as_it_was(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with connect(db):
         pass
     known = wh.migrations()
-    broken = (4, "broken", "CREATE TABLE half_done (a INTEGER); SELECT * FROM no_such_table;")
+    broken = (
+        wh.code_schema_version() + 1,
+        "broken",
+        "CREATE TABLE half_done (a INTEGER); SELECT * FROM no_such_table;",
+    )
     monkeypatch.setattr(wh, "migrations", lambda: [*known, broken])
     with pytest.raises(duckdb.CatalogException), connect(db):
         pass
     monkeypatch.undo()
     with connect(db, read_only=True) as con:
-        assert con.execute(wh.sql("schema_version")).fetchone()[0] == 3
+        assert con.execute(wh.sql("schema_version")).fetchone()[0] == wh.code_schema_version()
         assert "half_done" not in names(con, "BASE TABLE")
 
 
 def test_newer_warehouse_is_refused_by_writers_and_readers(db: Path) -> None:
     with connect(db) as con:
         con.execute(wh.sql("schema_migrations_insert"), [99, "from_the_future", wh.utc_now()])
-    with pytest.raises(WarehouseVersionError, match="schema version 99, newer than this pipeline's 3"), connect(db):
+    newer = rf"schema version 99, newer than this pipeline's {wh.code_schema_version()}"
+    with pytest.raises(WarehouseVersionError, match=newer), connect(db):
         pass
     with pytest.raises(WarehouseVersionError, match="upgrade the pipeline to read it"), connect(db, read_only=True):
         pass
@@ -155,10 +179,13 @@ def test_export_writes_the_bi_views_as_parquet(db: Path, tmp_path: Path) -> None
             "features) VALUES ('r1', '2026Q1', DATE '2026-01-01', DATE '2026-03-31', 'succeeded', "
             "TIMESTAMP '2026-04-01 06:00', TIMESTAMP '2026-04-01 06:01', 'x.csv', 'annual_income')"
         )
-        con.execute("INSERT INTO customer_segments VALUES ('r1', '2026Q1', 7, 1, 'A'), ('r1', '2026Q1', 8, 2, 'B')")
+        con.execute(
+            "INSERT INTO customer_segments (run_id, period, customer_id, segment_id, segment_name) "
+            "VALUES ('r1', '2026Q1', '7', 1, 'A'), ('r1', '2026Q1', 'C-8', 2, 'B')"
+        )
     bi = sync(db, tmp_path / "bi.duckdb").bi_path
     written = dict(export_parquet(bi, tmp_path / "out"))
     assert written[tmp_path / "out" / "current_segments.parquet"] == 2
     table = pq.read_table(tmp_path / "out" / "current_segments.parquet")
-    assert sorted(table.column("customer_id").to_pylist()) == [7, 8]
+    assert sorted(table.column("customer_id").to_pylist()) == ["7", "C-8"]
     assert pq.read_table(tmp_path / "out" / "run_history.parquet").num_rows == 1

@@ -190,6 +190,16 @@ def connect(
         con.close()
 
 
+@contextmanager
+def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB for reading and typing source files; nothing in it is kept."""
+    con = duckdb.connect(":memory:")
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def connect_bi(path: str | Path) -> duckdb.DuckDBPyConnection:
     """A hardened read-only connection to the BI surface: it reads the surface's own Parquet
     folder and nothing else on disk or on the network."""

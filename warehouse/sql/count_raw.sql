@@ -1,1 +1,0 @@
-SELECT count(*) FROM raw_customers WHERE run_id = ?;
