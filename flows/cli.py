@@ -92,7 +92,7 @@ def _fail(error: BaseException | str, *, as_json: bool = False, **context: objec
 
 
 def _print_json(document: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    sys.stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
 class _NoTracebackForExpectedErrors(logging.Filter):
@@ -134,8 +134,9 @@ def _summary_document(summary: Any) -> dict[str, Any]:
 
 def _print_summary(summary: Any) -> None:
     out = _out()
+    how = "scored" if summary.mode == "score" else "segmented"
     out.print(
-        f"Run {summary.run_id} segmented {summary.period} into k={summary.k} segments "
+        f"Run {summary.run_id} {how} {summary.period} into k={summary.k} segments "
         f"(silhouette {summary.silhouette:.3f})."
     )
     out.print(f"Why k={summary.k}: {summary.k_reason}")
@@ -143,6 +144,16 @@ def _print_summary(summary: Any) -> None:
     for segment_id, name, size in summary.segments:
         table.add_row(str(segment_id), name, str(size))
     out.print(table)
+    if summary.compared_with:
+        out.print(
+            f"Since {summary.compared_period} (run {summary.compared_with}): ARI {summary.ari_vs_reference:.3f}, "
+            f"{summary.kept_share:.1%} of the customers in both kept their segment; "
+            f"{len(summary.drift) or 'no'} drift flag(s)."
+        )
+    elif summary.reference_run_id:
+        out.print(f"Segment IDs continue those of run {summary.reference_run_id}.")
+    for reason in summary.drift:
+        out.print(f"  drift: {reason}")
     out.print(f"BI tools read: {summary.bi_path}")
     out.print(f"Warehouse (pipeline only): {summary.db_path}")
     out.print(f"Model: {summary.model_path}")
@@ -205,6 +216,55 @@ def run(
             delimiter=settings.delimiter,
             task_runner=settings.task_runner,
             dask_address=settings.dask_address,
+        )
+    except EXPECTED_ERRORS as error:
+        raise _fail(error, as_json=as_json, period=the_period.label) from None
+    if as_json:
+        _print_json(_summary_document(summary))
+    else:
+        _print_summary(summary)
+
+
+@app.command()
+def score(
+    source: SourceOpt = None,
+    period: Annotated[
+        str | None, typer.Option(metavar="PERIOD", help="2026-05 or 2026Q2. Default: the month that just ended.")
+    ] = None,
+    db: DbOpt = None,
+    model_run: Annotated[
+        str | None,
+        typer.Option(metavar="RUN_ID", help="The fitted run whose model to use. Default: the current fitted run."),
+    ] = None,
+    columns: ColumnsOpt = None,
+    delimiter: DelimiterOpt = None,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Assign a period's customers to the segments of an existing model, without refitting.
+
+    Example: segment score --period 2026-05 --source customers_2026-05.csv
+    """
+    label = period or just_ended(date.today(), "monthly").label
+    try:
+        settings = make_settings(db_path=db, columns=columns, delimiter=delimiter)
+        the_period = Period.parse(label)
+        given = source or str(SAMPLE_SOURCE)
+        inspect_source(resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter)
+    except EXPECTED_ERRORS as error:
+        raise _fail(error, as_json=as_json, period=label) from None
+    _prepare_prefect(verbose=verbose)
+    from flows.segment import segment_customers
+
+    try:
+        summary = segment_customers(
+            period=the_period.label,
+            source=given,
+            db=str(settings.db_path),
+            columns=settings.columns or None,
+            delimiter=settings.delimiter,
+            mode="score",
+            model_run_id=model_run,
         )
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=the_period.label) from None

@@ -6,18 +6,23 @@ import os
 from contextlib import suppress
 from typing import Literal
 
+import pandas as pd
+import pyarrow as pa
 from prefect import flow, unmapped
 from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from tasks.continuity import compare
 from tasks.errors import PeriodError
-from tasks.features import build_features
+from tasks.features import build_features, scaling_of
 from tasks.fit import fit, save_artifact
+from tasks.identity import identify
 from tasks.ingest import ingest
 from tasks.periods import Period, just_ended, resolve_source
 from tasks.profile import profile
-from tasks.publish import publish
+from tasks.publish import Segmentation, publish
 from tasks.runs import RunSummary, find_succeeded_run, record_failure, start_run
+from tasks.score import identify_scored, load_scoring_model, score, scored_choice
 from tasks.select_k import decide_k, feasible_ks, score_candidate
 from tasks.serve import serve
 from tasks.settings import SAMPLE_SOURCE, Cadence, Settings, make_settings
@@ -52,6 +57,58 @@ def candidate_runner(settings: Settings) -> TaskRunner:
     return ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1)
 
 
+def fit_segments(settings: Settings, period: Period, run_id: str, customers: pa.Table, source: str) -> Segmentation:
+    """Choose k on the selection sample, refine it on everyone, give the segments their IDs."""
+    features = build_features(settings, customers, source)
+    ks = feasible_ks(settings.candidate_ks, customers.num_rows)
+    with candidate_runner(settings) as runner:
+        scores = runner.map(
+            score_candidate,
+            {"settings": unmapped(settings), "sample": unmapped(features.selection_matrix), "k": ks},
+        ).result()
+    choice, k_table = decide_k(settings, scores)
+    model = fit(settings, features, choice)
+    identity = identify(settings, period, features, model)
+    profiles = profile(customers, features.names, identity.model, identity.names)
+    continuity = compare(settings, identity, customers, profiles, features.names)
+    artifact = save_artifact(settings, run_id, features, identity.model)
+    return Segmentation(
+        mode="fit",
+        model_run_id=None,
+        features=features.names,
+        scaling=scaling_of(features.scaler, features.names),
+        selection_rows=len(features.selection),
+        choice=choice,
+        k_table=k_table,
+        identity=identity,
+        profiles=profiles,
+        continuity=continuity,
+        artifact=artifact,
+    )
+
+
+def score_segments(settings: Settings, period: Period, customers: pa.Table, model_run_id: str | None) -> Segmentation:
+    """Assign the customers with an earlier fitted run's model; nothing is refitted."""
+    model = load_scoring_model(settings, model_run_id)
+    scored = score(settings, customers, model)
+    identity = identify_scored(settings, period, model, scored)
+    profiles = profile(customers, model.features, identity.model, identity.names)
+    continuity = compare(settings, identity, customers, profiles, model.features)
+    return Segmentation(
+        mode="score",
+        model_run_id=model.run_id,
+        features=model.features,
+        scaling=scaling_of(model.bundle["scaler"], model.features),
+        selection_rows=min(customers.num_rows, settings.k_sample_size),
+        choice=scored_choice(model, scored),
+        k_table=pd.DataFrame(),
+        identity=identity,
+        profiles=profiles,
+        continuity=continuity,
+        artifact=(model.path, model.sha256),
+    )
+
+
 @flow(name="segment-customers", flow_run_name=run_name, validate_parameters=True)
 def segment_customers(
     period: str | None = None,
@@ -65,6 +122,8 @@ def segment_customers(
     delimiter: str | None = None,
     task_runner: Literal["threads", "dask"] | None = None,
     dask_address: str | None = None,
+    mode: Literal["fit", "score"] = "fit",
+    model_run_id: str | None = None,
 ) -> RunSummary:
     """Segment the customers of one period and publish the result to the warehouse.
 
@@ -72,14 +131,16 @@ def segment_customers(
         period: '2026Q1' or '2026-03'; default: the period that ended before the scheduled start.
         source: CSV or Parquet path, may contain '{period}'; default: the bundled sample.
         db: DuckDB warehouse file; default: SEGMENT_DB_PATH or ./segments.duckdb.
-        k: pin the number of segments instead of choosing it.
-        features: columns to cluster on; default: annual_income, spending_score.
+        k: pin the number of segments instead of choosing it (fit mode).
+        features: columns to cluster on; default: annual_income, spending_score (fit mode).
         cadence: 'quarterly' or 'monthly', for deriving the default period.
         skip_if_succeeded: do nothing if the period already has a succeeded run (backfills).
         columns: contract column -> the source's header, for headers the contract does not know.
         delimiter: the CSV delimiter (comma, semicolon, tab); default: detected.
         task_runner: 'threads' (default) or 'dask' for the candidate-k fits.
         dask_address: the Dask scheduler, with task_runner='dask'.
+        mode: 'fit' a new model, or 'score' with an earlier fitted run's model.
+        model_run_id: score mode: the run whose model to use; default: the current fitted run.
     """
     settings = make_settings(
         db_path=db,
@@ -98,6 +159,7 @@ def segment_customers(
                 run_id=done,
                 period=the_period.label,
                 status="skipped",
+                mode=mode,
                 db_path=str(settings.db_path.resolve()),
                 bi_path=str(settings.bi_path.resolve()),
             )
@@ -105,29 +167,17 @@ def segment_customers(
         try:
             ingested = ingest(settings, run_id, the_source)
             customers = validate_customers(ingested)
-            features_ = build_features(settings, customers, the_source)
-            ks = feasible_ks(settings.candidate_ks, customers.num_rows)
-            with candidate_runner(settings) as runner:
-                scores = runner.map(
-                    score_candidate,
-                    {"settings": unmapped(settings), "sample": unmapped(features_.selection_matrix), "k": ks},
-                ).result()
-            choice, k_table = decide_k(settings, scores)
-            model = fit(settings, features_, choice)
-            profiles = profile(customers, features_, model)
-            artifact = save_artifact(settings, run_id, features_, model)
+            if mode == "score":
+                segmentation = score_segments(settings, the_period, customers, model_run_id)
+            else:
+                segmentation = fit_segments(settings, the_period, run_id, customers, the_source)
             summary = publish(
                 settings,
                 run_id=run_id,
                 period=the_period,
                 ingested=ingested,
                 customers=customers,
-                choice=choice,
-                k_table=k_table,
-                features=features_,
-                model=model,
-                profiles=profiles,
-                artifact=artifact,
+                segmentation=segmentation,
             )
         except Exception as error:
             record_failure(settings, run_id, error, the_source)

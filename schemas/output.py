@@ -5,6 +5,7 @@ instead: warehouse/sql/audit_one_segment_per_customer.sql."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
@@ -50,6 +51,60 @@ class KScore(RunKeyed):
     davies_bouldin: Series[float] = pa.Field(ge=0, nullable=True)
     stability: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
     chosen: Series[bool]
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class SegmentLineage(RunKeyed):
+    """segment_lineage: one row per (run, segment), retired reference segments included."""
+
+    period: Series[str]
+    reference_run_id: Series[str] = pa.Field(nullable=True)
+    segment_id: Series[int] = pa.Field(ge=1, unique=True)
+    status: Series[str] = pa.Field(isin=["matched", "new", "retired"])
+    segment_name: Series[str] = pa.Field(nullable=True)
+    reference_name: Series[str] = pa.Field(nullable=True)
+    n_customers: Series[pd.Int64Dtype] = pa.Field(gt=0, nullable=True)
+    reference_n_customers: Series[pd.Int64Dtype] = pa.Field(gt=0, nullable=True)
+    share: Series[float] = pa.Field(gt=0, le=1, nullable=True)
+    reference_share: Series[float] = pa.Field(gt=0, le=1, nullable=True)
+    size_change: Series[float] = pa.Field(nullable=True)
+    match_distance: Series[float] = pa.Field(ge=0, nullable=True)
+    centroid_shift: Series[float] = pa.Field(ge=0, nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class SegmentTransition(RunKeyed):
+    """segment_transitions: customers per (run, from_segment, to_segment)."""
+
+    period: Series[str]
+    reference_run_id: Series[str]
+    from_segment: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    to_segment: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    n_customers: Series[int] = pa.Field(gt=0)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class DriftFlag(RunKeyed):
+    """drift_flags: one row per flag a run raised."""
+
+    period: Series[str]
+    reference_run_id: Series[str] = pa.Field(nullable=True)
+    segment_id: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    flag: Series[str] = pa.Field(
+        isin=["size_change", "centroid_shift", "new_segment", "retired_segment", "low_silhouette"]
+    )
+    value: Series[float] = pa.Field(nullable=True)
+    threshold: Series[float] = pa.Field(nullable=True)
+    reason: Series[str] = pa.Field(str_length={"min_value": 1})
 
     class Config:
         strict = True

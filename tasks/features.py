@@ -32,13 +32,16 @@ class Features:
         return self.scaled if len(self.selection) == len(self.scaled) else self.scaled[self.selection]
 
 
-def feature_matrix(customers: pa.Table, features: tuple[str, ...], *, k_min: int) -> np.ndarray:
+def feature_matrix(
+    customers: pa.Table, features: tuple[str, ...], *, k_min: int, check_variance: bool = True
+) -> np.ndarray:
     """Select the feature columns as a float matrix, refusing data that cannot be clustered.
 
     Args:
         customers: validated customers.
         features: columns to cluster on.
         k_min: the smallest k that will be tried; there must be more rows than that.
+        check_variance: refuse a constant feature (a fit needs spread; scoring does not).
 
     Returns:
         An (n_rows, n_features) float64 array of its own (callers may scale it in place).
@@ -54,7 +57,7 @@ def feature_matrix(customers: pa.Table, features: tuple[str, ...], *, k_min: int
     matrix = np.empty((customers.num_rows, len(features)), dtype=np.float64)
     for i, name in enumerate(features):
         matrix[:, i] = customers.column(name).to_numpy()
-    constant = [i for i in range(len(features)) if np.ptp(matrix[:, i]) == 0]
+    constant = [i for i in range(len(features)) if check_variance and np.ptp(matrix[:, i]) == 0]
     if constant:
         values = ", ".join(f"{CANONICAL_HEADERS[features[i]]} = {matrix[0, i]:g}" for i in constant)
         raise DataError(
@@ -95,3 +98,11 @@ def build_features(settings: Settings, customers: pa.Table, source: str) -> Feat
         len(selection),
     )
     return Features(settings.features, scaled, scaler, selection)
+
+
+def scaling_of(scaler: StandardScaler, names: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """A scaler's mean and scale per feature, as the run records them (its common space)."""
+    return {
+        name: {"mean": float(mean), "scale": float(scale)}
+        for name, mean, scale in zip(names, scaler.mean_, scaler.scale_, strict=True)
+    }

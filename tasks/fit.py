@@ -4,8 +4,9 @@ The chosen k was already fitted (n_init restarts, seeded) on the selection sampl
 model starts from that candidate's centres and runs Lloyd's iterations on all rows, so the
 chosen k is never fitted from scratch twice and a run over millions of rows costs a few passes.
 
-Segment ids are ours, not K-Means': 1 is the largest segment, ties broken by centroid, so a
-label permutation between two fits never renumbers the same segmentation.
+Segment ids are ours, not K-Means': a new fit numbers its segments by size (1 is the largest,
+ties broken by centroid), so a label permutation between two fits never renumbers the same
+segmentation; `tasks.identity` then gives them the IDs of the segments they continue.
 """
 
 from __future__ import annotations
@@ -43,12 +44,29 @@ class FittedModel:
     """The fitted model and what the run records about it."""
 
     kmeans: KMeans
-    segment_of_label: np.ndarray  # K-Means label -> our segment id (1..k)
-    segment_ids: np.ndarray  # per customer, in the validated frame's row order
-    centroids: np.ndarray  # per segment id (row 0 is segment 1), in original units
-    scaled_centroids: np.ndarray  # the same, in standard deviations from the mean
+    segment_of_label: np.ndarray  # K-Means label -> our segment id
+    segment_ids: np.ndarray  # per customer, in the validated rows' order
+    ids: np.ndarray  # the segment ids, ascending; row i of the centroid arrays is segment ids[i]
+    centroids: np.ndarray  # one row per segment, in original units
+    scaled_centroids: np.ndarray  # the same, in the run's standard deviations from the mean
     scores: dict[str, float | None]
     silhouette_rows: int
+
+    def renumbered(self, new_ids: np.ndarray) -> FittedModel:
+        """The same model with segment ids[i] called new_ids[i]."""
+        lookup = np.zeros(max(int(self.ids.max()), 0) + 1, dtype=np.int64)
+        lookup[self.ids] = new_ids
+        order = np.argsort(new_ids)
+        return FittedModel(
+            self.kmeans,
+            lookup[self.segment_of_label],
+            lookup[self.segment_ids].astype(np.int32),
+            np.asarray(new_ids)[order],
+            self.centroids[order],
+            self.scaled_centroids[order],
+            self.scores,
+            self.silhouette_rows,
+        )
 
 
 def number_segments(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
@@ -153,14 +171,30 @@ def load_model(path: str | Path, *, sha256: str) -> dict[str, object]:
     return joblib.load(path)
 
 
-def fitted_model(model: KMeans, scaler: object, scores: dict[str, float | None], silhouette_rows: int) -> FittedModel:
-    """Number the segments of a fitted K-Means and express its centres in original units."""
-    segment_of_label = number_segments(model.labels_, model.cluster_centers_)
-    scaled_centroids = np.empty_like(model.cluster_centers_)
-    scaled_centroids[segment_of_label - 1] = model.cluster_centers_
-    centroids = scaler.inverse_transform(scaled_centroids)
-    segment_ids = segment_of_label[model.labels_].astype(np.int32)
-    return FittedModel(model, segment_of_label, segment_ids, centroids, scaled_centroids, scores, silhouette_rows)
+def fitted_model(
+    model: KMeans,
+    labels: np.ndarray,
+    scaler: object,
+    scores: dict[str, float | None],
+    silhouette_rows: int,
+    segment_of_label: np.ndarray | None = None,
+) -> FittedModel:
+    """Name the segments of a K-Means by number (by size unless given) and express its centres
+    in original units."""
+    if segment_of_label is None:
+        segment_of_label = number_segments(labels, model.cluster_centers_)
+    order = np.argsort(segment_of_label)
+    scaled_centroids = model.cluster_centers_[order]
+    return FittedModel(
+        model,
+        segment_of_label,
+        segment_of_label[labels].astype(np.int32),
+        segment_of_label[order],
+        scaler.inverse_transform(scaled_centroids),
+        scaled_centroids,
+        scores,
+        silhouette_rows,
+    )
 
 
 @task(cache_policy=NO_CACHE)
@@ -178,7 +212,7 @@ def fit(settings: Settings, features: Features, choice: KChoice) -> FittedModel:
     )
     silhouette_rows = min(len(features.selection), settings.silhouette_sample_size)
     get_run_logger().info("fitted k=%d on %d rows: silhouette %s", choice.k, len(features.scaled), scores["silhouette"])
-    return fitted_model(model, features.scaler, scores, silhouette_rows)
+    return fitted_model(model, model.labels_, features.scaler, scores, silhouette_rows)
 
 
 @task(cache_policy=NO_CACHE)

@@ -1,7 +1,8 @@
-"""Publish: one transaction writes the run's assignments, profiles, k table and run record.
+"""Publish: one transaction writes everything a run produced and marks the run succeeded.
 
-Audits (queries that return bad rows) run inside the transaction; any bad row rolls the whole
-publish back, so a reader sees all of a run or none of it.
+Assignments, profiles, the k table, the segments' lineage, the customers' transitions, the
+drift flags and the run record appear together or not at all. Audits (queries that return bad
+rows) run inside the transaction; any bad row rolls the whole publish back.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.output import KScore, SegmentProfile
+from schemas.output import DriftFlag, KScore, SegmentLineage, SegmentProfile, SegmentTransition
+from tasks.continuity import Continuity
 from tasks.errors import AuditFailed
-from tasks.features import Features
-from tasks.fit import FittedModel, library_versions
+from tasks.fit import library_versions
+from tasks.identity import Identity
 from tasks.ingest import Ingested
 from tasks.periods import Period
 from tasks.runs import RunSummary
@@ -30,6 +32,23 @@ from warehouse.connection import utc_now
 
 
 @dataclass(frozen=True)
+class Segmentation:
+    """What a run computed, fitted or scored, ready to publish."""
+
+    mode: str  # 'fit' or 'score'
+    model_run_id: str | None  # score runs: the run whose model was used
+    features: tuple[str, ...]
+    scaling: dict[str, dict[str, float]]  # feature -> {mean, scale}
+    selection_rows: int  # customers the candidate k were scored on (score runs: the scores' sample)
+    choice: KChoice
+    k_table: pd.DataFrame  # empty for score runs
+    identity: Identity
+    profiles: pd.DataFrame
+    continuity: Continuity
+    artifact: tuple[str, str]  # model path and sha256
+
+
+@dataclass(frozen=True)
 class Publication:
     """What one run publishes. The small frames are checked against their contracts here; the
     assignments (one row per customer, millions) go to DuckDB as Arrow and are audited there."""
@@ -37,6 +56,9 @@ class Publication:
     assignments: pa.Table  # customer_id, segment_id
     profiles: pd.DataFrame
     k_table: pd.DataFrame
+    lineage: pd.DataFrame
+    transitions: pd.DataFrame
+    flags: pd.DataFrame
 
 
 def build_publication(
@@ -47,6 +69,7 @@ def build_publication(
     segment_ids: np.ndarray,
     profiles: pd.DataFrame,
     k_table: pd.DataFrame,
+    continuity: Continuity | None = None,
 ) -> Publication:
     """Assemble and check the published rows of one run.
 
@@ -56,22 +79,68 @@ def build_publication(
         customer_ids: one per customer.
         segment_ids: the customer's segment id, same order.
         profiles: one row per segment (from `profile_segments`).
-        k_table: one row per candidate k, with `chosen`.
+        k_table: one row per candidate k, with `chosen` (empty for a scored run).
+        continuity: lineage, transitions and drift flags against the reference run.
 
     Returns:
-        The publication; profiles and k table validated against schemas.output.
+        The publication; every frame but the assignments validated against schemas.output.
     """
     if len(customer_ids) != len(segment_ids):
         raise AuditFailed(f"{len(customer_ids)} customers but {len(segment_ids)} segment ids; nothing published")
+    stamp = {"run_id": run_id, "period": period}
+    reference = {"reference_run_id": None if continuity is None else continuity.reference_run_id}
+    compared = {"reference_run_id": None if continuity is None else continuity.compared_run_id}
+    lineage = continuity.lineage if continuity is not None else pd.DataFrame(columns=SegmentLineage.to_schema().columns)
+    transitions = continuity.transitions if continuity is not None else pd.DataFrame()
+    flags = continuity.flags if continuity is not None else pd.DataFrame()
     return Publication(
         assignments=pa.table({"customer_id": customer_ids, "segment_id": pa.array(segment_ids, type=pa.int32())}),
-        profiles=SegmentProfile.validate(profiles.assign(run_id=run_id, period=period)),
-        k_table=KScore.validate(k_table.assign(run_id=run_id)),
+        profiles=SegmentProfile.validate(profiles.assign(**stamp)),
+        k_table=KScore.validate(k_table.assign(run_id=run_id)) if len(k_table) else k_table,
+        lineage=SegmentLineage.validate(lineage.assign(**stamp, **reference)),
+        transitions=SegmentTransition.validate(transitions.assign(**stamp, **compared))
+        if len(transitions)
+        else transitions,
+        flags=DriftFlag.validate(flags.assign(**stamp, **compared)) if len(flags) else flags,
     )
 
 
 def _ordered(frame: pd.DataFrame, schema: type) -> pd.DataFrame:
     return frame[list(schema.to_schema().columns)]
+
+
+def run_record(run_id: str, ingested: Ingested, segmentation: Segmentation) -> dict[str, object]:
+    """The run's row: everything `mark_run_succeeded.sql` sets."""
+    source, model, continuity = ingested.source, segmentation.identity.model, segmentation.continuity
+    model_path, model_sha256 = segmentation.artifact
+    return {
+        "run_id": run_id,
+        "finished_at": utc_now(),
+        "mode": segmentation.mode,
+        "model_run_id": segmentation.model_run_id,
+        "features": ",".join(segmentation.features),
+        "feature_scaling": json.dumps(segmentation.scaling),
+        "source_sha256": ingested.source_sha256,
+        "source_format": source.kind,
+        "delimiter": source.delimiter,
+        "column_map": json.dumps(source.columns),
+        "n_rows": ingested.n_rows,
+        "extra_columns": ",".join(source.extra_columns),
+        "k": len(model.ids),
+        "k_reason": segmentation.choice.reason,
+        "k_methods": json.dumps(segmentation.choice.methods),
+        "selection_rows": segmentation.selection_rows,
+        "silhouette_rows": model.silhouette_rows,
+        **model.scores,
+        "model_path": model_path,
+        "model_sha256": model_sha256,
+        "library_versions": json.dumps(library_versions(), sort_keys=True),
+        "reference_run_id": continuity.reference_run_id,
+        "common_customers": continuity.common_customers,
+        "ari_vs_reference": continuity.ari,
+        "kept_share": continuity.kept_share,
+        "drift_flags": len(continuity.flags),
+    }
 
 
 @task(cache_policy=NO_CACHE)
@@ -82,42 +151,19 @@ def publish(
     period: Period,
     ingested: Ingested,
     customers: pa.Table,
-    choice: KChoice,
-    k_table: pd.DataFrame,
-    features: Features,
-    model: FittedModel,
-    profiles: pd.DataFrame,
-    artifact: tuple[str, str],
+    segmentation: Segmentation,
 ) -> RunSummary:
     """Write everything the run produced in one audited transaction; mark the run succeeded."""
+    model = segmentation.identity.model
     publication = build_publication(
         run_id=run_id,
         period=period.label,
         customer_ids=customers.column("customer_id"),
         segment_ids=model.segment_ids,
-        profiles=profiles,
-        k_table=k_table,
+        profiles=segmentation.profiles,
+        k_table=segmentation.k_table,
+        continuity=segmentation.continuity,
     )
-    model_path, model_sha256 = artifact
-    source = ingested.source
-    run = {
-        "run_id": run_id,
-        "finished_at": utc_now(),
-        "source_sha256": ingested.source_sha256,
-        "source_format": source.kind,
-        "delimiter": source.delimiter,
-        "column_map": json.dumps(source.columns),
-        "n_rows": ingested.n_rows,
-        "extra_columns": ",".join(source.extra_columns),
-        "k": choice.k,
-        "k_reason": choice.reason,
-        "selection_rows": len(features.selection),
-        "silhouette_rows": model.silhouette_rows,
-        **model.scores,
-        "model_path": model_path,
-        "model_sha256": model_sha256,
-        "library_versions": json.dumps(library_versions(), sort_keys=True),
-    }
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
         con.register("assignments_arrow", publication.assignments)
         con.register("names_df", publication.profiles[["segment_id", "segment_name"]])
@@ -125,10 +171,14 @@ def publish(
         for view, frame, schema, statement in (
             ("profiles_df", publication.profiles, SegmentProfile, "insert_segment_profiles"),
             ("k_table_df", publication.k_table, KScore, "insert_k_selection"),
+            ("lineage_df", publication.lineage, SegmentLineage, "insert_segment_lineage"),
+            ("transitions_df", publication.transitions, SegmentTransition, "insert_segment_transitions"),
+            ("flags_df", publication.flags, DriftFlag, "insert_drift_flags"),
         ):
-            con.register(view, _ordered(frame, schema))
-            con.execute(sql(statement))
-        if len(con.execute(sql("mark_run_succeeded"), run).fetchall()) != 1:
+            if len(frame):
+                con.register(view, _ordered(frame, schema))
+                con.execute(sql(statement))
+        if len(con.execute(sql("mark_run_succeeded"), run_record(run_id, ingested, segmentation)).fetchall()) != 1:
             raise AuditFailed(f"run {run_id} is no longer 'running' (marked abandoned?); nothing published")
         for audit, params in (
             ("audit_one_segment_per_customer", [run_id, ingested.n_rows]),
@@ -145,16 +195,26 @@ def publish(
             get_run_logger().warning("pausing %gs before COMMIT (debug)", settings.debug_pause_before_commit_s)
             time.sleep(settings.debug_pause_before_commit_s)
     get_run_logger().info("published run %s: %d customers", run_id, ingested.n_rows)
-    segments = [(int(r.segment_id), str(r.segment_name), int(r.n_customers)) for r in publication.profiles.itertuples()]
+    continuity = segmentation.continuity
     return RunSummary(
         run_id=run_id,
         period=period.label,
         status="succeeded",
-        k=choice.k,
-        k_reason=choice.reason,
+        mode=segmentation.mode,
+        k=len(model.ids),
+        k_reason=segmentation.choice.reason,
         silhouette=model.scores["silhouette"],
-        segments=segments,
+        segments=[
+            (int(r.segment_id), str(r.segment_name), int(r.n_customers)) for r in publication.profiles.itertuples()
+        ],
+        model_run_id=segmentation.model_run_id,
+        reference_run_id=continuity.reference_run_id,
+        compared_with=continuity.compared_run_id,
+        compared_period=continuity.compared_period,
+        ari_vs_reference=continuity.ari,
+        kept_share=continuity.kept_share,
+        drift=list(continuity.flags["reason"]),
         db_path=str(settings.db_path.resolve()),
         bi_path=str(settings.bi_path.resolve()),
-        model_path=model_path,
+        model_path=segmentation.artifact[0],
     )

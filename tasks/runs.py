@@ -31,10 +31,18 @@ class RunSummary:
     run_id: str
     period: str
     status: str  # 'succeeded' or 'skipped'
+    mode: str = "fit"  # 'fit' or 'score'
     k: int | None = None
     k_reason: str | None = None
     silhouette: float | None = None
     segments: list[tuple[int, str, int]] = field(default_factory=list)  # (id, name, size)
+    model_run_id: str | None = None  # score runs: whose model
+    reference_run_id: str | None = None  # the run segment IDs were matched to
+    compared_with: str | None = None  # the earlier run transitions and drift were measured against
+    compared_period: str | None = None  # its period
+    ari_vs_reference: float | None = None
+    kept_share: float | None = None
+    drift: list[str] = field(default_factory=list)  # drift flags, in words
     db_path: str = ""
     bi_path: str = ""
     model_path: str | None = None

@@ -1,15 +1,19 @@
 """Select k: score every candidate k on the seeded selection sample, then choose by a
 written-down rule. Each candidate is its own task (threads here, or a Dask cluster).
 
-The rule: take the knee of the inertia curve (kneed's KneeLocator, convex and decreasing).
-Keep it if its silhouette is within `knee_silhouette_tolerance` (a fraction) of the best
-candidate's silhouette; otherwise, or when the curve has no knee, take the k with the best
-silhouette. A pinned k skips the rule. The reason is recorded with the run in words.
+The rule: only a k whose stability (agreement with refits on seeded subsamples) reaches
+`stability_floor` may be chosen, unless none does. Take the knee of the inertia curve (kneed's
+KneeLocator, convex and decreasing) if it is such a k and its silhouette is within
+`knee_silhouette_tolerance` (a fraction) of the best such k's silhouette; otherwise, or when the
+curve has no knee, take the stable k with the best silhouette. A pinned k skips the rule.
+
+Every method's own answer is recorded too (elbow, silhouette, Calinski-Harabasz, Davies-Bouldin,
+stability), and the reason, in words, says where they disagree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -27,11 +31,21 @@ from tasks.settings import Settings
 SCORE_COLUMNS = ["k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability"]
 
 
+METHOD_NAMES = {
+    "elbow": "elbow",
+    "silhouette": "silhouette",
+    "calinski_harabasz": "Calinski-Harabasz",
+    "davies_bouldin": "Davies-Bouldin",
+    "stability": "stability",
+}
+
+
 @dataclass(frozen=True)
 class KChoice:
     k: int
     reason: str
     centers: np.ndarray  # the chosen candidate's centres on the selection sample (scaled units)
+    methods: dict[str, int] = field(default_factory=dict)  # the k each method prefers on its own
 
 
 def feasible_ks(candidates: list[int], n_rows: int) -> list[int]:
@@ -116,50 +130,106 @@ def score_k(
     return {"k": k} | scores | {"stability": stability, "centers": model.cluster_centers_}
 
 
-def choose_k(scores: pd.DataFrame, *, tolerance: float, pinned: int | None = None) -> KChoice:
+def knee_of(scores: pd.DataFrame) -> int | None:
+    """The knee of the inertia curve (kneed), if it has one; needs three candidates."""
+    ordered = scores.sort_values("k")
+    if len(ordered) < 3:
+        return None
+    knee = KneeLocator(ordered["k"].tolist(), ordered["inertia"].tolist(), curve="convex", direction="decreasing").knee
+    return None if knee is None else int(knee)
+
+
+def method_votes(scores: pd.DataFrame) -> dict[str, int]:
+    """The k each method prefers on its own: elbow (knee), the best silhouette, Calinski-Harabasz
+    and stability (highest) and Davies-Bouldin (lowest); ties go to the smaller k."""
+    ordered = scores.sort_values("k")
+    votes: dict[str, int] = {}
+    if (knee := knee_of(ordered)) is not None:
+        votes["elbow"] = knee
+    for column, best in (
+        ("silhouette", "max"),
+        ("calinski_harabasz", "max"),
+        ("davies_bouldin", "min"),
+        ("stability", "max"),
+    ):
+        if column in ordered and ordered[column].notna().any():
+            values = ordered[column]
+            target = values.max() if best == "max" else values.min()
+            votes[column] = int(ordered.loc[values == target, "k"].iloc[0])
+    return votes
+
+
+def _votes_text(votes: dict[str, int], chosen: int) -> str:
+    listed = ", ".join(f"{METHOD_NAMES[m]} {k}" for m, k in votes.items())
+    if len(set(votes.values())) <= 1:
+        return f"every method agrees ({listed})"
+    against = [METHOD_NAMES[m] for m, k in votes.items() if k != chosen]
+    return f"methods disagree ({listed}); {', '.join(against)} would choose otherwise"
+
+
+def choose_k(
+    scores: pd.DataFrame, *, tolerance: float, stability_floor: float = 0.0, pinned: int | None = None
+) -> KChoice:
     """Apply the decision rule in the module docstring.
 
     Args:
-        scores: one row per candidate k with `k`, `inertia`, `silhouette`.
+        scores: one row per candidate k with `k`, `inertia`, `silhouette` (and `stability`,
+            `calinski_harabasz`, `davies_bouldin` where scored).
         tolerance: how far below the best silhouette (as a fraction of it) the knee may be.
+        stability_floor: the least stability a chosen k needs (unscored stability passes).
         pinned: a k fixed by the user.
 
     Returns:
-        The chosen k and the reason in words.
+        The chosen k, the reason in words and every method's own answer.
     """
+    votes = method_votes(scores)
     if pinned is not None:
-        return KChoice(
-            pinned, f"k={pinned} was pinned by the user; no selection rule applied", _centers(scores, pinned)
-        )
-    ordered = scores.sort_values("k")
-    ks, sil = ordered["k"].tolist(), ordered["silhouette"]
-    best_row = ordered.loc[sil.idxmax()] if sil.notna().any() else ordered.iloc[0]
+        reason = f"k={pinned} was pinned by the user; no selection rule applied"
+        return KChoice(pinned, reason, _centers(scores, pinned), votes)
+    ordered = scores.sort_values("k").reset_index(drop=True)
+    stability = ordered["stability"] if "stability" in ordered else pd.Series(np.nan, index=ordered.index)
+    eligible = ordered[stability.isna() | (stability >= stability_floor)]
+    floor_note = ""
+    if eligible.empty:
+        eligible = ordered
+        floor_note = f"; no candidate reaches the stability floor {stability_floor:g}, so all were eligible"
+    elif len(eligible) < len(ordered):
+        dropped = ", ".join(str(k) for k in ordered.loc[~ordered.index.isin(eligible.index), "k"])
+        floor_note = f"; k={dropped} fell below the stability floor {stability_floor:g}"
+    sil = eligible["silhouette"]
+    best_row = eligible.loc[sil.idxmax()] if sil.notna().any() else eligible.iloc[0]
     best_k, best_sil = int(best_row["k"]), best_row["silhouette"]
-    knee = None
-    if len(ks) >= 3:
-        knee = KneeLocator(ks, ordered["inertia"].tolist(), curve="convex", direction="decreasing").knee
+    knee = votes.get("elbow")
+    ks = ordered["k"].tolist()
     if knee is None:
-        return KChoice(
-            best_k,
+        k = best_k
+        reason = (
             f"the inertia curve over k={ks[0]}..{ks[-1]} has no knee; "
-            f"k={best_k} has the best silhouette ({best_sil:.3f})",
-            _centers(scores, best_k),
+            f"k={best_k} has the best silhouette ({best_sil:.3f})"
         )
-    knee = int(knee)
-    knee_sil = ordered.loc[ordered["k"] == knee, "silhouette"].iloc[0]
-    if pd.notna(knee_sil) and knee_sil >= best_sil * (1 - tolerance):
-        return KChoice(
-            knee,
-            f"knee of the inertia curve at k={knee} (kneed); its silhouette {knee_sil:.3f} is within "
-            f"{tolerance:.0%} of the best ({best_sil:.3f} at k={best_k})",
-            _centers(scores, knee),
+    elif knee not in eligible["k"].tolist():
+        k = best_k
+        knee_stability = ordered.loc[ordered["k"] == knee, "stability"].iloc[0]
+        reason = (
+            f"knee of the inertia curve at k={knee} is not stable enough ({knee_stability:.2f} < "
+            f"{stability_floor:g}); took k={best_k} with the best silhouette ({best_sil:.3f})"
         )
-    return KChoice(
-        best_k,
-        f"knee of the inertia curve at k={knee} has silhouette {knee_sil:.3f}, more than "
-        f"{tolerance:.0%} below the best; took k={best_k} with the best silhouette ({best_sil:.3f})",
-        _centers(scores, best_k),
-    )
+    else:
+        knee_sil = ordered.loc[ordered["k"] == knee, "silhouette"].iloc[0]
+        if pd.notna(knee_sil) and knee_sil >= best_sil * (1 - tolerance):
+            k = knee
+            reason = (
+                f"knee of the inertia curve at k={knee} (kneed); its silhouette {knee_sil:.3f} is within "
+                f"{tolerance:.0%} of the best ({best_sil:.3f} at k={best_k})"
+            )
+        else:
+            k = best_k
+            reason = (
+                f"knee of the inertia curve at k={knee} has silhouette {knee_sil:.3f}, more than "
+                f"{tolerance:.0%} below the best; took k={best_k} with the best silhouette ({best_sil:.3f})"
+            )
+    reason = f"{reason}{floor_note}; {_votes_text(votes, k)}"
+    return KChoice(k, reason, _centers(scores, k), votes)
 
 
 def _centers(scores: pd.DataFrame, k: int) -> np.ndarray:
@@ -188,6 +258,11 @@ def score_candidate(settings: Settings, sample: np.ndarray, k: int) -> dict[str,
 def decide_k(settings: Settings, scores: list[dict[str, object]]) -> tuple[KChoice, pd.DataFrame]:
     """Choose k from the candidates' scores; return the choice and the k table."""
     table = pd.DataFrame(scores).sort_values("k").reset_index(drop=True)
-    choice = choose_k(table, tolerance=settings.knee_silhouette_tolerance, pinned=settings.k)
+    choice = choose_k(
+        table,
+        tolerance=settings.knee_silhouette_tolerance,
+        stability_floor=settings.stability_floor,
+        pinned=settings.k,
+    )
     get_run_logger().info("chose k=%d: %s", choice.k, choice.reason)
     return choice, table[SCORE_COLUMNS].assign(chosen=table["k"] == choice.k)

@@ -60,6 +60,17 @@ class Settings(BaseSettings):
         "threads", description="where candidate k are fitted: threads here, or an existing Dask cluster"
     )
     dask_address: str | None = Field(None, description="scheduler of the Dask cluster, e.g. tcp://10.0.0.5:8786")
+    stability_floor: float = Field(
+        0.8, ge=0, le=1, description="a k whose stability (mean ARI of subsample refits) is below this is not chosen"
+    )
+    match_max_distance: float = Field(
+        1.0, gt=0, description="segments further apart than this (reference SDs) are different segments"
+    )
+    drift_size_change: float = Field(
+        0.25, gt=0, description="flag a segment whose share of customers changes by more than this fraction"
+    )
+    drift_centroid_shift: float = Field(0.5, gt=0, description="flag a segment whose centre moves more SDs than this")
+    drift_min_silhouette: float = Field(0.25, ge=-1, le=1, description="flag a run whose silhouette is below this")
     knee_silhouette_tolerance: float = Field(
         0.10, ge=0, le=1, description="knee k kept if its silhouette is within this fraction of the best"
     )

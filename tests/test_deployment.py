@@ -126,6 +126,7 @@ def test_both_deployments_are_registered_with_their_schedules(stack: Stack) -> N
     assert [s.schedule.cron for s in monthly.schedules] == ["0 6 1 * *"]
     assert quarterly.schedules[0].schedule.timezone == "UTC"
     assert (quarterly.parameters["cadence"], monthly.parameters["cadence"]) == ("quarterly", "monthly")
+    assert (quarterly.parameters["mode"], monthly.parameters["mode"]) == ("fit", "score")
     assert quarterly.work_pool_name == "segmentation"
 
 

@@ -71,3 +71,35 @@ def test_stability_is_low_for_structureless_data() -> None:
     labels = np.random.default_rng(2).integers(0, 4, size=400)  # a partition nothing reproduces
     score = stability_score(points, labels, 4, resamples=3, sample_size=1000, n_init=3, random_state=0)
     assert abs(score) < 0.1
+
+
+def test_a_knee_below_the_stability_floor_is_not_chosen() -> None:
+    table = scores([100, 60, 20, 18, 16, 15], [0.30, 0.40, 0.48, 0.50, 0.41, 0.40])
+    table["stability"] = [0.99, 0.95, 0.60, 0.90, 0.85, 0.80]
+    choice = choose_k(table, tolerance=0.1, stability_floor=0.8)
+    assert choice.k == 5
+    assert choice.reason.startswith("knee of the inertia curve at k=4 is not stable enough (0.60 < 0.8)")
+    assert "k=4 fell below the stability floor 0.8" in choice.reason
+    assert choose_k(table, tolerance=0.1, stability_floor=0.5).k == 4
+
+
+def test_every_method_answer_is_recorded_and_disagreement_said() -> None:
+    table = scores([100, 60, 20, 18, 16, 15], [0.30, 0.40, 0.48, 0.50, 0.41, 0.40])
+    table["calinski_harabasz"] = [10, 20, 30, 25, 40, 5]
+    table["davies_bouldin"] = [0.9, 0.8, 0.5, 0.7, 0.6, 0.95]
+    table["stability"] = [0.99, 0.95, 0.90, 0.90, 0.85, 0.80]
+    choice = choose_k(table, tolerance=0.1, stability_floor=0.8)
+    assert choice.methods == {"elbow": 4, "silhouette": 5, "calinski_harabasz": 6, "davies_bouldin": 4, "stability": 2}
+    assert choice.k == 4
+    assert (
+        "methods disagree (elbow 4, silhouette 5, Calinski-Harabasz 6, Davies-Bouldin 4, stability 2); "
+        "silhouette, Calinski-Harabasz, stability would choose otherwise"
+    ) in choice.reason
+
+
+def test_when_no_candidate_is_stable_enough_all_are_eligible() -> None:
+    table = scores([100, 60, 20, 18], [0.30, 0.40, 0.48, 0.50])
+    table["stability"] = [0.1, 0.2, 0.3, 0.2]
+    choice = choose_k(table, tolerance=0.1, stability_floor=0.8)
+    assert choice.k == 5  # no knee over 2..5: the best silhouette, though nothing is stable
+    assert "no candidate reaches the stability floor 0.8, so all were eligible" in choice.reason

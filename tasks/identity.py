@@ -1,0 +1,301 @@
+"""Identity: a segment's ID and name are ours, and they last from period to period.
+
+IDs. The first run ever numbers its segments by size (1 = the largest, ties broken by centroid).
+Every later run matches its segments to a reference run's by optimal assignment (scipy's
+`linear_sum_assignment`) on the distance between centroids, measured in the reference run's
+standard deviations (its StandardScaler: a common space for both runs), and a matched segment
+inherits the reference segment's ID. A pair further apart than SEGMENT_MATCH_MAX_DISTANCE
+(default 1.0 SD) is no match: the new segment gets an ID never used before in the warehouse
+(the largest ever issued + 1, in size order) and the reference segment is retired.
+
+The reference is the newest succeeded run of the nearest earlier period. A rerun of a period
+uses the reference its period's current run used, and may also match the IDs that run issued,
+so a rerun or a reseeded fit of the same data gives every customer the same ID. A period older
+than every other (a backfill) matches the nearest later period instead, for IDs only. Runs on
+different features share no space: their segments get new IDs.
+
+Names. As before, each feature of a centroid is Low below -0.5 standard deviations from the
+customers' mean, High above +0.5, Average between ("High income · Low spending"). A matched
+segment keeps the words of its previous name unless a feature moved more than NAME_MARGIN
+(0.25 SD) past the boundary it crossed, so a segment hovering at a boundary keeps its name.
+Two segments of one run never share a name: the later ID gets " (2)", " (3)", ...
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from scipy.optimize import linear_sum_assignment
+
+from tasks.features import Features
+from tasks.fit import FittedModel, load_model
+from tasks.periods import Period
+from tasks.settings import Settings
+from warehouse import connect, sql
+
+LEVEL_THRESHOLD = 0.5
+NAME_MARGIN = 0.25
+FEATURE_WORDS = {
+    "annual_income": ("Low income", "Average income", "High income"),
+    "spending_score": ("Low spending", "Average spending", "High spending"),
+    "age": ("Younger", "Middle-aged", "Older"),
+}
+SEPARATOR = " · "
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The run a new run's segments are matched to, in the new run's feature order."""
+
+    run_id: str
+    period: str
+    period_end: date
+    mean: np.ndarray  # the reference run's standardisation, per feature
+    scale: np.ndarray
+    pool: pd.DataFrame  # segment_id, segment_name, centroid (k x features), in_reference (bool)
+    earlier: bool  # an earlier period's run: transitions and drift are measured against it
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A run's segments with their lasting IDs and names, and where each came from."""
+
+    model: FittedModel  # renumbered with the lasting IDs
+    names: dict[int, str]
+    reference: Reference | None
+    lineage: pd.DataFrame  # segment_id, status, reference_name, match_distance (retired rows too)
+
+
+def level(z: float, *, threshold: float = LEVEL_THRESHOLD) -> int:
+    """0 (low), 1 (average) or 2 (high) for a value `z` standard deviations from the mean."""
+    return 0 if z < -threshold else 2 if z > threshold else 1
+
+
+def kept_level(
+    z: float, previous: int | None, *, threshold: float = LEVEL_THRESHOLD, margin: float = NAME_MARGIN
+) -> int:
+    """The level of `z`, except that a previous level holds until `z` is `margin` past the boundary."""
+    new = level(z, threshold=threshold)
+    if previous is None or new == previous:
+        return new
+    boundaries = (-threshold, threshold)  # between levels 0|1 and 1|2
+    if new > previous:
+        return new if z > boundaries[previous] + margin else previous
+    return new if z < boundaries[previous - 1] - margin else previous
+
+
+def previous_levels(name: str | None, features: tuple[str, ...]) -> list[int | None]:
+    """The level each feature had in a previous name, where the name spells it out."""
+    if not name:
+        return [None] * len(features)
+    words = name.split(" (")[0].split(SEPARATOR)
+    if len(words) != len(features):
+        return [None] * len(features)
+    return [FEATURE_WORDS[f].index(w) if w in FEATURE_WORDS[f] else None for f, w in zip(features, words, strict=True)]
+
+
+def segment_names(
+    scaled_centroids: np.ndarray, features: tuple[str, ...], previous: list[str | None] | None = None
+) -> list[str]:
+    """Name each segment from its standardised centroid, keeping previous words where they hold.
+
+    Args:
+        scaled_centroids: one row per segment (in ID order), one column per feature.
+        features: the feature names, in column order.
+        previous: the segment's previous name, or None, per row.
+
+    Returns:
+        One distinct name per segment.
+    """
+    previous = previous or [None] * len(scaled_centroids)
+    names: list[str] = []
+    for centroid, before in zip(scaled_centroids, previous, strict=True):
+        levels = [kept_level(z, old) for z, old in zip(centroid, previous_levels(before, features), strict=True)]
+        base = SEPARATOR.join(FEATURE_WORDS[f][lv] for f, lv in zip(features, levels, strict=True))
+        repeats = sum(1 for name in names if name == base or name.startswith(base + " ("))
+        names.append(base if repeats == 0 else f"{base} ({repeats + 1})")
+    return names
+
+
+def match(
+    centroids: np.ndarray, pool: np.ndarray, *, scale: np.ndarray, max_distance: float
+) -> list[tuple[int, int, float]]:
+    """Pair new segments with pool segments at the smallest total centroid distance.
+
+    Args:
+        centroids: new segments' centroids, original units (one row each).
+        pool: candidate segments' centroids, original units.
+        scale: the common space's standard deviation per feature.
+        max_distance: pairs further apart than this (in standard deviations) do not match.
+
+    Returns:
+        (new row, pool row, distance) for every accepted pair.
+    """
+    if len(centroids) == 0 or len(pool) == 0:
+        return []
+    distance = np.linalg.norm((centroids[:, None, :] - pool[None, :, :]) / scale, axis=2)
+    rows, cols = linear_sum_assignment(distance)
+    return [
+        (int(r), int(c), float(distance[r, c]))
+        for r, c in zip(rows, cols, strict=True)
+        if distance[r, c] <= max_distance
+    ]
+
+
+def assign_ids(n_new: int, pairs: list[tuple[int, int, float]], pool_ids: np.ndarray, next_id: int) -> np.ndarray:
+    """The lasting ID of each new segment (rows in size order): its match's, or the next unused."""
+    ids = np.zeros(n_new, dtype=np.int64)
+    for row, col, _ in pairs:
+        ids[row] = pool_ids[col]
+    for row in range(n_new):  # rows are in size order, so new IDs are too
+        if ids[row] == 0:
+            ids[row] = next_id
+            next_id += 1
+    return ids
+
+
+def lineage_rows(ids: np.ndarray, pairs: list[tuple[int, int, float]], pool: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per new segment (matched or new) and per reference segment left without a successor."""
+    rows = []
+    matched_pool = {col: (row, dist) for row, col, dist in pairs}
+    by_row = {row: (col, dist) for row, col, dist in pairs}
+    for row, segment_id in enumerate(ids):
+        col, dist = by_row.get(row, (None, None))
+        rows.append(
+            {
+                "segment_id": int(segment_id),
+                "status": "matched" if col is not None else "new",
+                "reference_name": pool.iloc[col]["segment_name"] if col is not None else None,
+                "match_distance": dist,
+            }
+        )
+    if pool is not None:
+        for col, entry in enumerate(pool.itertuples()):
+            if entry.in_reference and col not in matched_pool:
+                rows.append(
+                    {
+                        "segment_id": int(entry.segment_id),
+                        "status": "retired",
+                        "reference_name": entry.segment_name,
+                        "match_distance": None,
+                    }
+                )
+    return pd.DataFrame(rows, columns=["segment_id", "status", "reference_name", "match_distance"])
+
+
+def run_scaling(con: object, run_id: str) -> tuple[tuple[str, ...], dict[str, tuple[float, float]]] | None:
+    """A run's features and their (mean, scale); from its model file for runs made before 005."""
+    row = con.execute(sql("run_for_matching"), [run_id]).fetchone()
+    features = tuple(row[0].split(","))
+    if row[1]:
+        stored = json.loads(row[1])
+        return features, {f: (stored[f]["mean"], stored[f]["scale"]) for f in features}
+    if not row[2] or not Path(row[2]).is_file():
+        return None
+    scaler = load_model(row[2], sha256=row[3])["scaler"]
+    return features, {f: (float(m), float(s)) for f, m, s in zip(features, scaler.mean_, scaler.scale_, strict=True)}
+
+
+def load_reference(con: object, period: Period, features: tuple[str, ...]) -> Reference | None:
+    """The run to match against, with the pool of segments a new run may continue (see module doc)."""
+    prior = con.execute(sql("find_period_run"), [period.label]).fetchone()
+    if prior:
+        reference_id = prior[1]
+    else:
+        earlier = con.execute(sql("find_earlier_run"), [period.start]).fetchone()
+        later = None if earlier else con.execute(sql("find_later_run"), [period.end]).fetchone()
+        reference_id = (earlier or later or [None])[0]
+    anchor = reference_id or (prior[0] if prior else None)
+    if anchor is None:
+        return None
+    space = run_scaling(con, anchor)
+    if space is None or space[0] != features:
+        return None
+    scaling = space[1]
+    pool = _segments(con, reference_id, features).assign(in_reference=True) if reference_id else None
+    if prior:
+        extra = _segments(con, prior[0], features)
+        if pool is not None:
+            extra = extra[~extra["segment_id"].isin(pool["segment_id"])]
+        pool = (
+            pd.concat([pool, extra.assign(in_reference=False)], ignore_index=True)
+            if pool is not None
+            else extra.assign(in_reference=False)
+        )
+    info = con.execute(sql("run_for_matching"), [anchor]).fetchone()
+    return Reference(
+        run_id=anchor,
+        period=info[4],
+        period_end=info[5],
+        mean=np.array([scaling[f][0] for f in features]),
+        scale=np.array([scaling[f][1] for f in features]),
+        pool=pool.reset_index(drop=True),
+        earlier=info[5] < period.start,
+    )
+
+
+def _segments(con: object, run_id: str, features: tuple[str, ...]) -> pd.DataFrame:
+    frame = con.execute(sql("segments_of_run"), [run_id]).df()
+    centroids = frame[[f"centroid_{f}" for f in features]].to_numpy(dtype=float)
+    return pd.DataFrame(
+        {"segment_id": frame["segment_id"], "segment_name": frame["segment_name"], "centroid": list(centroids)}
+    )
+
+
+def identify_segments(
+    model: FittedModel, features: tuple[str, ...], reference: Reference | None, *, next_id: int, max_distance: float
+) -> Identity:
+    """Give a fitted model's segments their lasting IDs and names.
+
+    Args:
+        model: the fitted model, segments numbered by size.
+        features: the features, in the model's column order.
+        reference: what to match against (None: the first run, or no common space).
+        next_id: the smallest ID never issued in the warehouse.
+        max_distance: the largest centroid distance (reference SDs) that still matches.
+
+    Returns:
+        The identity of every segment.
+    """
+    if reference is None:
+        ids = np.arange(next_id, next_id + len(model.ids))
+        pairs: list[tuple[int, int, float]] = []
+        pool = None
+    else:
+        pool = reference.pool
+        pool_centroids = np.vstack(pool["centroid"].to_numpy()) if len(pool) else np.empty((0, len(features)))
+        pairs = match(model.centroids, pool_centroids, scale=reference.scale, max_distance=max_distance)
+        ids = assign_ids(len(model.ids), pairs, pool["segment_id"].to_numpy(), next_id)
+    renumbered = model.renumbered(ids)
+    previous_by_id = {}
+    if pool is not None:
+        previous_by_id = {int(ids[row]): pool.iloc[col]["segment_name"] for row, col, _ in pairs}
+    previous = [previous_by_id.get(int(i)) for i in renumbered.ids]
+    names = segment_names(renumbered.scaled_centroids, features, previous)
+    lineage = lineage_rows(ids, pairs, pool)
+    return Identity(renumbered, dict(zip(renumbered.ids.tolist(), names, strict=True)), reference, lineage)
+
+
+@task(cache_policy=NO_CACHE)
+def identify(settings: Settings, period: Period, features: Features, model: FittedModel) -> Identity:
+    """Match the fitted segments to the reference run's; issue IDs and names."""
+    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
+        reference = load_reference(con, period, features.names)
+        next_id = con.execute(sql("max_segment_id")).fetchone()[0] + 1
+    identity = identify_segments(
+        model, features.names, reference, next_id=next_id, max_distance=settings.match_max_distance
+    )
+    logger = get_run_logger()
+    if reference is None:
+        logger.info("no run to match against: segments numbered by size from %d", identity.model.ids.min())
+    else:
+        counts = identity.lineage["status"].value_counts().to_dict()
+        logger.info("segments matched to run %s (%s): %s", reference.run_id, reference.period, counts)
+    return identity

@@ -1,0 +1,130 @@
+"""Score: assign a new period's customers to the segments of an existing model, without refitting.
+
+Between quarterly refits, the monthly deployment scores: it loads the model file of the current
+fitted run (the newest succeeded fit of the latest period), or of a run named by run_id, refuses
+it unless its bytes match the sha256 recorded for it, and assigns every customer with the
+model's own scaler and K-Means. Segment IDs and names are the model run's; new customers are
+assigned like the others; nothing is refitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.errors import PipelineError
+from tasks.features import feature_matrix, selection_sample
+from tasks.fit import FittedModel, cluster_scores, fitted_model, load_model
+from tasks.identity import Identity, Reference, lineage_rows, load_reference
+from tasks.periods import Period
+from tasks.select_k import KChoice
+from tasks.settings import Settings
+from warehouse import connect, sql
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """An earlier fitted run's model, verified, with its segments' names."""
+
+    run_id: str
+    period: str
+    path: str
+    sha256: str
+    features: tuple[str, ...]
+    bundle: dict[str, object]  # scaler, kmeans, segment_of_label
+    names: dict[int, str]
+
+
+def find_model_run(con: object, run_id: str | None) -> tuple[str, str, str, str]:
+    """(run_id, period, model_path, model_sha256) of the named run, or of the current fitted run.
+
+    Raises:
+        PipelineError: no such succeeded fitted run.
+    """
+    if run_id:
+        row = con.execute(sql("find_model_run"), [run_id]).fetchone()
+        if row is None:
+            raise PipelineError(
+                f"run {run_id} is not a succeeded fitted run of this warehouse; it has no model to score with"
+            )
+        return row
+    row = con.execute(sql("find_current_model_run")).fetchone()
+    if row is None:
+        raise PipelineError("this warehouse has no succeeded fitted run yet: run `segment run` before scoring")
+    return row
+
+
+@task(cache_policy=NO_CACHE)
+def load_scoring_model(settings: Settings, run_id: str | None) -> ScoringModel:
+    """Find the model run, verify its file's sha256, load it."""
+    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
+        model_run, period, path, digest = find_model_run(con, run_id)
+        names = dict(con.execute(sql("segment_names_of_run"), [model_run]).fetchall())
+    bundle = load_model(Path(path), sha256=digest)
+    get_run_logger().info("scoring with the model of run %s (%s), sha256 verified", model_run, period)
+    return ScoringModel(model_run, period, path, digest, tuple(bundle["features"]), bundle, names)
+
+
+def score_rows(
+    customers: pa.Table, model: ScoringModel, *, silhouette_sample_size: int, sample_size: int, random_state: int
+) -> FittedModel:
+    """Assign every customer with the model's scaler and K-Means; score the partition on a sample."""
+    scaler, kmeans = model.bundle["scaler"], model.bundle["kmeans"]
+    scaled = scaler.transform(feature_matrix(customers, model.features, k_min=1, check_variance=False))
+    labels = kmeans.predict(scaled)
+    inertia = float(-kmeans.score(scaled))
+    rows = selection_sample(len(scaled), sample_size, random_state=random_state)
+    scores = {"inertia": inertia} | cluster_scores(
+        scaled[rows], labels[rows], silhouette_sample_size=silhouette_sample_size, random_state=random_state
+    )
+    segment_of_label = np.asarray(model.bundle["segment_of_label"])
+    return fitted_model(
+        kmeans, labels, scaler, scores, min(len(rows), silhouette_sample_size), segment_of_label=segment_of_label
+    )
+
+
+def identity_of_model(model: FittedModel, names: dict[int, str], reference: Reference | None) -> Identity:
+    """A scored run's segments keep the model's IDs; the lineage pairs them with the reference's by ID."""
+    pool = None if reference is None else reference.pool
+    pairs = []
+    if pool is not None:
+        position = {int(sid): col for col, sid in enumerate(pool["segment_id"])}
+        for row, sid in enumerate(model.ids):
+            if int(sid) in position:
+                col = position[int(sid)]
+                distance = np.linalg.norm((model.centroids[row] - pool.iloc[col]["centroid"]) / reference.scale)
+                pairs.append((row, col, float(distance)))
+    return Identity(model, {int(i): names[int(i)] for i in model.ids}, reference, lineage_rows(model.ids, pairs, pool))
+
+
+@task(cache_policy=NO_CACHE)
+def score(settings: Settings, customers: pa.Table, model: ScoringModel) -> FittedModel:
+    """Assign the period's customers to the model's segments."""
+    scored = score_rows(
+        customers,
+        model,
+        silhouette_sample_size=settings.silhouette_sample_size,
+        sample_size=settings.k_sample_size,
+        random_state=settings.random_state,
+    )
+    get_run_logger().info("scored %d customers into %d segments", customers.num_rows, len(scored.ids))
+    return scored
+
+
+@task(cache_policy=NO_CACHE)
+def identify_scored(settings: Settings, period: Period, model: ScoringModel, scored: FittedModel) -> Identity:
+    """Pair the scored segments with the reference run's for lineage, transitions and drift."""
+    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
+        reference = load_reference(con, period, model.features)
+    return identity_of_model(scored, model.names, reference)
+
+
+def scored_choice(model: ScoringModel, scored: FittedModel) -> KChoice:
+    """What a scored run says about k: it kept the model's."""
+    reason = f"scored with the model of run {model.run_id} ({model.period}): k={len(scored.ids)} kept, nothing refitted"
+    return KChoice(len(scored.ids), reason, np.empty((0, 0)))

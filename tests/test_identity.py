@@ -1,0 +1,130 @@
+"""Lasting segment IDs and names, transitions, agreement and drift: the pure parts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from tasks.continuity import ari_from_transitions, drift_flags, kept_share
+from tasks.identity import assign_ids, kept_level, level, lineage_rows, match, segment_names
+
+FEATURES = ("annual_income", "spending_score")
+
+
+@pytest.mark.parametrize(("z", "expected"), [(-0.51, 0), (-0.5, 1), (0.0, 1), (0.5, 1), (0.51, 2)])
+def test_level_thresholds(z: float, expected: int) -> None:
+    assert level(z) == expected
+
+
+@pytest.mark.parametrize(
+    ("z", "previous", "expected"),
+    [
+        (-0.4, 0, 0),  # just past the -0.5 boundary: still Low
+        (-0.2, 0, 1),  # 0.3 past it: Average now
+        (0.6, 1, 1),  # just past +0.5: still Average
+        (0.8, 1, 2),
+        (0.4, 2, 2),
+        (0.2, 2, 1),
+        (0.9, 0, 2),  # a jump of two levels is never held back
+        (0.6, None, 2),  # no previous name: plain thresholds
+    ],
+)
+def test_a_previous_level_holds_until_the_value_is_clearly_past_the_boundary(z, previous, expected) -> None:
+    assert kept_level(z, previous) == expected
+
+
+def test_names_from_centroids_repeats_numbered_and_previous_words_kept() -> None:
+    centroids = np.array([[1.2, -1.0], [-1.0, 1.0], [0.1, 0.2], [1.5, -0.9]])
+    assert segment_names(centroids, FEATURES) == [
+        "High income · Low spending",
+        "Low income · High spending",
+        "Average income · Average spending",
+        "High income · Low spending (2)",
+    ]
+    hovering = np.array([[0.6, -0.45]])  # plain words: High income · Average spending
+    assert segment_names(hovering, FEATURES) == ["High income · Average spending"]
+    assert segment_names(hovering, FEATURES, ["Average income · Low spending"]) == ["Average income · Low spending"]
+    assert segment_names(np.array([[-2.0]]), ("age",)) == ["Younger"]
+
+
+def test_matching_is_optimal_in_the_reference_scaling_and_refuses_far_pairs() -> None:
+    pool = np.array([[20.0, 80.0], [80.0, 20.0], [50.0, 50.0]])
+    new = np.array([[50.0, 52.0], [21.0, 79.0], [120.0, 120.0]])
+    pairs = match(new, pool, scale=np.array([25.0, 25.0]), max_distance=1.0)
+    assert [(r, c) for r, c, _ in pairs] == [(0, 2), (1, 0)]  # the third is over 1 SD from everything
+    assert pairs[0][2] == pytest.approx(2 / 25)
+
+
+def test_ids_are_inherited_or_issued_above_everything_used_in_size_order() -> None:
+    pairs = [(0, 2, 0.1), (2, 0, 0.2)]
+    assert assign_ids(4, pairs, np.array([3, 5, 7]), next_id=9).tolist() == [7, 9, 3, 10]
+
+
+def test_lineage_lists_matched_new_and_retired() -> None:
+    pool = pd.DataFrame({"segment_id": [3, 5, 7], "segment_name": ["A", "B", "C"], "in_reference": [True, True, False]})
+    rows = lineage_rows(np.array([7, 9, 3]), [(0, 2, 0.1), (2, 0, 0.2)], pool)
+    assert rows[["segment_id", "status", "reference_name"]].fillna("-").values.tolist() == [
+        [7, "matched", "C"],
+        [9, "new", "-"],
+        [3, "matched", "A"],
+        [5, "retired", "B"],  # C was not in the reference (a same-period ID): never "retired"
+    ]
+
+
+def transitions_of(before: list[int], after: list[int]) -> pd.DataFrame:
+    pairs = pd.DataFrame({"from_segment": before, "to_segment": after})
+    return pairs.value_counts().rename("n_customers").reset_index()
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ([1, 1, 2, 2, 3, 3], [1, 1, 2, 2, 3, 3]),
+        ([1, 1, 2, 2, 3, 3], [7, 7, 8, 8, 9, 9]),  # the same partition under other IDs
+        ([1, 1, 1, 2, 2, 2, 3, 3], [1, 2, 1, 2, 3, 3, 3, 1]),
+        ([1, 2, 3, 4, 1, 2, 3, 4], [1, 1, 2, 2, 3, 3, 4, 4]),
+    ],
+)
+def test_ari_from_the_transition_table_equals_scikit_learns(before: list[int], after: list[int]) -> None:
+    assert ari_from_transitions(transitions_of(before, after)) == pytest.approx(adjusted_rand_score(before, after))
+
+
+def test_kept_share_counts_customers_in_both_runs_only() -> None:
+    table = pd.DataFrame(
+        {"from_segment": [1, 1, 2, None, 3], "to_segment": [1, 2, 2, 1, None], "n_customers": [6, 2, 2, 5, 9]}
+    )
+    assert kept_share(table) == pytest.approx(8 / 10)
+    assert ari_from_transitions(table.iloc[3:]) is None
+
+
+def test_drift_flags_have_readable_reasons() -> None:
+    lineage = pd.DataFrame(
+        {
+            "segment_id": [1, 2, 3, 4],
+            "status": ["matched", "matched", "new", "retired"],
+            "segment_name": ["Stable", "Grown", "Fresh", None],
+            "reference_name": ["Stable", "Grown", None, "Gone"],
+            "share": [0.5, 0.4, 0.1, None],
+            "reference_share": [0.5, 0.2, None, 0.3],
+            "size_change": [0.0, 1.0, None, None],
+            "centroid_shift": [0.1, 0.7, None, None],
+        }
+    )
+    flags = drift_flags(
+        lineage, silhouette=0.2, size_change=0.25, centroid_shift=0.5, min_silhouette=0.25, compared=True
+    )
+    assert [(None if pd.isna(s) else int(s), f) for s, f in zip(flags["segment_id"], flags["flag"], strict=True)] == [
+        (None, "low_silhouette"),
+        (2, "size_change"),
+        (2, "centroid_shift"),
+        (3, "new_segment"),
+        (4, "retired_segment"),
+    ]
+    assert "segment 2 'Grown' went from 20.0% to 40.0% of customers (+100%)" in flags["reason"].tolist()
+    assert "segment 4 'Gone' has no successor" in flags["reason"].tolist()
+    quiet = drift_flags(
+        lineage, silhouette=0.6, size_change=0.25, centroid_shift=0.5, min_silhouette=0.25, compared=False
+    )
+    assert quiet.empty

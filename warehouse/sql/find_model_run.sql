@@ -1,0 +1,4 @@
+-- A succeeded fitted run's model file: (run_id, period, model_path, model_sha256).
+SELECT run_id, period, model_path, model_sha256
+FROM runs
+WHERE run_id = $1 AND status = 'succeeded' AND coalesce(mode, 'fit') = 'fit';

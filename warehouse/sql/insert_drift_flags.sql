@@ -1,0 +1,1 @@
+INSERT INTO drift_flags BY NAME SELECT * FROM flags_df;

@@ -1,0 +1,1 @@
+INSERT INTO segment_lineage BY NAME SELECT * FROM lineage_df;

@@ -1,0 +1,1 @@
+INSERT INTO segment_transitions BY NAME SELECT * FROM transitions_df;
