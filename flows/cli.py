@@ -157,6 +157,7 @@ def _print_summary(summary: Any) -> None:
     out.print(f"BI tools read: {summary.bi_path}")
     out.print(f"Warehouse (pipeline only): {summary.db_path}")
     out.print(f"Model: {summary.model_path}")
+    out.print(f"Report: {summary.report_path or 'not written (see the run in the Prefect UI)'}")
 
 
 @app.command()
@@ -203,20 +204,22 @@ def run(
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=label) from None
     _prepare_prefect(verbose=verbose)
+    from flows.progress import run_progress
     from flows.segment import segment_customers
 
     try:
-        summary = segment_customers(
-            period=the_period.label,
-            source=given,
-            db=str(settings.db_path),
-            k=settings.k,
-            features=list(settings.features),
-            columns=settings.columns or None,
-            delimiter=settings.delimiter,
-            task_runner=settings.task_runner,
-            dask_address=settings.dask_address,
-        )
+        with run_progress(title=the_period.label, candidates=len(settings.candidate_ks), enabled=not verbose):
+            summary = segment_customers(
+                period=the_period.label,
+                source=given,
+                db=str(settings.db_path),
+                k=settings.k,
+                features=list(settings.features),
+                columns=settings.columns or None,
+                delimiter=settings.delimiter,
+                task_runner=settings.task_runner,
+                dask_address=settings.dask_address,
+            )
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=the_period.label) from None
     if as_json:
@@ -254,18 +257,20 @@ def score(
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=label) from None
     _prepare_prefect(verbose=verbose)
+    from flows.progress import run_progress
     from flows.segment import segment_customers
 
     try:
-        summary = segment_customers(
-            period=the_period.label,
-            source=given,
-            db=str(settings.db_path),
-            columns=settings.columns or None,
-            delimiter=settings.delimiter,
-            mode="score",
-            model_run_id=model_run,
-        )
+        with run_progress(title=the_period.label, candidates=0, enabled=not verbose):
+            summary = segment_customers(
+                period=the_period.label,
+                source=given,
+                db=str(settings.db_path),
+                columns=settings.columns or None,
+                delimiter=settings.delimiter,
+                mode="score",
+                model_run_id=model_run,
+            )
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=the_period.label) from None
     if as_json:
@@ -347,6 +352,171 @@ def backfill(
         for outcome in failed:
             errors.print(f"[bold red]{outcome.period} failed:[/] {outcome.message}")
         raise _fail(f"{len(failed)} of {len(outcomes)} period(s) failed: {', '.join(o.period for o in failed)}")
+
+
+def _bi(db: Path | None) -> tuple[Any, Any]:
+    """Settings and a hardened read-only connection to the BI surface (never the warehouse)."""
+    from warehouse import connect_bi
+
+    settings = make_settings(db_path=db)
+    return settings, connect_bi(settings.bi_path)
+
+
+@app.command()
+def runs(
+    db: DbOpt = None,
+    period: Annotated[str | None, typer.Option(metavar="PERIOD", help="Only this period's runs.")] = None,
+    limit: Annotated[int, typer.Option(min=1, metavar="N", help="At most this many runs, newest first.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """List runs, newest first: period, status, k, silhouette, customers, when; * marks the current run.
+
+    Example: segment runs --period 2026Q1 --limit 5
+    """
+    from tasks.report import records
+    from warehouse import sql
+
+    try:
+        _, con = _bi(db)
+        try:
+            rows = records(con.execute(sql("list_runs"), [period, limit]).df())
+        finally:
+            con.close()
+    except EXPECTED_ERRORS as error:
+        raise _fail(error) from None
+    if as_json:
+        _print_json({"runs": rows})
+        return
+    listing = Table("", "period", "status", "mode", "k", "silhouette", "customers", "finished (UTC)", "run_id")
+    for row in rows:
+        listing.add_row(
+            "*" if row["is_current"] else "",
+            row["period"],
+            row["status"],
+            row["mode"] or "fit",
+            "" if row["k"] is None else str(row["k"]),
+            "" if row["silhouette"] is None else f"{row['silhouette']:.3f}",
+            "" if row["n_rows"] is None else f"{row['n_rows']:,}",
+            "" if row["finished_at"] is None else f"{row['finished_at']:%Y-%m-%d %H:%M}",
+            row["run_id"],
+        )
+    _out().print(listing)
+
+
+@app.command()
+def show(
+    run_or_period: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[RUN_ID|PERIOD]", help="A run id (or its start) or a period. Default: the current run."
+        ),
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One run: its segments with rules, why k, and what changed since the period before.
+
+    Example: segment show 2026Q1
+    """
+    import pandas as pd
+
+    from tasks.report import find_run, load_report_data, records
+
+    try:
+        _, con = _bi(db)
+        try:
+            data = load_report_data(con, find_run(con, run_or_period))
+        finally:
+            con.close()
+    except EXPECTED_ERRORS as error:
+        raise _fail(error) from None
+    run = records(pd.DataFrame([data.run]))[0]
+    if as_json:
+        _print_json(
+            {
+                "run": run,
+                "segments": records(data.profiles),
+                "k_table": records(data.k_table),
+                "lineage": records(data.lineage),
+                "drift": list(data.flags["reason"]),
+                "validation_failures": records(data.failures),
+            }
+        )
+        return
+    out = _out()
+    out.print(
+        f"Run {run['run_id']}: {run['period']}, {run['status']}, mode {run['mode'] or 'fit'}, "
+        f"{run['n_rows'] or 0:,} customers."
+    )
+    if run["status"] != "succeeded":
+        out.print(f"Error: {run['error']}")
+        return
+    out.print(f"Why k={run['k']}: {run['k_reason']}")
+    segments = Table("segment", "name", "customers", "share", "rule", "precision", "recall")
+    for p in records(data.profiles):
+        segments.add_row(
+            str(p["segment_id"]),
+            p["segment_name"],
+            f"{p['n_customers']:,}",
+            f"{p['share']:.1%}",
+            p["rule"] or "",
+            "" if p["rule_precision"] is None else f"{p['rule_precision']:.2f}",
+            "" if p["rule_recall"] is None else f"{p['rule_recall']:.2f}",
+        )
+    out.print(segments)
+    if not data.k_table.empty:
+        candidates = Table("k", "inertia", "silhouette", "stability", "chosen")
+        for r in records(data.k_table):
+            candidates.add_row(
+                str(r["k"]),
+                f"{r['inertia']:.1f}",
+                "" if r["silhouette"] is None else f"{r['silhouette']:.3f}",
+                "" if r["stability"] is None else f"{r['stability']:.2f}",
+                "yes" if r["chosen"] else "",
+            )
+        out.print(candidates)
+    if run["ari_vs_reference"] is not None:
+        out.print(
+            f"Since {run['reference_period']}: ARI {run['ari_vs_reference']:.3f}, {run['kept_share']:.1%} kept "
+            f"their segment; {len(data.flags)} drift flag(s)."
+        )
+    for reason in data.flags["reason"]:
+        out.print(f"  drift: {reason}")
+
+
+@app.command()
+def report(
+    run_or_period: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[RUN_ID|PERIOD]", help="A run id (or its start) or a period. Default: the current run."
+        ),
+    ] = None,
+    db: DbOpt = None,
+    open_it: Annotated[bool, typer.Option("--open", help="Open the report in a web browser.")] = False,
+) -> None:
+    """Print the path of a run's HTML report, writing it from the BI surface when it is missing.
+
+    Example: segment report 2026Q1 --open
+    """
+    from tasks.report import find_run, write_report
+
+    try:
+        settings, con = _bi(db)
+        try:
+            run_id = find_run(con, run_or_period)
+        finally:
+            con.close()
+        page = settings.artifacts_root / run_id / "report.html"
+        if not page.exists():
+            page = write_report(settings.bi_path, run_id, settings.artifacts_root)
+    except EXPECTED_ERRORS as error:
+        raise _fail(error) from None
+    _out().print(str(page.resolve()))
+    if open_it:
+        import webbrowser
+
+        webbrowser.open(page.resolve().as_uri())
 
 
 @app.command()

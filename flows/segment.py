@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from contextlib import suppress
+from dataclasses import replace
 from typing import Literal
 
 import pandas as pd
@@ -21,6 +22,7 @@ from tasks.ingest import ingest
 from tasks.periods import Period, just_ended, resolve_source
 from tasks.profile import profile
 from tasks.publish import Segmentation, publish
+from tasks.report import report
 from tasks.runs import RunSummary, find_succeeded_run, record_failure, start_run
 from tasks.score import identify_scored, load_scoring_model, score, scored_choice
 from tasks.select_k import decide_k, feasible_ks, score_candidate
@@ -69,7 +71,7 @@ def fit_segments(settings: Settings, period: Period, run_id: str, customers: pa.
     choice, k_table = decide_k(settings, scores)
     model = fit(settings, features, choice)
     identity = identify(settings, period, features, model)
-    profiles = profile(customers, features.names, identity.model, identity.names)
+    profiles = profile(settings, customers, features.names, identity.model, identity.names)
     continuity = compare(settings, identity, customers, profiles, features.names)
     artifact = save_artifact(settings, run_id, features, identity.model)
     return Segmentation(
@@ -92,7 +94,7 @@ def score_segments(settings: Settings, period: Period, customers: pa.Table, mode
     model = load_scoring_model(settings, model_run_id)
     scored = score(settings, customers, model)
     identity = identify_scored(settings, period, model, scored)
-    profiles = profile(customers, model.features, identity.model, identity.names)
+    profiles = profile(settings, customers, model.features, identity.model, identity.names)
     continuity = compare(settings, identity, customers, profiles, model.features)
     return Segmentation(
         mode="score",
@@ -183,6 +185,7 @@ def segment_customers(
             record_failure(settings, run_id, error, the_source)
             with suppress(ServingError):  # the run's own error is the one to report
                 serve(settings)
+                report(settings, run_id)
             raise
         serve(settings)
-        return summary
+        return replace(summary, report_path=report(settings, run_id))

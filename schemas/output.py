@@ -35,6 +35,9 @@ class SegmentProfile(RunKeyed):
     centroid_age: Series[float] = pa.Field(nullable=True)
     centroid_annual_income: Series[float] = pa.Field(nullable=True)
     centroid_spending_score: Series[float] = pa.Field(nullable=True)
+    rule: Series[str] = pa.Field(nullable=True)
+    rule_precision: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    rule_recall: Series[float] = pa.Field(ge=0, le=1, nullable=True)
 
     class Config:
         strict = True

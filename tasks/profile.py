@@ -1,6 +1,5 @@
-"""Profile: what each segment looks like: size, share, means and medians, gender mix, centre.
-
-Names come from `tasks.identity`; this stage only measures.
+"""Profile: what each segment looks like: size, share, means and medians, gender mix, centre,
+and a rule in original units that selects it (`tasks.rules`). Names come from `tasks.identity`.
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.fit import FittedModel
+from tasks.rules import segment_rules
+from tasks.settings import Settings
 from warehouse import scratch, sql
 
 PROFILED = ("age", "annual_income", "spending_score")
@@ -51,11 +52,20 @@ def profile_segments(
 
 
 @task(cache_policy=NO_CACHE)
-def profile(customers: pa.Table, features: tuple[str, ...], model: FittedModel, names: dict[int, str]) -> pd.DataFrame:
-    """Profile the segments."""
+def profile(
+    settings: Settings, customers: pa.Table, features: tuple[str, ...], model: FittedModel, names: dict[int, str]
+) -> pd.DataFrame:
+    """Profile the segments and describe each with a rule."""
     table = profile_segments(
         customers, model.segment_ids, ids=model.ids, centroids=model.centroids, names=names, features=features
     )
+    rules = segment_rules(
+        {f: customers.column(f).to_numpy() for f in features},
+        model.segment_ids,
+        sample_size=settings.k_sample_size,
+        random_state=settings.random_state,
+    )
+    table = table.merge(rules, on="segment_id", how="left")
     for row in table.itertuples():
         get_run_logger().info("segment %d %s: %d customers", row.segment_id, row.segment_name, row.n_customers)
     return table

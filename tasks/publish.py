@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from schemas.output import DriftFlag, KScore, SegmentLineage, SegmentProfile, SegmentTransition
 from tasks.continuity import Continuity
 from tasks.errors import AuditFailed
+from tasks.features import selection_sample
 from tasks.fit import library_versions
 from tasks.identity import Identity
 from tasks.ingest import Ingested
@@ -54,6 +55,7 @@ class Publication:
     assignments (one row per customer, millions) go to DuckDB as Arrow and are audited there."""
 
     assignments: pa.Table  # customer_id, segment_id
+    sample: pa.Table  # a seeded sample of customers with segment and values, for segment maps
     profiles: pd.DataFrame
     k_table: pd.DataFrame
     lineage: pd.DataFrame
@@ -70,6 +72,9 @@ def build_publication(
     profiles: pd.DataFrame,
     k_table: pd.DataFrame,
     continuity: Continuity | None = None,
+    customers: pa.Table | None = None,
+    sample_size: int = 5_000,
+    random_state: int = 0,
 ) -> Publication:
     """Assemble and check the published rows of one run.
 
@@ -81,6 +86,9 @@ def build_publication(
         profiles: one row per segment (from `profile_segments`).
         k_table: one row per candidate k, with `chosen` (empty for a scored run).
         continuity: lineage, transitions and drift flags against the reference run.
+        customers: the validated customers, for the plotting sample.
+        sample_size: customers in the plotting sample (a seeded sample beyond it).
+        random_state: its seed.
 
     Returns:
         The publication; every frame but the assignments validated against schemas.output.
@@ -93,8 +101,14 @@ def build_publication(
     lineage = continuity.lineage if continuity is not None else pd.DataFrame(columns=SegmentLineage.to_schema().columns)
     transitions = continuity.transitions if continuity is not None else pd.DataFrame()
     flags = continuity.flags if continuity is not None else pd.DataFrame()
+    assignments = pa.table({"customer_id": customer_ids, "segment_id": pa.array(segment_ids, type=pa.int32())})
+    sample = pa.table({"customer_id": pa.array([], pa.string()), "segment_id": pa.array([], pa.int32())})
+    if customers is not None:
+        rows = pa.array(selection_sample(len(segment_ids), sample_size, random_state=random_state))
+        sample = customers.take(rows).append_column("segment_id", assignments.column("segment_id").take(rows))
     return Publication(
-        assignments=pa.table({"customer_id": customer_ids, "segment_id": pa.array(segment_ids, type=pa.int32())}),
+        assignments=assignments,
+        sample=sample,
         profiles=SegmentProfile.validate(profiles.assign(**stamp)),
         k_table=KScore.validate(k_table.assign(run_id=run_id)) if len(k_table) else k_table,
         lineage=SegmentLineage.validate(lineage.assign(**stamp, **reference)),
@@ -163,11 +177,16 @@ def publish(
         profiles=segmentation.profiles,
         k_table=segmentation.k_table,
         continuity=segmentation.continuity,
+        customers=customers,
+        sample_size=settings.plot_sample_size,
+        random_state=settings.random_state,
     )
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
         con.register("assignments_arrow", publication.assignments)
         con.register("names_df", publication.profiles[["segment_id", "segment_name"]])
         con.execute(sql("insert_customer_segments"), [run_id, period.label])
+        con.register("sample_arrow", publication.sample)
+        con.execute(sql("insert_customer_sample"), [run_id])
         for view, frame, schema, statement in (
             ("profiles_df", publication.profiles, SegmentProfile, "insert_segment_profiles"),
             ("k_table_df", publication.k_table, KScore, "insert_k_selection"),

@@ -46,6 +46,7 @@ class RunSummary:
     db_path: str = ""
     bi_path: str = ""
     model_path: str | None = None
+    report_path: str | None = None
 
 
 def settings_json(settings: Settings) -> str:

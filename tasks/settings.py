@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     stability_sample_size: int = Field(
         20_000, ge=10, description="rows per stability refit (at most 80% of the customers)"
     )
+    plot_sample_size: int = Field(
+        5_000, ge=100, description="customers per run kept with their values for segment maps (a seeded sample)"
+    )
     task_runner: Literal["threads", "dask"] = Field(
         "threads", description="where candidate k are fitted: threads here, or an existing Dask cluster"
     )

@@ -157,7 +157,9 @@ def test_scoring_assigns_with_the_saved_model_and_refits_nothing(
         5,
     )
     assert query(db, "SELECT count(*) AS n FROM k_selection WHERE run_id = ?", [scored["run_id"]])["n"].item() == 0
-    assert not (Path(model_run.model_path).parents[1] / scored["run_id"]).exists()  # no model file of its own
+    own = Path(model_run.model_path).parents[1] / scored["run_id"]
+    assert not (own / "model.joblib").exists()  # no model file of its own ...
+    assert (own / "report.html").exists()  # ... but a report like any run
 
 
 def test_scoring_refuses_a_model_file_changed_by_one_byte(first: dict, workdir: Path, db: Path, mall_csv: Path) -> None:

@@ -25,6 +25,9 @@ def profiles(sizes: list[int]) -> pd.DataFrame:
             "centroid_age": np.nan,
             "centroid_annual_income": 1.0,
             "centroid_spending_score": 2.0,
+            "rule": "annual income ≥ 70 k$",
+            "rule_precision": 0.95,
+            "rule_recall": 0.9,
         }
     )
 

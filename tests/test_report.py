@@ -1,0 +1,194 @@
+"""Plots, the HTML report, segment rules, Prefect artifacts, and the runs/show/report commands."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import re
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from PIL import Image
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+from rich.console import Console
+from rich.progress import Progress
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.progress import ProgressListener
+from tests.conftest import query
+
+runner = CliRunner()
+MALL_NAMES = {
+    "Average income · Average spending",
+    "High income · High spending",
+    "High income · Low spending",
+    "Low income · Low spending",
+    "Low income · High spending",
+}
+PLOTS = ("k_selection", "segment_map", "profile", "demographics")
+
+
+@pytest.fixture
+def mall_run(workdir: Path, db: Path, mall_csv: Path) -> dict:
+    result = runner.invoke(app, ["run", "--source", str(mall_csv), "--period", "2026Q1", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_a_run_leaves_plots_and_a_self_contained_report(mall_run: dict, db: Path) -> None:
+    page = Path(mall_run["report_path"])
+    assert page == db.parent / "artifacts" / mall_run["run_id"] / "report.html"
+    for name in PLOTS:
+        with Image.open(page.parent / f"{name}.png") as image:
+            assert image.format == "PNG"
+            assert image.width >= 500
+            assert image.height >= 300
+    html = page.read_text(encoding="utf-8")
+    embedded = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(embedded) == len(PLOTS)
+    for data in embedded:
+        with Image.open(io.BytesIO(base64.b64decode(data))) as image:
+            assert image.format == "PNG"
+            assert image.width >= 500
+            assert image.height >= 300
+    assert not re.search(r"(src|href)=\"(?!data:)", html)  # nothing fetched: no other source or link
+    assert "http://" not in html
+    assert "https://" not in html
+    for name in MALL_NAMES:
+        assert name in html
+    assert "Why k = 5" in html
+
+
+def test_segment_rules_describe_the_mall_segments_precisely(mall_run: dict, db: Path) -> None:
+    rules = query(db, "SELECT segment_name, rule, rule_precision, rule_recall FROM current_profiles")
+    assert set(rules["segment_name"]) == MALL_NAMES
+    assert rules["rule"].str.contains(r"annual income .*k\$").all()
+    assert (rules["rule_precision"] >= 0.9).all(), rules
+    assert (rules["rule_recall"] >= 0.9).all(), rules
+
+
+def test_prefect_artifacts_of_the_run_can_be_read_back(mall_run: dict, db: Path) -> None:
+    flow_run_id = query(db, "SELECT flow_run_id FROM runs")["flow_run_id"].item()
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]))
+        )
+    by_key = {artifact.key: artifact for artifact in artifacts}
+    summary = by_key["segment-2026q1-summary"]
+    assert summary.type == "markdown"
+    assert summary.data.startswith("# 2026Q1: k=5 segments")
+    assert "Why k=5" in summary.data
+    for name in MALL_NAMES:
+        assert name in summary.data
+    profiles = by_key["segment-2026q1-profiles"]
+    assert profiles.type == "table"
+    rows = json.loads(profiles.data) if isinstance(profiles.data, str) else profiles.data
+    assert {row["segment_name"] for row in rows} == MALL_NAMES
+    assert all(row["rule"] for row in rows)
+    assert by_key["segment-2026q1-k-selection"].type == "table"
+    link = by_key["segment-2026q1-report"].data  # a link artifact: markdown holding the link
+    assert link.startswith("[report.html](")
+    assert link.endswith(f"{mall_run['run_id']}/report.html)")
+
+
+@pytest.fixture
+def three_runs(mall_run: dict, workdir: Path, db: Path, mall_csv: Path) -> dict[str, str]:
+    second = runner.invoke(app, ["run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db), "--json"])
+    assert second.exit_code == 0, second.output
+    bad = workdir / "bad.csv"
+    bad.write_text(mall_csv.read_text().replace(",Male,", ",M,", 2))
+    failed = runner.invoke(app, ["run", "--source", str(bad), "--period", "2026Q3", "--db", str(db)])
+    assert failed.exit_code == 1
+    runs = query(db, "SELECT period, run_id FROM runs")
+    return dict(runs.values.tolist())
+
+
+def test_runs_lists_history_with_the_current_run_marked(three_runs: dict[str, str], db: Path) -> None:
+    result = runner.invoke(app, ["runs", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if "20" in line and "│" in line]
+    assert [re.search(r"2026Q\d", line).group() for line in lines] == ["2026Q3", "2026Q2", "2026Q1"]
+    assert "failed" in lines[0]
+    assert "*" in lines[1]
+    assert "succeeded" in lines[1]
+    assert "0.555" in lines[1]
+    assert "200" in lines[1]
+    only = runner.invoke(app, ["runs", "--db", str(db), "--period", "2026Q1", "--json"])
+    assert [r["period"] for r in json.loads(only.stdout)["runs"]] == ["2026Q1"]
+    limited = runner.invoke(app, ["runs", "--db", str(db), "--limit", "1", "--json"])
+    assert [r["status"] for r in json.loads(limited.stdout)["runs"]] == ["failed"]
+
+
+def test_show_prints_segments_rules_and_why_k(three_runs: dict[str, str], db: Path) -> None:
+    result = runner.invoke(app, ["show", "2026Q2", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert f"Run {three_runs['2026Q2']}: 2026Q2, succeeded" in result.stdout
+    assert "Why k=5: knee of the inertia curve at k=5" in result.stdout
+    for name in MALL_NAMES:
+        assert name in result.stdout
+    assert "spending score" in result.stdout
+    assert "Since 2026Q1: ARI 1.000, 100.0% kept their segment; 0 drift flag(s)." in result.stdout
+    by_prefix = runner.invoke(app, ["show", three_runs["2026Q1"][:8], "--db", str(db), "--json"])
+    assert json.loads(by_prefix.stdout)["run"]["period"] == "2026Q1"
+    failed = runner.invoke(app, ["show", "2026Q3", "--db", str(db)])
+    assert "2026Q3, failed" in failed.stdout
+    assert "Gender · isin(['Female', 'Male']): 2 failing" in failed.stdout
+    missing = runner.invoke(app, ["show", "2019Q1", "--db", str(db)])
+    assert missing.exit_code == 1
+    assert "no run or period '2019Q1' in this warehouse" in missing.stderr
+
+
+def test_report_prints_the_path_and_rebuilds_a_missing_report(three_runs: dict[str, str], db: Path) -> None:
+    result = runner.invoke(app, ["report", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    page = Path(result.stdout.strip())
+    assert page.name == "report.html"
+    assert page.parent.name == three_runs["2026Q2"]  # the current run by default
+    page.unlink()
+    again = runner.invoke(app, ["report", three_runs["2026Q2"], "--db", str(db)])
+    assert Path(again.stdout.strip()) == page
+    assert page.exists()
+    failed = runner.invoke(app, ["report", "2026Q3", "--db", str(db)])
+    html = Path(failed.stdout.strip()).read_text(encoding="utf-8")
+    assert "Why the run failed" in html
+    assert "isin([&#39;Female&#39;, &#39;Male&#39;])" in html
+
+
+def test_a_report_for_a_run_without_a_stored_sample_draws_centres_only(mall_run: dict, db: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM customer_sample")  # as for runs made before migration 006
+    con.execute("UPDATE segment_profiles SET rule = NULL, rule_precision = NULL, rule_recall = NULL")
+    con.close()
+    assert runner.invoke(app, ["serve", "--rebuild", "--db", str(db)]).exit_code == 0
+    Path(mall_run["report_path"]).unlink()
+    result = runner.invoke(app, ["report", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    html = Path(result.stdout.strip()).read_text(encoding="utf-8")
+    assert "No customer sample is stored for this run" in html
+    assert len(re.findall(r"data:image/png;base64,", html)) == len(PLOTS)
+
+
+def test_progress_shows_the_last_step_and_counts_candidates() -> None:
+    buffer = io.StringIO()
+    progress = Progress(console=Console(file=buffer, force_terminal=True, width=120))
+    listener = ProgressListener(progress, title="2026Q1", candidates=3)
+    logger = logging.getLogger("progress-test")
+    for task_run, message in (
+        ("ingest-1a2", "ingested 1000000 rows from x.csv"),
+        ("score_candidate-3b4", "Finished in state Completed()"),
+        ("score_candidate-5c6", "Finished in state Completed()"),
+    ):
+        record = logger.makeRecord("progress-test", logging.INFO, __file__, 1, message, (), None)
+        record.task_run_name = task_run
+        listener.emit(record)
+    tasks = {task.description: task for task in progress.tasks}
+    assert "2026Q1: ingested 1000000 rows from x.csv" in tasks
+    assert tasks["candidate k scored"].completed == 2
+    assert tasks["candidate k scored"].total == 3

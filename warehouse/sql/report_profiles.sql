@@ -1,0 +1,1 @@
+SELECT * FROM segment_profiles WHERE run_id = $1 ORDER BY segment_id;
