@@ -57,6 +57,8 @@ ColumnsOpt = Annotated[
 DelimiterOpt = Annotated[
     str | None, typer.Option(metavar="DELIM", help="CSV delimiter: comma, semicolon or tab. Default: detected.")
 ]
+# Described in each command's text: typer would print an odd "<str>" beside a listed argument.
+RunArg = Annotated[str | None, typer.Argument(metavar="RUN_ID|PERIOD", hidden=True)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Also print Prefect's log lines on stderr.")]
 
@@ -405,16 +407,13 @@ def runs(
 
 @app.command()
 def show(
-    run_or_period: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="[RUN_ID|PERIOD]", help="A run id (or its start) or a period. Default: the current run."
-        ),
-    ] = None,
+    run_or_period: RunArg = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """One run: its segments with rules, why k, and what changed since the period before.
+
+    RUN_ID|PERIOD: a run id (or its first characters) or a period; default: the current run.
 
     Example: segment show 2026Q1
     """
@@ -486,16 +485,13 @@ def show(
 
 @app.command()
 def report(
-    run_or_period: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="[RUN_ID|PERIOD]", help="A run id (or its start) or a period. Default: the current run."
-        ),
-    ] = None,
+    run_or_period: RunArg = None,
     db: DbOpt = None,
     open_it: Annotated[bool, typer.Option("--open", help="Open the report in a web browser.")] = False,
 ) -> None:
     """Print the path of a run's HTML report, writing it from the BI surface when it is missing.
+
+    RUN_ID|PERIOD: a run id (or its first characters) or a period; default: the current run.
 
     Example: segment report 2026Q1 --open
     """

@@ -116,9 +116,10 @@ def parse_column_map(text: str | Mapping[str, str] | None) -> dict[str, str]:
 
 def _split_pair(part: str) -> tuple[str, str]:
     key, sep, value = part.partition("=")
-    if not sep or not key.strip() or not value.strip():
+    value = value.strip().strip("'\"")  # 'Customer Id' as quoted in a shell or a .env file
+    if not sep or not key.strip() or not value:
         raise ValueError(f"{part.strip()!r} is not COLUMN=HEADER, e.g. annual_income=Income")
-    return key.strip(), value.strip()
+    return key.strip(), value
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -207,7 +208,7 @@ def map_columns(
         if canonical in found:
             raise InputFileError(
                 f"{source}: columns {found[canonical]!r} and {name!r} both give {canonical}; keep one, "
-                f"or choose with --columns {canonical}={name}"
+                f'or choose with --columns "{canonical}={name}"'
             )
         found[canonical] = name
     missing = [c for c in CANONICAL_HEADERS if c not in found]
@@ -242,7 +243,7 @@ def _missing_message(
         if guess:
             lines.append(
                 f"hint: did you mean {guess!r} for {CANONICAL_HEADERS[canonical]!r}? "
-                f"map it with --columns {canonical}={guess!r}"
+                f'map it with --columns "{canonical}={guess}"'
             )
     if len(lines) == 1:
         lines.append(

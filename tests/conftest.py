@@ -80,7 +80,8 @@ def query(db_path: Path, statement: str, params: list[object] | None = None) -> 
 
 def subprocess_env(api_url: str, **extra: str) -> dict[str, str]:
     """Environment for a `segment` subprocess that talks to the session's Prefect server."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEGMENT_")}
+    # As a user runs it: Prefect's log level unset, so its console lines appear only with --verbose.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEGMENT_") and k != "PREFECT_LOGGING_LEVEL"}
     env.update(PREFECT_API_URL=api_url, PYTHONUNBUFFERED="1", **extra)
     return env
 

@@ -42,7 +42,7 @@ def test_canonical_and_documented_names_match_whatever_their_case_and_spacing(he
 
 
 def test_an_explicit_mapping_names_the_other_columns() -> None:
-    mapping = parse_column_map("customer_id=Customer Id,annual_income=Income,Spending Score=Score")
+    mapping = parse_column_map("customer_id=Customer Id,annual_income='Income',Spending Score=Score")
     assert mapping == {"customer_id": "Customer Id", "annual_income": "Income", "spending_score": "Score"}
     found, _ = map_columns(["Customer Id", "Gender", "Age", "Income", "Score"], mapping, source="f")
     assert found["annual_income"] == "Income"
@@ -67,7 +67,7 @@ def test_missing_column_is_named_with_the_header_found_and_a_hint() -> None:
         map_columns(["CustomerID", "Gender", "Income", "Spending Score (1-100)", "Agee"], {}, source="f.csv")
     message = str(caught.value)
     assert message.startswith("f.csv: missing required column(s) ['Age', 'Annual Income (k$)']")
-    assert "hint: did you mean 'Agee' for 'Age'? map it with --columns age='Agee'" in message
+    assert "hint: did you mean 'Agee' for 'Age'? map it with --columns \"age=Agee\"" in message
     assert "hint: did you mean 'Income' for 'Annual Income (k$)'?" in message
 
 
