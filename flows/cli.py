@@ -8,6 +8,7 @@ seconds. Prefect's own log lines go to its API (the UI) and reach stderr only wi
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -505,7 +506,7 @@ def report(
             con.close()
         page = settings.artifacts_root / run_id / "report.html"
         if not page.exists():
-            page = write_report(settings.bi_path, run_id, settings.artifacts_root)
+            page, _ = write_report(settings.bi_path, run_id, settings.artifacts_root)
     except EXPECTED_ERRORS as error:
         raise _fail(error) from None
     _out().print(str(page.resolve()))
@@ -589,7 +590,23 @@ def sample(
 
 
 def main() -> None:
-    app()
+    """Run the command, then end the process without the interpreter's teardown.
+
+    With pandas, scikit-learn, DuckDB and Prefect loaded, tearing the interpreter down takes most
+    of a second after the work is done. Everything is written by then; the exit handlers still
+    run (Prefect sends its last logs and events, a temporary server stops), streams are flushed.
+    """
+    code: int | str | None = 0
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code
+    atexit._run_exitfuncs()
+    if isinstance(code, str):
+        sys.stderr.write(code + "\n")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
 
 
 if __name__ == "__main__":

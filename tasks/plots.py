@@ -24,7 +24,7 @@ LABELS = {
     "annual_income": "Annual income (k$)",
     "spending_score": "Spending score (1-100)",
 }
-DPI = 100
+DPI = 80
 
 
 def colour(index: int) -> str:
@@ -39,14 +39,17 @@ def style(index: int) -> dict[str, str]:
 def png(figure: Figure) -> bytes:
     """The figure as PNG bytes."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 
 def k_selection_figure(k_table: pd.DataFrame, *, chosen: int, reason: str) -> Figure:
     """Inertia per candidate k, silhouette (and stability where scored) on a second axis, the
     chosen k marked, the decision's reason as the caption."""
-    figure = Figure(figsize=(7.5, 4.6))
+    caption = textwrap.fill(f"Why: {reason}", 110)
+    lines = caption.count("\n") + 1
+    figure = Figure(figsize=(7.5, 4.6 + 0.16 * lines))
+    figure.subplots_adjust(left=0.1, right=0.9, top=0.82, bottom=0.12 + 0.035 * lines)
     axis = figure.subplots()
     table = k_table.sort_values("k")
     axis.plot(table["k"], table["inertia"], marker="o", color=colour(0), label="inertia (left)")
@@ -69,7 +72,7 @@ def k_selection_figure(k_table: pd.DataFrame, *, chosen: int, reason: str) -> Fi
         lines[0] + more[0], lines[1] + more[1], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False
     )
     axis.set_title(f"How k was chosen: k={chosen}", pad=28)
-    figure.text(0.01, -0.02, textwrap.fill(f"Why: {reason}", 110), fontsize=8, va="top")
+    figure.text(0.01, 0.01, caption, fontsize=8, va="bottom")
     return figure
 
 
@@ -85,7 +88,8 @@ def segment_map_figure(
         names: segment id -> name, in legend order.
         note: what the points are (all customers, or a seeded sample of how many).
     """
-    figure = Figure(figsize=(7.5, 5.2))
+    figure = Figure(figsize=(9.5, 5.4))
+    figure.subplots_adjust(left=0.08, right=0.66, top=0.93, bottom=0.14)
     axis = figure.subplots()
     for index, (segment_id, name) in enumerate(names.items()):
         mine = points[points["segment_id"] == segment_id]
@@ -98,13 +102,13 @@ def segment_map_figure(
     axis.set_ylabel(LABELS[y])
     axis.set_title(f"Segments by {LABELS[x].split(' (')[0].lower()} and {LABELS[y].split(' (')[0].lower()}")
     axis.legend(title="segment (✕ = centre)", fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    figure.text(0.01, -0.01, note, fontsize=8, va="top")
+    figure.text(0.01, 0.01, note, fontsize=8, va="bottom")
     return figure
 
 
 def profile_figure(profiles: pd.DataFrame, *, features: tuple[str, ...]) -> Figure:
     """Segment sizes and the mean of each profiled column, side by side."""
-    figure = Figure(figsize=(11, 4.4))
+    figure = Figure(figsize=(11, 4.4), layout="constrained")
     sizes, means = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
     labels = [f"{r.segment_id} {r.segment_name}" for r in profiles.itertuples()]
     positions = np.arange(len(profiles))
@@ -135,7 +139,8 @@ def profile_figure(profiles: pd.DataFrame, *, features: tuple[str, ...]) -> Figu
 def demographics_figure(profiles: pd.DataFrame, ages: pd.DataFrame | None) -> Figure:
     """Age (distribution where a customer sample exists, else mean and median) and gender mix
     per segment."""
-    figure = Figure(figsize=(11, 4.2))
+    figure = Figure(figsize=(11, 4.6))
+    figure.subplots_adjust(left=0.07, right=0.98, top=0.92, bottom=0.22)
     age_axis, gender_axis = figure.subplots(1, 2)
     positions = np.arange(len(profiles))
     ids = profiles["segment_id"].tolist()
@@ -165,5 +170,5 @@ def demographics_figure(profiles: pd.DataFrame, ages: pd.DataFrame | None) -> Fi
     gender_axis.set_title("Gender mix per segment")
     gender_axis.legend(fontsize=8, frameon=False, loc="upper right")
     names = "; ".join(f"{r.segment_id} = {r.segment_name}" for r in profiles.itertuples())
-    figure.text(0.01, -0.02, textwrap.fill(f"Segments: {names}", 150), fontsize=8, va="top")
+    figure.text(0.01, 0.01, textwrap.fill(f"Segments: {names}", 150), fontsize=8, va="bottom")
     return figure

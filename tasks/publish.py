@@ -54,7 +54,7 @@ class Publication:
     """What one run publishes. The small frames are checked against their contracts here; the
     assignments (one row per customer, millions) go to DuckDB as Arrow and are audited there."""
 
-    assignments: pa.Table  # customer_id, segment_id
+    assignments: pa.Table  # customer_id, segment_id, segment_name
     sample: pa.Table  # a seeded sample of customers with segment and values, for segment maps
     profiles: pd.DataFrame
     k_table: pd.DataFrame
@@ -101,7 +101,17 @@ def build_publication(
     lineage = continuity.lineage if continuity is not None else pd.DataFrame(columns=SegmentLineage.to_schema().columns)
     transitions = continuity.transitions if continuity is not None else pd.DataFrame()
     flags = continuity.flags if continuity is not None else pd.DataFrame()
-    assignments = pa.table({"customer_id": customer_ids, "segment_id": pa.array(segment_ids, type=pa.int32())})
+    ids = profiles["segment_id"].to_numpy()
+    position = np.searchsorted(ids, segment_ids).clip(max=len(ids) - 1)
+    if not (ids[position] == segment_ids).all():
+        raise AuditFailed("customers were assigned a segment that has no profile; nothing published")
+    # One name per segment, not one string per customer: DuckDB reads the dictionary as text.
+    names = pa.DictionaryArray.from_arrays(
+        pa.array(position.astype(np.int32)), pa.array(profiles["segment_name"].tolist())
+    )
+    assignments = pa.table(
+        {"customer_id": customer_ids, "segment_id": pa.array(segment_ids, type=pa.int32()), "segment_name": names}
+    )
     sample = pa.table({"customer_id": pa.array([], pa.string()), "segment_id": pa.array([], pa.int32())})
     if customers is not None:
         rows = pa.array(selection_sample(len(segment_ids), sample_size, random_state=random_state))
@@ -183,7 +193,6 @@ def publish(
     )
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
         con.register("assignments_arrow", publication.assignments)
-        con.register("names_df", publication.profiles[["segment_id", "segment_name"]])
         con.execute(sql("insert_customer_segments"), [run_id, period.label])
         con.register("sample_arrow", publication.sample)
         con.execute(sql("insert_customer_sample"), [run_id])

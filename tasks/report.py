@@ -164,8 +164,9 @@ def _segment_label(segment_id: object, name: object, missing: str) -> str:
     return missing if segment_id is None else f"{int(segment_id)} {name or ''}".strip()
 
 
-def write_report(bi_path: Path, run_id: str | None, folder: Path) -> Path:
-    """Build a run's plots and report page into `folder/<run_id>/`; return the page's path."""
+def write_report(bi_path: Path, run_id: str | None, folder: Path) -> tuple[Path, ReportData]:
+    """Build a run's plots and report page into `folder/<run_id>/`; return the page's path and
+    what it shows."""
     con = connect_bi(bi_path)
     try:
         run_id = find_run(con, run_id)
@@ -181,7 +182,7 @@ def write_report(bi_path: Path, run_id: str | None, folder: Path) -> Path:
     partial = target / ".report.html.partial"
     partial.write_text(render_html(data, images), encoding="utf-8")
     partial.replace(page)
-    return page
+    return page, data
 
 
 def summary_markdown(data: ReportData, page: Path) -> str:
@@ -223,12 +224,7 @@ def report(settings: Settings, run_id: str) -> str | None:
     written is logged, not raised: the run it describes is already committed."""
     log = get_run_logger()
     try:
-        page = write_report(settings.bi_path, run_id, settings.artifacts_root)
-        con = connect_bi(settings.bi_path)
-        try:
-            data = load_report_data(con, run_id)
-        finally:
-            con.close()
+        page, data = write_report(settings.bi_path, run_id, settings.artifacts_root)
         key = f"segment-{data.run['period']}".lower()
         create_markdown_artifact(summary_markdown(data, page), key=f"{key}-summary", description="The run in brief")
         if not data.profiles.empty:

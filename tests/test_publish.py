@@ -55,21 +55,30 @@ def test_publication_pairs_customers_with_segments_and_stamps_the_run() -> None:
         k_table=K_TABLE,
     )
     assert publication.assignments.to_pylist() == [
-        {"customer_id": "10", "segment_id": 2},
-        {"customer_id": "C-11", "segment_id": 1},
-        {"customer_id": "12", "segment_id": 2},
+        {"customer_id": "10", "segment_id": 2, "segment_name": "S2"},
+        {"customer_id": "C-11", "segment_id": 1, "segment_name": "S1"},
+        {"customer_id": "12", "segment_id": 2, "segment_name": "S2"},
     ]
     assert set(publication.profiles["period"]) == {"2026Q1"}
     assert publication.k_table["run_id"].tolist() == ["r1", "r1"]
 
 
-def test_publication_refuses_mismatched_lengths_and_bad_profiles() -> None:
+def test_publication_refuses_mismatched_lengths_unprofiled_segments_and_bad_profiles() -> None:
     with pytest.raises(AuditFailed, match="3 customers but 2 segment ids"):
         build_publication(
             run_id="r1",
             period="2026Q1",
             customer_ids=pa.array(["1", "2", "3"]),
             segment_ids=np.array([1, 2]),
+            profiles=profiles([1, 1]),
+            k_table=K_TABLE,
+        )
+    with pytest.raises(AuditFailed, match="assigned a segment that has no profile"):
+        build_publication(
+            run_id="r1",
+            period="2026Q1",
+            customer_ids=pa.array(["1", "2"]),
+            segment_ids=np.array([1, 3]),
             profiles=profiles([1, 1]),
             k_table=K_TABLE,
         )

@@ -56,9 +56,14 @@ def test_integer_customer_ids_of_an_older_warehouse_become_text_and_keep_their_n
         con.execute(text)
         con.execute(wh.sql("schema_migrations_insert"), [version, name, wh.utc_now()])
     con.execute("INSERT INTO customer_segments VALUES ('r1', '2025Q4', 42, 1, 'A'), ('r1', '2025Q4', 7, 2, 'B')")
+    con.execute(
+        "INSERT INTO runs (run_id, period, period_start, period_end, status, started_at, finished_at, source_path, "
+        "features) VALUES ('r1', '2025Q4', DATE '2025-10-01', DATE '2025-12-31', 'succeeded', "
+        "TIMESTAMP '2026-01-01 06:00', TIMESTAMP '2026-01-01 06:01', 'x.csv', 'annual_income')"
+    )
     con.close()
     with connect(db) as con:
-        rows = con.execute("SELECT customer_id, customer_id_int FROM customer_segments ORDER BY 2").fetchall()
+        rows = con.execute("SELECT customer_id, customer_id_int FROM current_segments ORDER BY 2").fetchall()
         kind = con.execute(
             "SELECT data_type FROM information_schema.columns WHERE table_name = 'customer_segments' "
             "AND column_name = 'customer_id'"

@@ -27,6 +27,7 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (
 _MIGRATION_NAME = re.compile(r"^(?P<version>\d{3})_(?P<name>\w+)\.sql$")
 
 
+
 class WarehouseError(Exception):
     """A problem with the warehouse file that the user can act on."""
 
@@ -56,6 +57,12 @@ def migrations() -> tuple[tuple[int, str, str], ...]:
         if match:
             found.append((int(match["version"]), match["name"], entry.read_text(encoding="utf-8")))
     return tuple(sorted(found))
+
+
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """No progress bar: DuckDB draws one on stdout for long queries, in a command's output or a log."""
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def sql_string_literal(text: str) -> str:
@@ -92,7 +99,7 @@ def _open_with_retry(
     warned = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=config)
+            return quiet(duckdb.connect(str(path), read_only=read_only, config=config))
         except duckdb.IOException as exc:
             if "Could not set lock" not in str(exc):
                 raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
@@ -193,7 +200,7 @@ def connect(
 @contextmanager
 def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB for reading and typing source files; nothing in it is kept."""
-    con = duckdb.connect(":memory:")
+    con = quiet(duckdb.connect(":memory:"))
     try:
         yield con
     finally:
@@ -206,7 +213,7 @@ def connect_bi(path: str | Path) -> duckdb.DuckDBPyConnection:
     path = Path(path).resolve()
     if not path.exists():
         raise WarehouseError(f"BI surface {path} does not exist: run `segment run` (or `segment serve`) first")
-    con = duckdb.connect(str(path), read_only=True)
+    con = quiet(duckdb.connect(str(path), read_only=True))
     try:
         con.execute("SET allowed_directories = ?", [[str(path.with_suffix("")) + "/"]])
         con.execute("SET enable_external_access = false")

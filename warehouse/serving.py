@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 MANIFEST = "runs"
 SCHEMA_FILE = "_schema.parquet"
 STATE_FILE = "serving.json"
-BATCH_ROWS = 1 << 20
 
 
 class ServingError(WarehouseError):
@@ -64,7 +63,7 @@ def run_file(folder: Path, table: str, run_id: str) -> Path:
 
 def write_parquet(batches: pa.RecordBatchReader, target: Path) -> int:
     """Write batches to `target` atomically (temporary name, fsync, rename); return the rows written."""
-    partial = target.with_name(f".{target.name}.partial")  # outside every view's *.parquet glob
+    partial = _partial(target)
     rows = 0
     with pq.ParquetWriter(partial, batches.schema) as writer:
         for batch in batches:
@@ -73,6 +72,20 @@ def write_parquet(batches: pa.RecordBatchReader, target: Path) -> int:
     _fsync(partial)
     os.replace(partial, target)
     return rows
+
+
+def copy_parquet(con: duckdb.DuckDBPyConnection, statement: str, params: list[object], target: Path) -> int:
+    """DuckDB's own (parallel) Parquet writer, atomically like `write_parquet`; the path is bound
+    as the statement's last parameter. Returns the rows written."""
+    partial = _partial(target)
+    rows = con.execute(sql(statement), [*params, str(partial)]).fetchone()[0]
+    _fsync(partial)
+    os.replace(partial, target)
+    return rows
+
+
+def _partial(target: Path) -> Path:
+    return target.with_name(f".{target.name}.partial")  # outside every view's *.parquet glob
 
 
 def _fsync(path: Path) -> None:
@@ -106,7 +119,7 @@ def publish_run(con: duckdb.DuckDBPyConnection, folder: Path, tables: Iterable[s
     written = 0
     for table in tables:
         target = run_file(folder, table, run_id)
-        rows = write_parquet(con.execute(sql("select_run_rows"), [table, run_id]).to_arrow_reader(BATCH_ROWS), target)
+        rows = copy_parquet(con, "copy_run_rows", [table, run_id], target)
         if rows == 0:
             target.unlink()
         written += rows
@@ -115,9 +128,7 @@ def publish_run(con: duckdb.DuckDBPyConnection, folder: Path, tables: Iterable[s
 
 def write_whole(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> int:
     """Replace the file of a table that is not keyed by run (the run record itself, for one)."""
-    return write_parquet(
-        con.execute(sql("select_table_rows"), [table]).to_arrow_reader(BATCH_ROWS), folder / f"{table}.parquet"
-    )
+    return copy_parquet(con, "copy_table_rows", [table], folder / f"{table}.parquet")
 
 
 def base_view_sql(table: str, folder: Path, *, keyed: bool) -> str:
@@ -242,8 +253,7 @@ def write_schema_files(con: duckdb.DuckDBPyConnection, folder: Path, keyed: list
     """Give every run-keyed table its folder and a row-less file with its current columns."""
     for table in keyed:
         (folder / table).mkdir(parents=True, exist_ok=True)
-        reader = con.execute(sql("select_no_rows"), [table]).to_arrow_reader(BATCH_ROWS)
-        write_parquet(reader, folder / table / SCHEMA_FILE)
+        copy_parquet(con, "copy_no_rows", [table], folder / table / SCHEMA_FILE)
 
 
 def remove_orphans(folder: Path, keyed: list[str], finished: set[str]) -> None:

@@ -3,11 +3,9 @@
 
 -- customer_segments.customer_id: the id exactly as the source wrote it (trimmed), so CRM ids such
 -- as 'C-00001' or UUIDs round-trip, and so do integers: existing integer ids become their decimal
--- text ('42'). customer_id_int: the same id as a BIGINT when it is written as a plain integer
--- ('42'; not '042', 'C-42' or '4.2'), else NULL; join integer CRM keys on it.
+-- text ('42'). The views add customer_id_int: the same id as a BIGINT when it is written as a
+-- plain integer ('42'; not '042', 'C-42' or '4.2'), else NULL; join integer CRM keys on it.
 ALTER TABLE customer_segments ALTER customer_id TYPE VARCHAR;
-ALTER TABLE customer_segments ADD COLUMN customer_id_int BIGINT;
-UPDATE customer_segments SET customer_id_int = CAST(customer_id AS BIGINT);
 
 ALTER TABLE runs ADD COLUMN source_given VARCHAR;      -- the source path as given (source_path is now absolute)
 ALTER TABLE runs ADD COLUMN source_format VARCHAR;     -- 'csv' or 'parquet'
@@ -16,13 +14,20 @@ ALTER TABLE runs ADD COLUMN column_map VARCHAR;        -- JSON: contract column 
 ALTER TABLE runs ADD COLUMN selection_rows BIGINT;     -- customers the candidate k were fitted and scored on (a seeded sample beyond SEGMENT_K_SAMPLE_SIZE)
 ALTER TABLE runs ADD COLUMN silhouette_rows BIGINT;    -- customers the run's silhouette was computed on (a seeded sample beyond SEGMENT_SILHOUETTE_SAMPLE_SIZE)
 
--- current_segments and period_segments gain customer_id_int (last, so existing column positions hold).
+-- current_segments and period_segments gain customer_id_int (last, so existing column positions
+-- hold), computed when queried: the id as a BIGINT when its text is exactly a plain integer.
 CREATE OR REPLACE VIEW current_segments AS
-SELECT s.customer_id, s.segment_id, s.segment_name, s.period, s.run_id, s.customer_id_int
+SELECT
+    s.customer_id, s.segment_id, s.segment_name, s.period, s.run_id,
+    CASE WHEN CAST(TRY_CAST(s.customer_id AS BIGINT) AS VARCHAR) = s.customer_id
+         THEN TRY_CAST(s.customer_id AS BIGINT) END AS customer_id_int
 FROM customer_segments AS s
 JOIN current_run AS r ON s.run_id = r.run_id;
 
 CREATE OR REPLACE VIEW period_segments AS
-SELECT s.period, s.customer_id, s.segment_id, s.segment_name, s.run_id, s.customer_id_int
+SELECT
+    s.period, s.customer_id, s.segment_id, s.segment_name, s.run_id,
+    CASE WHEN CAST(TRY_CAST(s.customer_id AS BIGINT) AS VARCHAR) = s.customer_id
+         THEN TRY_CAST(s.customer_id AS BIGINT) END AS customer_id_int
 FROM customer_segments AS s
 JOIN period_runs AS r ON s.run_id = r.run_id;

@@ -1,0 +1,1 @@
+COPY (SELECT * FROM query_table($1)) TO $2 (FORMAT parquet);

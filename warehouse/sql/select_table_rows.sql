@@ -1,1 +1,0 @@
-SELECT * FROM query_table($1);
