@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 _MIGRATION_NAME = re.compile(r"^(?P<version>\d{3})_(?P<name>\w+)\.sql$")
+MEMORY_LIMIT = "1GB"  # per DuckDB instance; a run has at most two open at once
 
 
 
@@ -60,8 +61,11 @@ def migrations() -> tuple[tuple[int, str, str], ...]:
 
 
 def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """No progress bar: DuckDB draws one on stdout for long queries, in a command's output or a log."""
+    """No progress bar (DuckDB draws one on stdout for long queries, into a command's output or a
+    log), and a bounded share of memory: DuckDB takes 80 % of the machine by default, and its
+    buffers come on top of the run's own Arrow and numpy data."""
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
     return con
 
 
