@@ -35,9 +35,8 @@ import httpx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # the quality child imports the project's own scoring
 
-from benchmarks.generate import generate  # noqa: E402
 
 BARE_FLOW = (
     "from prefect import flow, task\n@task\ndef step():\n    return 1\n@flow\ndef bare():\n    return step()\nbare()\n"
@@ -178,9 +177,33 @@ def full_fit_ari(scaled: np.ndarray, ids: np.ndarray, db: Path, run_id: str, k: 
     return float(adjusted_rand_score(labels[order], stored["segment_id"]))
 
 
-def bench_size(rows: int, work: Path, env: dict[str, str], *, classic: bool, quality: bool) -> Row:
+def generated(rows: int, work: Path, env: dict[str, str]) -> Path:
+    """The seeded file of `rows` customers, written by a process of its own.
+
+    This process must stay small: a child starts as a copy of it before it runs its command, so
+    ten million rows held here would show in every child's peak RSS."""
+    target = work / f"customers_{rows}.csv"
+    script = ROOT / "benchmarks" / "generate.py"
+    subprocess.run(
+        [sys.executable, str(script), "--rows", str(rows), "--out", str(target)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return target
+
+
+def quality(source: Path, db: Path, run_id: str, k: int, env: dict[str, str]) -> tuple[int, float]:
+    """The full-data k and the ARI, computed by a process of its own (see `generated`)."""
+    command = [sys.executable, __file__, "--quality", str(source), str(db), run_id, str(k)]
+    result = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    checks = json.loads(result.stdout)
+    return checks["full_k"], checks["ari"]
+
+
+def bench_size(rows: int, work: Path, env: dict[str, str], *, classic: bool, check: bool) -> Row:
     row = Row(rows)
-    source = generate(rows, work / f"customers_{rows}.csv")
+    source = generated(rows, work, env)
     if classic:
         row.classic = measure(
             [sys.executable, str(ROOT / "benchmarks" / "classic.py"), str(source), str(work / f"classic_{rows}")],
@@ -200,10 +223,8 @@ def bench_size(rows: int, work: Path, env: dict[str, str], *, classic: bool, qua
     row.second = measure([*command, "--period", "2026Q2"], env=env, cwd=work)
     row.warehouse_bytes = folder_bytes(*places_private) - before[0]
     row.bi_bytes = folder_bytes(*places_bi) - before[1]
-    if quality:
-        scaled, ids = features_of(source)
-        row.full_k = full_sweep_k(scaled)
-        row.ari = full_fit_ari(scaled, ids, db, summary["run_id"], row.pipeline_k)
+    if check:
+        row.full_k, row.ari = quality(source, db, summary["run_id"], row.pipeline_k, env)
     return row
 
 
@@ -263,6 +284,12 @@ def print_table(rows: list[Row]) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--quality"]:  # the child of `quality`
+        source, db, run_id, k = sys.argv[2:6]
+        scaled, ids = features_of(Path(source))
+        full_k = full_sweep_k(scaled)
+        print(json.dumps({"full_k": full_k, "ari": full_fit_ari(scaled, ids, Path(db), run_id, int(k))}))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 100_000, 1_000_000, 10_000_000])
     parser.add_argument("--classic-max", type=int, default=1_000_000, help="largest size the classic script runs on")
@@ -278,7 +305,7 @@ def main() -> None:
     try:
         print(f"Prefect server {url}; files in {work}; {os.cpu_count()} cores\n")
         bare = bare_flow(env, work, args.repeats)
-        small = generate(200, work / "customers_200.csv")
+        small = generated(200, work, env)
         runs = small_runs(small, env, work, args.repeats)
         print(
             f"200 customers: segment run {statistics.median(runs):.2f} s vs a bare one-task flow "
@@ -295,7 +322,7 @@ def main() -> None:
         print()
         rows = []
         for size in args.sizes:
-            rows.append(bench_size(size, work, env, classic=size <= args.classic_max, quality=size >= args.quality_min))
+            rows.append(bench_size(size, work, env, classic=size <= args.classic_max, check=size >= args.quality_min))
             print(f"  done: {size:,} customers", flush=True)
         print()
         print_table(rows)

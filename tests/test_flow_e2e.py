@@ -143,3 +143,19 @@ def test_bad_options_are_refused_before_anything_runs(workdir: Path, db: Path) -
     assert period.exit_code == 1
     assert "period '2026Q5' is neither a quarter like 2026Q1 nor a month like 2026-03" in period.stderr
     assert not db.exists()
+
+
+def test_a_scheduled_run_records_a_missing_source_as_a_failed_run(workdir: Path, db: Path) -> None:
+    """The command refuses a missing file before anything runs; a flow run (a deployment's) records it."""
+    from flows.segment import segment_customers
+    from tasks.errors import InputFileError
+
+    with pytest.raises(InputFileError, match="no such file"):
+        segment_customers(period="2026Q1", source=str(workdir / "customers_{period}.csv"), db=str(db))
+    failed = query(db, "SELECT status, error, source_given FROM runs").iloc[0]
+    assert failed.status == "failed"
+    assert failed.error.endswith("customers_2026Q1.csv: no such file")
+    assert failed.source_given == str(workdir / "customers_2026Q1.csv")
+    assert query(db.with_name(f"{db.stem}_bi.duckdb"), "SELECT status FROM run_history")["status"].tolist() == [
+        "failed"
+    ]

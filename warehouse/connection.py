@@ -28,7 +28,6 @@ _MIGRATION_NAME = re.compile(r"^(?P<version>\d{3})_(?P<name>\w+)\.sql$")
 MEMORY_LIMIT = "1GB"  # per DuckDB instance; a run has at most two open at once
 
 
-
 class WarehouseError(Exception):
     """A problem with the warehouse file that the user can act on."""
 
