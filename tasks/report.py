@@ -173,7 +173,7 @@ def write_report(bi_path: Path, run_id: str | None, folder: Path) -> tuple[Path,
         data = load_report_data(con, run_id)
     finally:
         con.close()
-    target = folder / run_id
+    target = (folder / run_id).resolve()  # a path that means something from any directory
     target.mkdir(parents=True, exist_ok=True)
     images = figures(data)
     for name, image in images.items():
@@ -232,7 +232,7 @@ def report(settings: Settings, run_id: str) -> str | None:
             create_table_artifact(records(data.profiles[shown]), key=f"{key}-profiles", description="Segments")
         if not data.k_table.empty:
             create_table_artifact(records(data.k_table), key=f"{key}-k-selection", description="Candidate k")
-        create_link_artifact(page.resolve().as_uri(), link_text=page.name, key=f"{key}-report", description="Report")
+        create_link_artifact(page.as_uri(), link_text=page.name, key=f"{key}-report", description="Report")
     except Exception:
         log.exception("the report of run %s could not be written", run_id)
         return None

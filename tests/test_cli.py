@@ -121,8 +121,10 @@ def test_a_run_from_another_folder_keeps_its_model_beside_the_warehouse(
         cwd=workdir / "elsewhere",
     )
     assert result.returncode == 0, result.stderr
-    model = Path(json.loads(result.stdout)["model_path"])
+    summary = json.loads(result.stdout)
+    model, page = Path(summary["model_path"]), Path(summary["report_path"])
     assert model.parent.parent == workdir / "wh" / "artifacts"
+    assert page == model.parent / "report.html"  # absolute, like every path the summary names
     assert not (workdir / "elsewhere" / "artifacts").exists()
     run = query(workdir / "wh" / "segments.duckdb", "SELECT source_path, source_given FROM runs").iloc[0]
     assert (run.source_path, run.source_given) == (str(source), "../data/mall.csv")
