@@ -255,7 +255,11 @@ def small_runs(source: Path, env: dict[str, str], work: Path, repeats: int) -> l
 
 
 def fmt(value: float | int | None, spec: str = "") -> str:
-    return "–" if value is None else format(value, spec)
+    """The value formatted, or a dash as wide as the spec's field when there is none."""
+    if value is None:
+        width = spec.split(".")[0]
+        return "–".rjust(int(width) if width.isdigit() else 0)
+    return format(value, spec)
 
 
 def print_table(rows: list[Row]) -> None:
@@ -268,11 +272,12 @@ def print_table(rows: list[Row]) -> None:
     for r in rows:
         ratio = r.classic.wall_s / r.pipeline.wall_s if r.classic and r.pipeline else None
         ks = f"{fmt(r.classic_k)}/{fmt(r.pipeline_k)}/{fmt(r.full_k)}"
+        times = f"{fmt(ratio, '5.1f')}{'×' if ratio else ' '}"
         classic_wall = fmt(r.classic and r.classic.wall_s, "12.1f")
         classic_rss = fmt(r.classic and r.classic.peak_rss_mb, "7.0f")
         print(
             f"{r.rows:>11,} | {classic_wall} {classic_rss} | "
-            f"{r.pipeline.wall_s:13.1f} {r.pipeline.peak_rss_mb:7.0f} | {fmt(ratio, '5.1f')}× | {ks:>14} | "
+            f"{r.pipeline.wall_s:13.1f} {r.pipeline.peak_rss_mb:7.0f} | {times} | {ks:>14} | "
             f"{fmt(r.ari, '6.3f')} | {r.second.wall_s:6.1f}s | {r.warehouse_bytes / 1e6:13.1f} {r.bi_bytes / 1e6:7.1f}"
         )
     timed = [r for r in rows if r.rows >= 100_000]
