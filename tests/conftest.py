@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,3 +102,27 @@ def run_segment(api_url: str, *args: str, cwd: Path, timeout: float = 300, **env
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+def kill_when_logged(api_url: str, *args: str, cwd: Path, marker: str, **env: str) -> int:
+    """Start `segment ARGS --verbose`, SIGKILL it as soon as its log says `marker`; its return code."""
+    proc = subprocess.Popen(
+        segment_cmd(*args, "--verbose"),
+        cwd=cwd,
+        env=subprocess_env(api_url, **env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        for line in proc.stderr:
+            if marker in line:
+                break
+            assert time.monotonic() < deadline, f"{marker!r} never logged"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    return proc.returncode

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tests.conftest import query, segment_cmd, subprocess_env
+from tests.conftest import kill_when_logged, query
 from tests.test_warehouse import hold_read_only
 
 runner = CliRunner()
@@ -69,26 +69,14 @@ def test_sigkill_mid_publish_leaves_nothing_partial_and_the_next_run_cleans_up(
 ) -> None:
     assert run_mall(db, mall_csv).exit_code == 0
     before = query(db, "SELECT * FROM current_segments ORDER BY customer_id")
-    proc = subprocess.Popen(
-        segment_cmd("run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db), "--verbose"),
+    returncode = kill_when_logged(
+        prefect_server,
+        *("run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db)),
         cwd=workdir,
-        env=subprocess_env(prefect_server, SEGMENT_DEBUG_PAUSE_BEFORE_COMMIT_S="120"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
+        marker="before COMMIT",
+        SEGMENT_DEBUG_PAUSE_BEFORE_COMMIT_S="120",
     )
-    try:
-        deadline = time.monotonic() + 120
-        for line in proc.stderr:
-            if "before COMMIT" in line:
-                break
-            assert time.monotonic() < deadline
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.kill()
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    assert returncode == -signal.SIGKILL
     killed = query(db, "SELECT run_id, status FROM runs WHERE period = '2026Q2'")
     assert killed["status"].tolist() == ["running"]
     killed_id = killed["run_id"].item()

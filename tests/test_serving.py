@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -18,7 +15,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tasks.sample import generate_customers
-from tests.conftest import query, segment_cmd, subprocess_env
+from tests.conftest import kill_when_logged, query
 from warehouse import connect_bi
 from warehouse.serving import data_dir
 
@@ -161,25 +158,13 @@ def test_sigkill_between_the_warehouse_commit_and_the_surface_update(
 ) -> None:
     assert run(db, mall_csv, "2026Q1").exit_code == 0
     before = query(bi_of(db), "SELECT * FROM current_segments ORDER BY customer_id")
-    proc = subprocess.Popen(
-        segment_cmd("run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db), "--verbose"),
+    kill_when_logged(
+        prefect_server,
+        *("run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db)),
         cwd=workdir,
-        env=subprocess_env(prefect_server, SEGMENT_DEBUG_PAUSE_BEFORE_SERVING_S="120"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
+        marker="before the BI surface update",
+        SEGMENT_DEBUG_PAUSE_BEFORE_SERVING_S="120",
     )
-    try:
-        deadline = time.monotonic() + 120
-        for line in proc.stderr:
-            if "before the BI surface update" in line:
-                break
-            assert time.monotonic() < deadline
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.kill()
-        proc.wait()
     assert query(db, "SELECT status FROM runs WHERE period = '2026Q2'")["status"].tolist() == ["succeeded"]
     assert query(bi_of(db), "SELECT * FROM current_segments ORDER BY customer_id").equals(before)
     assert query(bi_of(db), "SELECT count(*) AS n FROM runs")["n"].item() == 1
