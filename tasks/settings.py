@@ -45,10 +45,10 @@ class Settings(BaseSettings):
     n_init: int = Field(10, ge=1, description="K-Means restarts (library default is one)")
     random_state: int = 42
     k_sample_size: int = Field(
-        20_000, ge=100, description="candidate k are fitted and scored on a seeded sample of this many customers"
+        10_000, ge=100, description="candidate k are fitted and scored on a seeded sample of this many customers"
     )
     silhouette_sample_size: int = Field(
-        3_000, ge=100, description="silhouette is O(n^2): scored on a seeded sample beyond this"
+        2_000, ge=100, description="silhouette is O(n^2): scored on a seeded sample beyond this"
     )
     stability_resamples: int = Field(
         3, ge=0, description="seeded subsample refits per candidate k for its stability score (0: off)"
