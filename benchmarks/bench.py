@@ -139,22 +139,11 @@ def full_sweep_k(scaled: np.ndarray) -> int:
     """The k the pipeline's own scoring and rule choose when every row is scored (no sample)."""
     import pandas as pd
 
-    from tasks.select_k import choose_k, score_k
+    from tasks.select_k import choose_k, score_k_with
     from tasks.settings import Settings
 
     settings = Settings()
-    scores = [
-        score_k(
-            scaled,
-            k,
-            n_init=settings.n_init,
-            random_state=settings.random_state,
-            silhouette_sample_size=settings.silhouette_sample_size,
-            stability_resamples=settings.stability_resamples,
-            stability_sample_size=settings.stability_sample_size,
-        )
-        for k in settings.candidate_ks
-    ]
+    scores = [score_k_with(settings, scaled, k) for k in settings.candidate_ks]
     choice = choose_k(
         pd.DataFrame(scores), tolerance=settings.knee_silhouette_tolerance, stability_floor=settings.stability_floor
     )

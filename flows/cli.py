@@ -163,6 +163,23 @@ def _print_summary(summary: Any) -> None:
     out.print(f"Report: {summary.report_path or 'not written (see the run in the Prefect UI)'}")
 
 
+def _run_flow(the_period: Period, *, candidates: int, as_json: bool, verbose: bool, **parameters: Any) -> None:
+    """Run the flow for one period (checks passed), then print its summary or its one error."""
+    _prepare_prefect(verbose=verbose)
+    from flows.progress import run_progress
+    from flows.segment import segment_customers
+
+    try:
+        with run_progress(title=the_period.label, candidates=candidates, enabled=not verbose):
+            summary = segment_customers(period=the_period.label, **parameters)
+    except EXPECTED_ERRORS as error:
+        raise _fail(error, as_json=as_json, period=the_period.label) from None
+    if as_json:
+        _print_json(_summary_document(summary))
+    else:
+        _print_summary(summary)
+
+
 @app.command()
 def run(
     source: SourceOpt = None,
@@ -206,29 +223,20 @@ def run(
         inspect_source(resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter)
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=label) from None
-    _prepare_prefect(verbose=verbose)
-    from flows.progress import run_progress
-    from flows.segment import segment_customers
-
-    try:
-        with run_progress(title=the_period.label, candidates=len(settings.candidate_ks), enabled=not verbose):
-            summary = segment_customers(
-                period=the_period.label,
-                source=given,
-                db=str(settings.db_path),
-                k=settings.k,
-                features=list(settings.features),
-                columns=settings.columns or None,
-                delimiter=settings.delimiter,
-                task_runner=settings.task_runner,
-                dask_address=settings.dask_address,
-            )
-    except EXPECTED_ERRORS as error:
-        raise _fail(error, as_json=as_json, period=the_period.label) from None
-    if as_json:
-        _print_json(_summary_document(summary))
-    else:
-        _print_summary(summary)
+    _run_flow(
+        the_period,
+        candidates=len(settings.candidate_ks),
+        as_json=as_json,
+        verbose=verbose,
+        source=given,
+        db=str(settings.db_path),
+        k=settings.k,
+        features=list(settings.features),
+        columns=settings.columns or None,
+        delimiter=settings.delimiter,
+        task_runner=settings.task_runner,
+        dask_address=settings.dask_address,
+    )
 
 
 @app.command()
@@ -259,27 +267,18 @@ def score(
         inspect_source(resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter)
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=label) from None
-    _prepare_prefect(verbose=verbose)
-    from flows.progress import run_progress
-    from flows.segment import segment_customers
-
-    try:
-        with run_progress(title=the_period.label, candidates=0, enabled=not verbose):
-            summary = segment_customers(
-                period=the_period.label,
-                source=given,
-                db=str(settings.db_path),
-                columns=settings.columns or None,
-                delimiter=settings.delimiter,
-                mode="score",
-                model_run_id=model_run,
-            )
-    except EXPECTED_ERRORS as error:
-        raise _fail(error, as_json=as_json, period=the_period.label) from None
-    if as_json:
-        _print_json(_summary_document(summary))
-    else:
-        _print_summary(summary)
+    _run_flow(
+        the_period,
+        candidates=0,
+        as_json=as_json,
+        verbose=verbose,
+        source=given,
+        db=str(settings.db_path),
+        columns=settings.columns or None,
+        delimiter=settings.delimiter,
+        mode="score",
+        model_run_id=model_run,
+    )
 
 
 @app.command()

@@ -238,20 +238,25 @@ def _centers(scores: pd.DataFrame, k: int) -> np.ndarray:
     return scores.loc[scores["k"] == k, "centers"].iloc[0]
 
 
+def score_k_with(settings: Settings, scaled: np.ndarray, k: int) -> dict[str, object]:
+    """`score_k` with the run's settings."""
+    return score_k(
+        scaled,
+        k,
+        n_init=settings.n_init,
+        random_state=settings.random_state,
+        silhouette_sample_size=settings.silhouette_sample_size,
+        stability_resamples=settings.stability_resamples,
+        stability_sample_size=settings.stability_sample_size,
+    )
+
+
 @task(cache_policy=NO_CACHE)
 def score_candidate(settings: Settings, sample: np.ndarray, k: int) -> dict[str, object]:
     """Fit and score one candidate k on the selection sample."""
     # Candidates run side by side, one per core: one OpenMP/BLAS thread each, not one per core each.
     with threadpool_limits(limits=1):
-        return score_k(
-            sample,
-            k,
-            n_init=settings.n_init,
-            random_state=settings.random_state,
-            silhouette_sample_size=settings.silhouette_sample_size,
-            stability_resamples=settings.stability_resamples,
-            stability_sample_size=settings.stability_sample_size,
-        )
+        return score_k_with(settings, sample, k)
 
 
 @task(cache_policy=NO_CACHE)
