@@ -37,8 +37,11 @@ def backfill_in_process(
     k: int | None = None,
     columns: dict[str, str] | None = None,
     delimiter: str | None = None,
+    orders: dict[str, object] | None = None,
 ) -> list[Outcome]:
-    """Run the flow once per period, in order; a failing period does not stop the others."""
+    """Run the flow once per period, in order; a failing period does not stop the others.
+
+    `orders`: the order-history flow parameters (orders, attributes, date_format, lookback_months), if any."""
     outcomes = []
     for period in periods:
         cadence = "quarterly" if period.kind == "quarter" else "monthly"
@@ -52,6 +55,7 @@ def backfill_in_process(
                 skip_if_succeeded=not force,
                 columns=columns,
                 delimiter=delimiter,
+                **(orders or {}),
             )
         except (PipelineError, WarehouseError) as error:
             outcomes.append(Outcome(period.label, "failed", message=str(error)))
@@ -75,6 +79,7 @@ def backfill_via_deployment(
     force: bool,
     batch: str | None = None,
     wait_s: float = 0,
+    orders: dict[str, object] | None = None,
 ) -> list[Outcome]:
     """Submit one deployment run per period (with an idempotency key); optionally wait for each."""
     name = deployment if "/" in deployment else f"segment-customers/{deployment}"
@@ -88,12 +93,15 @@ def backfill_via_deployment(
             parameters["source"] = source
         if db:
             parameters["db"] = db
+        parameters |= {name: value for name, value in (orders or {}).items() if value is not None}
         try:
             run = run_deployment(
                 name,
                 parameters=parameters,
                 timeout=wait_s,
-                idempotency_key=idempotency_key(name, period, source=source, db=db, batch=batch),
+                idempotency_key=idempotency_key(
+                    name, period, source=source or str((orders or {}).get("orders")), db=db, batch=batch
+                ),
                 as_subflow=False,
             )
         except ObjectNotFound:

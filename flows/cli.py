@@ -24,9 +24,10 @@ from rich.console import Console
 from rich.table import Table
 
 from tasks.errors import PipelineError
+from tasks.orders import inspect_orders
 from tasks.periods import Period, just_ended, period_range, resolve_source
-from tasks.settings import SAMPLE_ROWS, SAMPLE_SEED, SAMPLE_SOURCE, make_settings
-from tasks.source import inspect_source
+from tasks.settings import SAMPLE_ORDERS, SAMPLE_ROWS, SAMPLE_SEED, SAMPLE_SOURCE, make_settings
+from tasks.source import ATTRIBUTES, inspect_source
 from warehouse.connection import WarehouseError
 
 app = typer.Typer(
@@ -57,6 +58,27 @@ ColumnsOpt = Annotated[
 ]
 DelimiterOpt = Annotated[
     str | None, typer.Option(metavar="DELIM", help="CSV delimiter: comma, semicolon or tab. Default: detected.")
+]
+OrdersOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="PATH",
+        help="An order history (CSV or Parquet; may contain {period}) to segment on behaviour instead of a "
+        "customer table: customer_id, order_date, amount (order_id, quantity, unit_price optional). "
+        "Default: $SEGMENT_ORDERS.",
+    ),
+]
+AttributesOpt = Annotated[
+    str | None,
+    typer.Option(metavar="PATH", help="With --orders: customer attributes (customer_id, gender, age, income)."),
+]
+DateFormatOpt = Annotated[
+    str | None,
+    typer.Option(metavar="FORMAT", help="With --orders: order dates' form, e.g. '%d/%m/%Y'. Default: detected."),
+]
+LookbackOpt = Annotated[
+    int | None,
+    typer.Option(metavar="MONTHS", help="With --orders: months of orders up to the period's end (default 12)."),
 ]
 # Described in each command's text: typer would print an odd "<str>" beside a listed argument.
 RunArg = Annotated[str | None, typer.Argument(metavar="RUN_ID|PERIOD", hidden=True)]
@@ -125,6 +147,37 @@ def _prepare_prefect(*, verbose: bool) -> None:
 
 def _features(text: str | None) -> tuple[str, ...] | None:
     return tuple(part.strip() for part in text.split(",")) if text else None
+
+
+def _check_inputs(settings: Any, the_period: Period, source: str | None) -> str | None:
+    """Check the input files' headers before Prefect starts; return the customer source (None with orders)."""
+    if settings.orders:
+        inspect_orders(
+            resolve_source(settings.orders, the_period), columns=settings.columns, delimiter=settings.delimiter
+        )
+        if settings.attributes:
+            inspect_source(
+                resolve_source(settings.attributes, the_period),
+                columns=settings.columns,
+                delimiter=settings.delimiter,
+                contract=ATTRIBUTES,
+            )
+        return None
+    given = source or str(SAMPLE_SOURCE)
+    inspect_source(resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter)
+    return given
+
+
+def _order_parameters(settings: Any) -> dict[str, Any]:
+    """The order-history flow parameters of the settings (none for a customer table)."""
+    if not settings.orders:
+        return {}
+    return {
+        "orders": settings.orders,
+        "attributes": settings.attributes,
+        "date_format": settings.date_format,
+        "lookback_months": settings.lookback_months,
+    }
 
 
 def _summary_document(summary: Any) -> dict[str, Any]:
@@ -200,12 +253,17 @@ def run(
     dask_address: Annotated[
         str | None, typer.Option(metavar="ADDRESS", help="With --task-runner dask: the scheduler, tcp://HOST:PORT.")
     ] = None,
+    orders: OrdersOpt = None,
+    attributes: AttributesOpt = None,
+    date_format: DateFormatOpt = None,
+    lookback_months: LookbackOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Segment one period's customers and publish the result.
 
-    Example: segment run --source customers.csv --period 2026Q1 --db /data/segments.duckdb
+    Example: segment run --orders exports/orders.csv --period 2026Q1 --db /data/segments.duckdb
+    (or a customer table: segment run --source customers.csv --period 2026Q1)
     """
     label = period or just_ended(date.today(), "quarterly").label
     try:
@@ -217,10 +275,13 @@ def run(
             delimiter=delimiter,
             task_runner=task_runner,
             dask_address=dask_address,
+            orders=orders,
+            attributes=attributes,
+            date_format=date_format,
+            lookback_months=lookback_months,
         )
         the_period = Period.parse(label)
-        given = source or str(SAMPLE_SOURCE)
-        inspect_source(resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter)
+        given = _check_inputs(settings, the_period, source)
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=label) from None
     _run_flow(
@@ -236,6 +297,7 @@ def run(
         delimiter=settings.delimiter,
         task_runner=settings.task_runner,
         dask_address=settings.dask_address,
+        **_order_parameters(settings),
     )
 
 
@@ -252,19 +314,31 @@ def score(
     ] = None,
     columns: ColumnsOpt = None,
     delimiter: DelimiterOpt = None,
+    orders: OrdersOpt = None,
+    attributes: AttributesOpt = None,
+    date_format: DateFormatOpt = None,
+    lookback_months: LookbackOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Assign a period's customers to the segments of an existing model, without refitting.
 
-    Example: segment score --period 2026-05 --source customers_2026-05.csv
+    The model is the newest fitted run's of a period ending at or before this one (never a later one).
+    Example: segment score --period 2026-05 --orders exports/orders.csv
     """
     label = period or just_ended(date.today(), "monthly").label
     try:
-        settings = make_settings(db_path=db, columns=columns, delimiter=delimiter)
+        settings = make_settings(
+            db_path=db,
+            columns=columns,
+            delimiter=delimiter,
+            orders=orders,
+            attributes=attributes,
+            date_format=date_format,
+            lookback_months=lookback_months,
+        )
         the_period = Period.parse(label)
-        given = source or str(SAMPLE_SOURCE)
-        inspect_source(resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter)
+        given = _check_inputs(settings, the_period, source)
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=label) from None
     _run_flow(
@@ -278,6 +352,7 @@ def score(
         delimiter=settings.delimiter,
         mode="score",
         model_run_id=model_run,
+        **_order_parameters(settings),
     )
 
 
@@ -303,6 +378,10 @@ def backfill(
     batch: Annotated[
         str | None, typer.Option(metavar="NAME", help="With --deployment: idempotency batch (default: today's date).")
     ] = None,
+    orders: OrdersOpt = None,
+    attributes: AttributesOpt = None,
+    date_format: DateFormatOpt = None,
+    lookback_months: LookbackOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -312,7 +391,17 @@ def backfill(
     """
     try:
         periods = period_range(first, last)
-        settings = make_settings(db_path=db, columns=columns, delimiter=delimiter)
+        settings = make_settings(
+            db_path=db,
+            columns=columns,
+            delimiter=delimiter,
+            orders=orders,
+            attributes=attributes,
+            date_format=date_format,
+            lookback_months=lookback_months,
+        )
+        if settings.orders and not deployment:
+            _check_inputs(settings, periods[0], source)  # one growing export: its header, before Prefect starts
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json) from None
     _prepare_prefect(verbose=verbose)
@@ -328,6 +417,7 @@ def backfill(
                 force=force,
                 batch=batch,
                 wait_s=wait,
+                orders=_order_parameters(settings),
             )
         else:
             outcomes = backfill_in_process(
@@ -337,6 +427,7 @@ def backfill(
                 force=force,
                 columns=settings.columns or None,
                 delimiter=settings.delimiter,
+                orders=_order_parameters(settings),
             )
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json) from None
@@ -574,18 +665,33 @@ def serve(
 
 @app.command()
 def sample(
-    out_path: Annotated[Path, typer.Option("--out", metavar="PATH", help="CSV to write.")] = SAMPLE_SOURCE,
-    rows: Annotated[int, typer.Option(min=1, metavar="N", help="Customers to draw.")] = SAMPLE_ROWS,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", metavar="PATH", help="CSV to write. Default: the bundled sample's path.")
+    ] = None,
+    rows: Annotated[int | None, typer.Option(min=1, metavar="N", help="Customers to draw.")] = None,
     seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = SAMPLE_SEED,
+    orders: Annotated[
+        bool, typer.Option("--orders", help="Write an order history (one row per order line) instead.")
+    ] = False,
 ) -> None:
-    """Write a seeded synthetic customer file in the Mall Customers format.
+    """Write a seeded synthetic customer file in the Mall Customers format, or an order history.
 
-    Example: segment sample --out big.csv --rows 1000000 --seed 1
+    The order history (--orders) spans two and a half years with behavioural groups that drift:
+    loyal big spenders, regulars, occasional bargain hunters, newcomers arriving late, and
+    customers who lapse; a few orders are partly returned.
+    Example: segment sample --orders --out orders.csv --rows 5000 --seed 1
     """
-    from tasks.sample import generate_customers, write_customers
+    from tasks.sample import ORDER_SAMPLE_CUSTOMERS, generate_customers, generate_orders, write_customers, write_orders
 
-    write_customers(generate_customers(rows, seed=seed), out_path)
-    _out().print(f"wrote {rows} customers to {out_path}")
+    if orders:
+        n = rows or ORDER_SAMPLE_CUSTOMERS
+        table = generate_orders(n, seed=seed)
+        path = write_orders(table, out_path or SAMPLE_ORDERS)
+        _out().print(f"wrote {table.num_rows} order lines of {n} customers to {path}")
+        return
+    n = rows or SAMPLE_ROWS
+    write_customers(generate_customers(n, seed=seed), out_path or SAMPLE_SOURCE)
+    _out().print(f"wrote {n} customers to {out_path or SAMPLE_SOURCE}")
 
 
 def main() -> None:

@@ -19,9 +19,10 @@ from tasks.features import build_features, scaling_of
 from tasks.fit import fit, save_artifact
 from tasks.identity import identify
 from tasks.ingest import ingest
+from tasks.orders import OrderHistory, customer_features, ingest_orders
 from tasks.periods import Period, just_ended, resolve_source
 from tasks.profile import profile
-from tasks.publish import Segmentation, publish
+from tasks.publish import OrderRun, Segmentation, publish
 from tasks.report import report
 from tasks.runs import RunSummary, find_succeeded_run, record_failure, start_run
 from tasks.score import identify_scored, load_scoring_model, score, scored_choice
@@ -90,8 +91,8 @@ def fit_segments(settings: Settings, period: Period, run_id: str, customers: pa.
 
 
 def score_segments(settings: Settings, period: Period, customers: pa.Table, model_run_id: str | None) -> Segmentation:
-    """Assign the customers with an earlier fitted run's model; nothing is refitted."""
-    model = load_scoring_model(settings, model_run_id)
+    """Assign the customers with an earlier fitted run's model (never a later one); nothing is refitted."""
+    model = load_scoring_model(settings, model_run_id, period)
     scored = score(settings, customers, model)
     identity = identify_scored(settings, period, model, scored)
     profiles = profile(settings, customers, model.features, identity.model, identity.names)
@@ -126,6 +127,10 @@ def segment_customers(
     dask_address: str | None = None,
     mode: Literal["fit", "score"] = "fit",
     model_run_id: str | None = None,
+    orders: str | None = None,
+    attributes: str | None = None,
+    date_format: str | None = None,
+    lookback_months: int | None = None,
 ) -> RunSummary:
     """Segment the customers of one period and publish the result to the warehouse.
 
@@ -142,7 +147,13 @@ def segment_customers(
         task_runner: 'threads' (default) or 'dask' for the candidate-k fits.
         dask_address: the Dask scheduler, with task_runner='dask'.
         mode: 'fit' a new model, or 'score' with an earlier fitted run's model.
-        model_run_id: score mode: the run whose model to use; default: the current fitted run.
+        model_run_id: score mode: the run whose model to use; default: the newest fitted run of a
+            period ending at or before this one.
+        orders: an order history (CSV or Parquet, may contain '{period}') instead of a customer table:
+            customers are segmented on their behaviour as of the period's end.
+        attributes: with orders, a customer attributes file (gender, age, annual_income) joined by customer_id.
+        date_format: with orders, the order dates' strptime format; default: detected.
+        lookback_months: with orders, the window of orders the features use (default 12).
     """
     settings = make_settings(
         db_path=db,
@@ -152,9 +163,17 @@ def segment_customers(
         delimiter=delimiter,
         task_runner=task_runner,
         dask_address=dask_address,
+        orders=orders,
+        attributes=attributes,
+        date_format=date_format,
+        lookback_months=lookback_months,
     )
     the_period = resolve_period(period, cadence)
-    the_source = resolve_source(source or str(SAMPLE_SOURCE), the_period)
+    if settings.orders:
+        the_source = resolve_source(settings.orders, the_period)
+        the_attributes = resolve_source(settings.attributes, the_period) if settings.attributes else None
+    else:
+        the_source = resolve_source(source or str(SAMPLE_SOURCE), the_period)
     with writer_lock(settings.db_path, wait_s=settings.writer_wait_s):
         if skip_if_succeeded and (done := find_succeeded_run(settings, the_period)):
             return RunSummary(
@@ -166,9 +185,16 @@ def segment_customers(
                 bi_path=str(settings.bi_path.resolve()),
             )
         run_id = start_run(settings, the_period, the_source, flow_run.id)
+        history: OrderHistory | None = None
+        order_run = None
         try:
-            ingested = ingest(settings, run_id, the_source)
-            customers = validate_customers(ingested)
+            if settings.orders:
+                ingested = history = ingest_orders(settings, the_source)
+                customers, facts = customer_features(settings, history, the_period, the_attributes)
+                order_run = OrderRun(history, facts, settings.lookback_months, the_attributes)
+            else:
+                ingested = ingest(settings, run_id, the_source)
+                customers = validate_customers(ingested)
             if mode == "score":
                 segmentation = score_segments(settings, the_period, customers, model_run_id)
             else:
@@ -180,6 +206,7 @@ def segment_customers(
                 ingested=ingested,
                 customers=customers,
                 segmentation=segmentation,
+                orders=order_run,
             )
         except Exception as error:
             record_failure(settings, run_id, error, the_source)
@@ -187,5 +214,8 @@ def segment_customers(
                 serve(settings)
                 report(settings, run_id)
             raise
+        finally:
+            if history is not None:
+                history.close()
         serve(settings)
         return replace(summary, report_path=report(settings, run_id))

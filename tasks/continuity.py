@@ -20,6 +20,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from scipy.special import comb
 
+from schemas.features import to_model_space
 from tasks.identity import Identity
 from tasks.settings import Settings
 from warehouse import connect, sql
@@ -95,7 +96,6 @@ def complete_lineage(
     scale: np.ndarray | None,
 ) -> pd.DataFrame:
     """Add sizes, shares and centroid shifts to the lineage (see the module docstring)."""
-    means = [f"mean_{f}" for f in features]
     now = profiles.set_index("segment_id")
     before = reference_segments.set_index("segment_id") if reference_segments is not None else None
     rows = []
@@ -105,7 +105,9 @@ def complete_lineage(
         there = before.loc[sid] if before is not None and sid in before.index else None
         shift = None
         if here is not None and there is not None and scale is not None:
-            delta = (here[means].to_numpy(float) - there[means].to_numpy(float)) / scale
+            now_means = np.array([to_model_space(f, float(here[f"mean_{f}"])) for f in features])
+            then_means = np.array([to_model_space(f, float(there[f"mean_{f}"])) for f in features])
+            delta = (now_means - then_means) / scale
             shift = float(np.linalg.norm(delta))
         rows.append(
             {

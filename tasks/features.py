@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from sklearn.preprocessing import StandardScaler
 
 from schemas.columns import CANONICAL_HEADERS
+from schemas.features import label, to_model_space
 from tasks.errors import DataError
 from tasks.settings import Settings
 
@@ -35,7 +36,7 @@ class Features:
 def feature_matrix(
     customers: pa.Table, features: tuple[str, ...], *, k_min: int, check_variance: bool = True
 ) -> np.ndarray:
-    """Select the feature columns as a float matrix, refusing data that cannot be clustered.
+    """Select the feature columns as a float matrix in model space, refusing data that cannot be clustered.
 
     Args:
         customers: validated customers.
@@ -56,10 +57,14 @@ def feature_matrix(
         )
     matrix = np.empty((customers.num_rows, len(features)), dtype=np.float64)
     for i, name in enumerate(features):
-        matrix[:, i] = customers.column(name).to_numpy()
+        # Heavy-tailed counts and money are clustered on log1p (schemas/features.py).
+        matrix[:, i] = to_model_space(name, customers.column(name).to_numpy().astype(np.float64))
     constant = [i for i in range(len(features)) if check_variance and np.ptp(matrix[:, i]) == 0]
     if constant:
-        values = ", ".join(f"{CANONICAL_HEADERS[features[i]]} = {matrix[0, i]:g}" for i in constant)
+        values = ", ".join(
+            f"{CANONICAL_HEADERS.get(features[i], label(features[i]))} = {customers.column(features[i])[0].as_py():g}"
+            for i in constant
+        )
         raise DataError(
             f"feature(s) with zero variance, every row has the same value ({values}): "
             "they cannot separate customers; drop them from SEGMENT_FEATURES or check the source"

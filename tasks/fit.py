@@ -47,7 +47,7 @@ class FittedModel:
     segment_of_label: np.ndarray  # K-Means label -> our segment id
     segment_ids: np.ndarray  # per customer, in the validated rows' order
     ids: np.ndarray  # the segment ids, ascending; row i of the centroid arrays is segment ids[i]
-    centroids: np.ndarray  # one row per segment, in original units
+    centroids: np.ndarray  # one row per segment, in model space (original units; log1p where heavy-tailed)
     scaled_centroids: np.ndarray  # the same, in the run's standard deviations from the mean
     scores: dict[str, float | None]
     silhouette_rows: int

@@ -15,7 +15,9 @@ than every other (a backfill) matches the nearest later period instead, for IDs 
 different features share no space: their segments get new IDs.
 
 Names. As before, each feature of a centroid is Low below -0.5 standard deviations from the
-customers' mean, High above +0.5, Average between ("High income · Low spending"). A matched
+customers' mean, High above +0.5, Average between ("High income · Low spending"), in the words of
+schemas/features.py (orders: "Recent · Frequent · High spend"; a low-frequency centre of about
+one order is "One-time"). Levels are measured in model space (log1p of counts and money). A matched
 segment keeps the words of its previous name unless a feature moved more than NAME_MARGIN
 (0.25 SD) past the boundary it crossed, so a segment hovering at a boundary keeps its name.
 Two segments of one run never share a name: the later ID gets " (2)", " (3)", ...
@@ -34,6 +36,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from scipy.optimize import linear_sum_assignment
 
+from schemas.features import FEATURES, ONE_TIME, to_model_space, to_original
 from tasks.features import Features
 from tasks.fit import FittedModel, load_model
 from tasks.periods import Period
@@ -41,12 +44,9 @@ from tasks.settings import Settings
 from warehouse import connect, sql
 
 LEVEL_THRESHOLD = 0.5
+ONE_TIME_BELOW = 1.5  # orders: a centre below this is a one-time buyer's
 NAME_MARGIN = 0.25
-FEATURE_WORDS = {
-    "annual_income": ("Low income", "Average income", "High income"),
-    "spending_score": ("Low spending", "Average spending", "High spending"),
-    "age": ("Younger", "Middle-aged", "Older"),
-}
+FEATURE_WORDS = {name: feature.words for name, feature in FEATURES.items()}
 SEPARATOR = " · "
 
 
@@ -98,11 +98,17 @@ def previous_levels(name: str | None, features: tuple[str, ...]) -> list[int | N
     words = name.split(" (")[0].split(SEPARATOR)
     if len(words) != len(features):
         return [None] * len(features)
-    return [FEATURE_WORDS[f].index(w) if w in FEATURE_WORDS[f] else None for f, w in zip(features, words, strict=True)]
+    return [
+        0 if w == ONE_TIME else FEATURE_WORDS[f].index(w) if w in FEATURE_WORDS[f] else None
+        for f, w in zip(features, words, strict=True)
+    ]
 
 
 def segment_names(
-    scaled_centroids: np.ndarray, features: tuple[str, ...], previous: list[str | None] | None = None
+    scaled_centroids: np.ndarray,
+    features: tuple[str, ...],
+    previous: list[str | None] | None = None,
+    centroids: np.ndarray | None = None,
 ) -> list[str]:
     """Name each segment from its standardised centroid, keeping previous words where they hold.
 
@@ -110,15 +116,22 @@ def segment_names(
         scaled_centroids: one row per segment (in ID order), one column per feature.
         features: the feature names, in column order.
         previous: the segment's previous name, or None, per row.
+        centroids: the same centres in model space; where given, a low-frequency segment whose
+            centre is about one order is called "One-time".
 
     Returns:
         One distinct name per segment.
     """
     previous = previous or [None] * len(scaled_centroids)
     names: list[str] = []
-    for centroid, before in zip(scaled_centroids, previous, strict=True):
+    for row, (centroid, before) in enumerate(zip(scaled_centroids, previous, strict=True)):
         levels = [kept_level(z, old) for z, old in zip(centroid, previous_levels(before, features), strict=True)]
-        base = SEPARATOR.join(FEATURE_WORDS[f][lv] for f, lv in zip(features, levels, strict=True))
+        words = [FEATURE_WORDS[f][lv] for f, lv in zip(features, levels, strict=True)]
+        if centroids is not None and "frequency" in features:
+            i = features.index("frequency")
+            if levels[i] == 0 and to_original("frequency", float(centroids[row, i])) < ONE_TIME_BELOW:
+                words[i] = ONE_TIME
+        base = SEPARATOR.join(words)
         repeats = sum(1 for name in names if name == base or name.startswith(base + " ("))
         names.append(base if repeats == 0 else f"{base} ({repeats + 1})")
     return names
@@ -243,7 +256,12 @@ def load_reference(con: object, period: Period, features: tuple[str, ...]) -> Re
 
 def _segments(con: object, run_id: str, features: tuple[str, ...]) -> pd.DataFrame:
     frame = con.execute(sql("segments_of_run"), [run_id]).df()
-    centroids = frame[[f"centroid_{f}" for f in features]].to_numpy(dtype=float)
+    # Stored in original units; matched in model space (log1p where heavy-tailed), like the model's own.
+    centroids = (
+        np.column_stack([to_model_space(f, frame[f"centroid_{f}"].to_numpy(dtype=float)) for f in features])
+        if len(frame)
+        else np.empty((0, len(features)))
+    )
     return pd.DataFrame(
         {"segment_id": frame["segment_id"], "segment_name": frame["segment_name"], "centroid": list(centroids)}
     )
@@ -278,7 +296,7 @@ def identify_segments(
     if pool is not None:
         previous_by_id = {int(ids[row]): pool.iloc[col]["segment_name"] for row, col, _ in pairs}
     previous = [previous_by_id.get(int(i)) for i in renumbered.ids]
-    names = segment_names(renumbered.scaled_centroids, features, previous)
+    names = segment_names(renumbered.scaled_centroids, features, previous, renumbered.centroids)
     lineage = lineage_rows(ids, pairs, pool)
     return Identity(renumbered, dict(zip(renumbered.ids.tolist(), names, strict=True)), reference, lineage)
 

@@ -15,15 +15,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from schemas.features import FEATURES
+
 # Okabe-Ito, ordered so that the first segments get the most distinct colours; yellow (weak on
 # white) and black come last.
 PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-LABELS = {
-    "age": "Age (years)",
-    "annual_income": "Annual income (k$)",
-    "spending_score": "Spending score (1-100)",
-}
+LABELS = {name: feature.label for name, feature in FEATURES.items()}
 DPI = 80
 
 
@@ -119,7 +117,7 @@ def profile_figure(profiles: pd.DataFrame, *, features: tuple[str, ...]) -> Figu
     sizes.set_title("Segment sizes")
     for position, row in zip(positions, profiles.itertuples(), strict=True):
         sizes.annotate(f" {row.share:.0%}", (row.n_customers, position), va="center", fontsize=8)
-    columns = [c for c in ("annual_income", "spending_score", "age") if c in features] or ["annual_income"]
+    columns = list(features)
     width = 0.8 / len(columns)
     for offset, column in enumerate(columns):
         means.bar(

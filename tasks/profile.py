@@ -10,12 +10,13 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from schemas.features import FEATURES, to_original
 from tasks.fit import FittedModel
 from tasks.rules import segment_rules
 from tasks.settings import Settings
 from warehouse import scratch, sql
 
-PROFILED = ("age", "annual_income", "spending_score")
+PROFILED = tuple(FEATURES)  # every profile has a mean, median and centre column per known feature
 
 
 def profile_segments(
@@ -33,20 +34,35 @@ def profile_segments(
         customers: validated customers.
         segment_ids: segment id per customer, in the table's row order.
         ids: the segment ids, in the row order of `centroids`.
-        centroids: centroid per segment in original units.
+        centroids: centroid per segment in model space (see schemas/features.py).
         names: name per segment id.
         features: the clustered columns, in centroid column order.
 
     Returns:
         One row per segment, by id, with the SegmentProfile columns except run_id and period.
     """
+    present = [c for c in PROFILED if c in customers.column_names]
+    labelled = pa.table({"segment_id": pa.array(segment_ids)})
     with scratch() as con:
-        con.register("customers_arrow", customers.append_column("segment_id", pa.array(segment_ids)))
-        stats = con.execute(sql("profile_segments")).df()
+        con.register("profiled_arrow", customers.select(present).append_column("segment_id", labelled.column(0)))
+        stats = con.execute(sql("profile_segments")).df().rename(columns={c: f"mean_{c}" for c in present})
+        medians = con.execute(sql("profile_medians")).df().rename(columns={c: f"median_{c}" for c in present})
+        if "gender" in customers.column_names:
+            con.register(
+                "gendered_arrow", pa.table({"segment_id": labelled.column(0), "gender": customers.column("gender")})
+            )
+            genders = con.execute(sql("profile_genders")).df()
+        else:
+            genders = pd.DataFrame({"segment_id": stats["segment_id"], "share_female": np.nan, "share_male": np.nan})
     profile = pd.DataFrame({"segment_id": ids, "segment_name": [names[int(i)] for i in ids]})
-    profile = profile.merge(stats, on="segment_id", how="left")
+    profile = profile.merge(stats, on="segment_id", how="left").merge(medians, on="segment_id", how="left")
+    profile = profile.merge(genders, on="segment_id", how="left")
     for column in PROFILED:
-        values = centroids[:, features.index(column)] if column in features else np.full(len(ids), np.nan)
+        for stat in ("mean", "median"):
+            if f"{stat}_{column}" not in profile:
+                profile[f"{stat}_{column}"] = np.nan
+        # Centres in original units: the model clusters on log1p where a feature is heavy-tailed.
+        values = to_original(column, centroids[:, features.index(column)]) if column in features else np.nan
         profile[f"centroid_{column}"] = values
     return profile.sort_values("segment_id").reset_index(drop=True)
 

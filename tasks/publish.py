@@ -24,6 +24,7 @@ from tasks.features import selection_sample
 from tasks.fit import library_versions
 from tasks.identity import Identity
 from tasks.ingest import Ingested
+from tasks.orders import OrderHistory, PeriodFacts
 from tasks.periods import Period
 from tasks.runs import RunSummary
 from tasks.select_k import KChoice
@@ -133,7 +134,46 @@ def _ordered(frame: pd.DataFrame, schema: type) -> pd.DataFrame:
     return frame[list(schema.to_schema().columns)]
 
 
-def run_record(run_id: str, ingested: Ingested, segmentation: Segmentation) -> dict[str, object]:
+@dataclass(frozen=True)
+class OrderRun:
+    """What an order-history run read, for its run record."""
+
+    history: OrderHistory
+    facts: PeriodFacts
+    lookback_months: int
+    attributes_path: str | None
+
+    def as_record(self) -> dict[str, object]:
+        return {
+            "source_kind": "orders",
+            "lookback_months": self.lookback_months,
+            "date_format": self.history.date_format,
+            "attributes_path": self.attributes_path,
+            **self.facts.as_record(),
+        }
+
+
+NOT_ORDERS = dict.fromkeys(
+    (
+        "lookback_months",
+        "date_format",
+        "attributes_path",
+        "window_start",
+        "orders_after_end",
+        "orders_in_window",
+        "customers_lapsed",
+    ),
+) | {"source_kind": "customers"}
+
+
+def run_record(
+    run_id: str,
+    ingested: Ingested | OrderHistory,
+    segmentation: Segmentation,
+    *,
+    n_customers: int,
+    orders: OrderRun | None = None,
+) -> dict[str, object]:
     """The run's row: everything `mark_run_succeeded.sql` sets."""
     source, model, continuity = ingested.source, segmentation.identity.model, segmentation.continuity
     model_path, model_sha256 = segmentation.artifact
@@ -164,6 +204,8 @@ def run_record(run_id: str, ingested: Ingested, segmentation: Segmentation) -> d
         "ari_vs_reference": continuity.ari,
         "kept_share": continuity.kept_share,
         "drift_flags": len(continuity.flags),
+        "n_customers": n_customers,
+        **(orders.as_record() if orders else NOT_ORDERS),
     }
 
 
@@ -173,9 +215,10 @@ def publish(
     *,
     run_id: str,
     period: Period,
-    ingested: Ingested,
+    ingested: Ingested | OrderHistory,
     customers: pa.Table,
     segmentation: Segmentation,
+    orders: OrderRun | None = None,
 ) -> RunSummary:
     """Write everything the run produced in one audited transaction; mark the run succeeded."""
     model = segmentation.identity.model
@@ -196,6 +239,9 @@ def publish(
         con.execute(sql("insert_customer_segments"), [run_id, period.label])
         con.register("sample_arrow", publication.sample)
         con.execute(sql("insert_customer_sample"), [run_id])
+        if orders is not None:  # why each customer is where they are: their features as of the period's end
+            con.register("features_arrow", customers)
+            con.execute(sql("insert_customer_features"), [run_id, period.label])
         for view, frame, schema, statement in (
             ("profiles_df", publication.profiles, SegmentProfile, "insert_segment_profiles"),
             ("k_table_df", publication.k_table, KScore, "insert_k_selection"),
@@ -206,10 +252,11 @@ def publish(
             if len(frame):
                 con.register(view, _ordered(frame, schema))
                 con.execute(sql(statement))
-        if len(con.execute(sql("mark_run_succeeded"), run_record(run_id, ingested, segmentation)).fetchall()) != 1:
+        record = run_record(run_id, ingested, segmentation, n_customers=customers.num_rows, orders=orders)
+        if len(con.execute(sql("mark_run_succeeded"), record).fetchall()) != 1:
             raise AuditFailed(f"run {run_id} is no longer 'running' (marked abandoned?); nothing published")
         for audit, params in (
-            ("audit_one_segment_per_customer", [run_id, ingested.n_rows]),
+            ("audit_one_segment_per_customer", [run_id, customers.num_rows]),
             ("audit_profile_sizes", [run_id]),
             ("audit_chosen_k", [run_id]),
         ):
@@ -222,7 +269,7 @@ def publish(
             # Lets the crash-safety test kill the process with the transaction open.
             get_run_logger().warning("pausing %gs before COMMIT (debug)", settings.debug_pause_before_commit_s)
             time.sleep(settings.debug_pause_before_commit_s)
-    get_run_logger().info("published run %s: %d customers", run_id, ingested.n_rows)
+    get_run_logger().info("published run %s: %d customers", run_id, customers.num_rows)
     continuity = segmentation.continuity
     return RunSummary(
         run_id=run_id,

@@ -22,13 +22,21 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from schemas.features import FEATURES, label
 from tasks.errors import PipelineError
 from tasks.plots import demographics_figure, k_selection_figure, png, profile_figure, segment_map_figure
 from tasks.settings import Settings
 from warehouse import connect_bi, sql
 
 logger = logging.getLogger(__name__)
-MAP_AXES = (("annual_income", "spending_score"), ("age", "spending_score"), ("age", "annual_income"))
+MAP_AXES = (
+    ("annual_income", "spending_score"),
+    ("recency_days", "monetary"),
+    ("recency_days", "frequency"),
+    ("frequency", "monetary"),
+    ("age", "spending_score"),
+    ("age", "annual_income"),
+)
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,8 @@ def figures(data: ReportData) -> dict[str, bytes]:
     points = data.sample
     images["segment_map"] = png(segment_map_figure(points, centroids, x=x, y=y, names=names, note=map_note(data)))
     images["profile"] = png(profile_figure(data.profiles, features=data.features))
-    images["demographics"] = png(demographics_figure(data.profiles, None if points.empty else points))
+    if data.profiles["share_female"].notna().any() or data.profiles["mean_age"].notna().any():
+        images["demographics"] = png(demographics_figure(data.profiles, None if points.empty else points))
     return images
 
 
@@ -116,7 +125,7 @@ def _map_axes(features: tuple[str, ...]) -> tuple[str, str]:
     for pair in MAP_AXES:
         if set(pair) <= set(features):
             return pair
-    return "annual_income", "spending_score"
+    return (features[0], features[1]) if len(features) > 1 else (features[0], features[0])
 
 
 @cache
@@ -124,7 +133,14 @@ def _template() -> jinja2.Template:
     text = resources.files("tasks").joinpath("templates", "report.html").read_text(encoding="utf-8")
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     environment.filters["number"] = _number
+    environment.filters["percent"] = _percent
     return environment.from_string(text)
+
+
+def _percent(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    return f"{100 * float(value):.0f}%"
 
 
 def _number(value: object, digits: int = 3) -> str:
@@ -157,7 +173,20 @@ def render_html(data: ReportData, images: dict[str, bytes]) -> str:
         failure_count=len(data.failures),
         images=embedded,
         map_note=map_note(data) if not data.profiles.empty else "",
+        feature_columns=profile_columns(data),
+        show_gender=bool(len(data.profiles)) and bool(data.profiles["share_female"].notna().any()),
     )
+
+
+def profile_columns(data: ReportData) -> list[tuple[str, str]]:
+    """(column, label) of the means the segments table shows: the run's features, then age and
+    income where the run had them without clustering on them."""
+    shown = list(data.features) + [c for c in ("age", "annual_income") if c not in data.features]
+    return [
+        (c, label(c).lower())
+        for c in shown
+        if c in FEATURES and len(data.profiles) and data.profiles[f"mean_{c}"].notna().any()
+    ]
 
 
 def _segment_label(segment_id: object, name: object, missing: str) -> str:

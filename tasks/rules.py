@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
+from schemas.features import FEATURES
+
 RULE_DEPTH = 3
-WORDS = {"age": ("age", ""), "annual_income": ("annual income", " k$"), "spending_score": ("spending score", "")}
+WORDS = {name: (f.rule_label, f.unit) for name, f in FEATURES.items()}
 
 
 @dataclass(frozen=True)

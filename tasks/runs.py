@@ -130,7 +130,7 @@ def record_failure(settings: Settings, run_id: str, error: BaseException, source
     its source rows if SEGMENT_RAW_RETENTION says so."""
     message = str(error) or type(error).__name__
     failures = failure_rows(run_id, error)
-    if settings.raw_retention == "failed":
+    if settings.raw_retention == "failed" and not settings.orders:  # raw_customers holds customer tables only
         keep_failed_source(settings, run_id, source)
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
         if failures is not None:

@@ -1,7 +1,8 @@
 """Score: assign a new period's customers to the segments of an existing model, without refitting.
 
-Between quarterly refits, the monthly deployment scores: it loads the model file of the current
-fitted run (the newest succeeded fit of the latest period), or of a run named by run_id, refuses
+Between quarterly refits, the monthly deployment scores: it loads the model file of the newest
+fitted run of a period ending at or before the scored one (never a later model: a backfill of an
+old month gives what a run on that date would have given), or of a run named by run_id, refuses
 it unless its bytes match the sha256 recorded for it, and assigns every customer with the
 model's own scaler and K-Means. Segment IDs and names are the model run's; new customers are
 assigned like the others; nothing is refitted.
@@ -40,11 +41,12 @@ class ScoringModel:
     names: dict[int, str]
 
 
-def find_model_run(con: object, run_id: str | None) -> tuple[str, str, str, str]:
-    """(run_id, period, model_path, model_sha256) of the named run, or of the current fitted run.
+def find_model_run(con: object, run_id: str | None, period: Period) -> tuple[str, str, str, str]:
+    """(run_id, period, model_path, model_sha256) of the named run, or of the newest fitted run of a
+    period ending at or before `period`'s end: scoring never uses a model from the period's future.
 
     Raises:
-        PipelineError: no such succeeded fitted run.
+        PipelineError: no such succeeded fitted run, or the named one is later than the period.
     """
     if run_id:
         row = con.execute(sql("find_model_run"), [run_id]).fetchone()
@@ -52,22 +54,30 @@ def find_model_run(con: object, run_id: str | None) -> tuple[str, str, str, str]
             raise PipelineError(
                 f"run {run_id} is not a succeeded fitted run of this warehouse; it has no model to score with"
             )
-        return row
-    row = con.execute(sql("find_current_model_run")).fetchone()
+        if row[4] > period.end:
+            raise PipelineError(
+                f"run {run_id} fitted {row[1]}, which ends after {period} ({row[4]} > {period.end}): scoring "
+                f"{period} with it would use a model from the period's future; name an earlier fitted run"
+            )
+        return row[:4]
+    row = con.execute(sql("find_current_model_run"), [period.end]).fetchone()
     if row is None:
-        raise PipelineError("this warehouse has no succeeded fitted run yet: run `segment run` before scoring")
+        raise PipelineError(
+            f"this warehouse has no succeeded fitted run of a period ending by {period.end} to score {period} with: "
+            f"run `segment run --period {period}` (or an earlier period) first"
+        )
     return row
 
 
 @task(cache_policy=NO_CACHE)
-def load_scoring_model(settings: Settings, run_id: str | None) -> ScoringModel:
-    """Find the model run, verify its file's sha256, load it."""
+def load_scoring_model(settings: Settings, run_id: str | None, period: Period) -> ScoringModel:
+    """Find the model run (at or before the period), verify its file's sha256, load it."""
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
-        model_run, period, path, digest = find_model_run(con, run_id)
+        model_run, model_period, path, digest = find_model_run(con, run_id, period)
         names = dict(con.execute(sql("segment_names_of_run"), [model_run]).fetchall())
     bundle = load_model(Path(path), sha256=digest)
-    get_run_logger().info("scoring with the model of run %s (%s), sha256 verified", model_run, period)
-    return ScoringModel(model_run, period, path, digest, tuple(bundle["features"]), bundle, names)
+    get_run_logger().info("scoring with the model of run %s (%s), sha256 verified", model_run, model_period)
+    return ScoringModel(model_run, model_period, path, digest, tuple(bundle["features"]), bundle, names)
 
 
 def score_rows(

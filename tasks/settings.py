@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from schemas.columns import FEATURE_COLUMNS
+from schemas.features import CUSTOMER_FEATURES, DEFAULT_CUSTOMER_FEATURES, DEFAULT_ORDER_FEATURES, FEATURES
 from tasks.source import parse_column_map, parse_delimiter
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SOURCE = PROJECT_ROOT / "data" / "sample_customers.csv"
+SAMPLE_ORDERS = PROJECT_ROOT / "data" / "sample_orders.csv"  # `segment sample --orders` with the defaults
 SAMPLE_ROWS = 300  # the bundled sample: `segment sample` with these defaults writes it
 SAMPLE_SEED = 20260101
 
@@ -38,7 +39,22 @@ class Settings(BaseSettings):
     raw_retention: Literal["failed", "all", "none"] = Field(
         "failed", description="whose source rows raw_customers keeps: failed runs', every run's, or none"
     )
-    features: tuple[str, ...] = Field(("annual_income", "spending_score"), description="columns K-Means clusters on")
+    orders: str | None = Field(
+        None, description="an order history (CSV or Parquet, may contain '{period}'): segment on behaviour from orders"
+    )
+    attributes: str | None = Field(
+        None, description="with orders: a customer attributes file (customer_id, gender, age, annual_income)"
+    )
+    date_format: str | None = Field(
+        None, description="with orders: the order date's strptime format, e.g. '%d/%m/%Y'; default: detected"
+    )
+    lookback_months: int = Field(
+        12, ge=1, le=120, description="with orders: features use the orders of this many months up to the period's end"
+    )
+    features: Annotated[tuple[str, ...], NoDecode] = Field(
+        DEFAULT_CUSTOMER_FEATURES,
+        description="columns K-Means clusters on; default: annual_income,spending_score (orders: R, F, M)",
+    )
     k_min: int = Field(2, ge=2)
     k_max: int = Field(10, ge=2)
     k: int | None = Field(None, ge=2, description="pin k instead of choosing it")
@@ -93,6 +109,14 @@ class Settings(BaseSettings):
         "v1.0.0", description="DuckDB storage format of new warehouses; v1.0.0 opens in DuckDB 1.x readers"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_features(cls, data: object) -> object:
+        """Customer tables cluster on income and spending, order histories on recency, frequency, monetary."""
+        if isinstance(data, dict) and not data.get("features"):
+            data = {**data, "features": DEFAULT_ORDER_FEATURES if data.get("orders") else DEFAULT_CUSTOMER_FEATURES}
+        return data
+
     @field_validator("columns", mode="before")
     @classmethod
     def _parse_columns(cls, value: object) -> object:
@@ -113,9 +137,9 @@ class Settings(BaseSettings):
     @field_validator("features")
     @classmethod
     def _known_features(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = sorted(set(value) - set(FEATURE_COLUMNS))
-        if unknown or not value:
-            raise ValueError(f"unknown features {unknown or '(none given)'}; choose from {list(FEATURE_COLUMNS)}")
+        unknown = sorted(set(value) - set(FEATURES))
+        if unknown:
+            raise ValueError(f"unknown features {unknown}; choose from {list(FEATURES)}")
         if len(set(value)) != len(value):
             raise ValueError(f"features repeat a column: {list(value)}")
         return value
@@ -126,6 +150,16 @@ class Settings(BaseSettings):
             raise ValueError(f"k_min ({self.k_min}) is greater than k_max ({self.k_max})")
         if self.task_runner == "dask" and not self.dask_address:
             raise ValueError("task_runner 'dask' needs a dask_address such as tcp://HOST:8786")
+        if not self.orders:
+            behavioural = [f for f in self.features if f not in CUSTOMER_FEATURES]
+            if behavioural:
+                raise ValueError(f"features {behavioural} come from orders: give an order history (--orders)")
+        elif self.attributes is None:
+            attribute = [f for f in self.features if f in CUSTOMER_FEATURES]
+            if attribute:
+                raise ValueError(f"features {attribute} come from customer attributes: give --attributes with orders")
+        if "spending_score" in self.features and self.orders:
+            raise ValueError("spending_score is a store-assigned score that order histories do not have")
         return self
 
     @property

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from schemas.columns import CANONICAL_HEADERS
+from schemas.columns import (
+    ATTRIBUTE_HEADERS,
+    ATTRIBUTE_REQUIRED,
+    CANONICAL_HEADERS,
+    ORDER_HEADERS,
+    ORDER_REQUIRED,
+)
 from tasks.errors import InputFileError
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -40,6 +46,24 @@ ACCEPTED_HEADERS: dict[str, tuple[str, ...]] = {
     "annual_income": ("Annual Income (k$)", "annual_income"),
     "spending_score": ("Spending Score (1-100)", "spending_score"),
 }
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The columns one kind of source has: documented headers, accepted spellings, which are required."""
+
+    kind: str  # 'customers', 'orders' or 'attributes': what messages call the file
+    headers: dict[str, str]  # canonical column -> the documented header, in contract order
+    accepted: dict[str, tuple[str, ...]]  # canonical column -> headers matched without a mapping
+    required: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        keys = {normalise(h): c for c, hs in self.accepted.items() for h in (*hs, c, self.headers[c])}
+        object.__setattr__(self, "_by_key", keys)
+
+    def canonical(self, name: str) -> str | None:
+        """The contract column a header or option names, if any ('Customer Id' -> 'customer_id')."""
+        return self._by_key.get(normalise(name))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -71,12 +95,55 @@ def normalise(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", name.casefold())
 
 
-_ACCEPTED = {normalise(h): canonical for canonical, headers in ACCEPTED_HEADERS.items() for h in headers}
+CUSTOMERS = Contract("customers", CANONICAL_HEADERS, ACCEPTED_HEADERS, tuple(CANONICAL_HEADERS))
+# Real order exports name their columns many ways; these match without a mapping (Online
+# Retail's InvoiceNo/InvoiceDate/UnitPrice, Shopify's Created at/Total, ...).
+ORDERS = Contract(
+    "orders",
+    ORDER_HEADERS,
+    {
+        "customer_id": ("CustomerID", "Customer", "Client ID", "Customer Number", "User ID", "Buyer ID"),
+        "order_date": (
+            "Order Date",
+            "Date",
+            "InvoiceDate",
+            "Invoice Date",
+            "Purchase Date",
+            "Transaction Date",
+            "Order Time",
+            "Created At",
+            "Order Datetime",
+            "Timestamp",
+        ),
+        "amount": (
+            "Amount",
+            "Total",
+            "Order Total",
+            "Sales",
+            "Revenue",
+            "Net Amount",
+            "Line Total",
+            "Total Amount",
+            "Sale Amount",
+            "Value",
+        ),
+        "order_id": ("OrderID", "Order Number", "Invoice", "InvoiceNo", "Invoice No", "Transaction ID", "Receipt"),
+        "quantity": ("Quantity", "Qty", "Units"),
+        "unit_price": ("UnitPrice", "Price", "Unit Price", "Item Price"),
+    },
+    ORDER_REQUIRED,
+)
+ATTRIBUTES = Contract(
+    "attributes",
+    ATTRIBUTE_HEADERS,
+    {c: ACCEPTED_HEADERS[c] for c in ATTRIBUTE_HEADERS},
+    ATTRIBUTE_REQUIRED,
+)
 
 
-def canonical_column(name: str) -> str | None:
+def canonical_column(name: str, contract: Contract = CUSTOMERS) -> str | None:
     """The contract column a header or option names, if any ('Customer Id' -> 'customer_id')."""
-    return _ACCEPTED.get(normalise(name))
+    return contract.canonical(name)
 
 
 def parse_delimiter(text: str | None) -> str | None:
@@ -94,7 +161,7 @@ def parse_delimiter(text: str | None) -> str | None:
     raise ValueError(f"delimiter {text!r} is not one of: comma (,), semicolon (;), tab")
 
 
-def parse_column_map(text: str | Mapping[str, str] | None) -> dict[str, str]:
+def parse_column_map(text: str | Mapping[str, str] | None, contract: Contract | None = None) -> dict[str, str]:
     """Parse 'customer_id=Customer Id,annual_income=Income' into canonical column -> file column.
 
     Raises:
@@ -105,9 +172,12 @@ def parse_column_map(text: str | Mapping[str, str] | None) -> dict[str, str]:
     pairs = text.items() if isinstance(text, Mapping) else (_split_pair(part) for part in text.split(","))
     mapping: dict[str, str] = {}
     for key, value in pairs:
-        canonical = canonical_column(key)
+        # Without a contract, a column of any source kind may be mapped (one --columns for orders and attributes).
+        contracts = (contract,) if contract else (CUSTOMERS, ORDERS)
+        canonical = next((c.canonical(key) for c in contracts if c.canonical(key)), None)
         if canonical is None:
-            raise ValueError(f"{key!r} is not a column of the contract; map one of {list(CANONICAL_HEADERS)}")
+            known = list(dict.fromkeys(h for c in contracts for h in c.headers))
+            raise ValueError(f"{key!r} is not a column of the contract; map one of {known}")
         if canonical in mapping:
             raise ValueError(f"{canonical} is mapped twice")
         mapping[canonical] = value.strip()
@@ -172,18 +242,25 @@ def parquet_header(path: Path) -> list[str]:
 
 
 def map_columns(
-    header: list[str], mapping: Mapping[str, str], *, source: str, delimiter: str | None = None
+    header: list[str],
+    mapping: Mapping[str, str],
+    *,
+    source: str,
+    delimiter: str | None = None,
+    contract: Contract = CUSTOMERS,
 ) -> tuple[dict[str, str], tuple[str, ...]]:
     """Match the file's columns to the contract.
 
     Args:
         header: the file's column names, in order.
-        mapping: explicit canonical column -> file column (from --columns / SEGMENT_COLUMNS).
+        mapping: explicit canonical column -> file column (from --columns / SEGMENT_COLUMNS);
+            entries for columns outside `contract` are ignored.
         source: the file, for messages.
         delimiter: the CSV delimiter used, for hints.
+        contract: the columns this kind of source has.
 
     Returns:
-        canonical column -> file column, and the file's other columns.
+        canonical column -> file column (required and found optional columns), and the file's other columns.
 
     Raises:
         InputFileError: a column is missing, given twice or mapped to nothing; with hints.
@@ -193,6 +270,7 @@ def map_columns(
     if repeated:
         raise InputFileError(f"{source}: the header names {repeated} more than once; keep one of each")
     found: dict[str, str] = {}
+    mapping = {c: v for c, v in mapping.items() if c in contract.headers}
     for canonical, wanted in mapping.items():
         match = _find(names, wanted)
         if match is None:
@@ -202,7 +280,7 @@ def map_columns(
             )
         found[canonical] = match
     for name in names:
-        canonical = canonical_column(name)
+        canonical = contract.canonical(name)
         if canonical is None or canonical in mapping or name in found.values():
             continue
         if canonical in found:
@@ -211,11 +289,11 @@ def map_columns(
                 f'or choose with --columns "{canonical}={name}"'
             )
         found[canonical] = name
-    missing = [c for c in CANONICAL_HEADERS if c not in found]
+    missing = [c for c in contract.required if c not in found]
     if missing:
-        raise InputFileError(_missing_message(source, names, missing, found, delimiter))
+        raise InputFileError(_missing_message(source, names, missing, found, delimiter, contract))
     used = set(found.values())
-    return {c: found[c] for c in CANONICAL_HEADERS}, tuple(n for n in names if n not in used)
+    return {c: found[c] for c in contract.headers if c in found}, tuple(n for n in names if n not in used)
 
 
 def _find(names: list[str], wanted: str) -> str | None:
@@ -226,9 +304,14 @@ def _find(names: list[str], wanted: str) -> str | None:
 
 
 def _missing_message(
-    source: str, names: list[str], missing: list[str], found: dict[str, str], delimiter: str | None
+    source: str,
+    names: list[str],
+    missing: list[str],
+    found: dict[str, str],
+    delimiter: str | None,
+    contract: Contract = CUSTOMERS,
 ) -> str:
-    shown = [CANONICAL_HEADERS[c] for c in missing]
+    shown = [contract.headers[c] for c in missing]
     lines = [f"{source}: missing required column(s) {shown}; the header has {names}"]
     if len(names) == 1:
         other = [DELIMITERS[d] for d in DELIMITERS if d != delimiter and d in names[0]]
@@ -239,22 +322,20 @@ def _missing_message(
             )
     unused = [n for n in names if n not in found.values()]
     for canonical in missing:
-        guess = _closest(canonical, unused)
+        guess = _closest(canonical, unused, contract)
         if guess:
             lines.append(
-                f"hint: did you mean {guess!r} for {CANONICAL_HEADERS[canonical]!r}? "
+                f"hint: did you mean {guess!r} for {contract.headers[canonical]!r}? "
                 f'map it with --columns "{canonical}={guess}"'
             )
     if len(lines) == 1:
-        lines.append(
-            "hint: name the columns with --columns, e.g. --columns customer_id=Id,annual_income=Income "
-            "(or SEGMENT_COLUMNS)"
-        )
+        example = ",".join(f"{c}={contract.headers[c].split()[0].title()}" for c in missing[:2])
+        lines.append(f"hint: name the columns with --columns, e.g. --columns {example} (or SEGMENT_COLUMNS)")
     return "\n".join(lines)
 
 
-def _closest(canonical: str, candidates: list[str]) -> str | None:
-    targets = [normalise(h) for h in ACCEPTED_HEADERS[canonical]]
+def _closest(canonical: str, candidates: list[str], contract: Contract = CUSTOMERS) -> str | None:
+    targets = [normalise(h) for h in (*contract.accepted[canonical], canonical)]
     best, best_score = None, 0.0
     for name in candidates:
         key = normalise(name)
@@ -269,7 +350,11 @@ def _closest(canonical: str, candidates: list[str]) -> str | None:
 
 
 def inspect_source(
-    path: str | Path, *, columns: Mapping[str, str] | None = None, delimiter: str | None = None
+    path: str | Path,
+    *,
+    columns: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
+    contract: Contract = CUSTOMERS,
 ) -> Source:
     """Check a source file and match its columns to the contract, reading only its header.
 
@@ -277,6 +362,7 @@ def inspect_source(
         path: the CSV or Parquet file.
         columns: explicit canonical column -> file column.
         delimiter: the CSV delimiter; None detects it from the header line.
+        contract: the columns this kind of source has (customers by default).
 
     Returns:
         The inspected source.
@@ -293,5 +379,5 @@ def inspect_source(
     else:
         header, used = csv_header(path, delimiter)
         kind = "csv"
-    found, extra = map_columns(header, columns or {}, source=str(path), delimiter=used)
+    found, extra = map_columns(header, columns or {}, source=str(path), delimiter=used, contract=contract)
     return Source(absolute, kind, used, tuple(h.strip() for h in header), found, extra)

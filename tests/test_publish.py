@@ -6,6 +6,7 @@ import pandera.errors as pa_errors
 import pyarrow as pa
 import pytest
 
+from schemas.features import ORDER_FEATURES
 from tasks.errors import AuditFailed, DataError, ValidationFailed
 from tasks.publish import build_publication
 from tasks.runs import failure_rows
@@ -28,6 +29,8 @@ def profiles(sizes: list[int]) -> pd.DataFrame:
             "rule": "annual income ≥ 70 k$",
             "rule_precision": 0.95,
             "rule_recall": 0.9,
+            # A customer table has no behavioural features: their columns are there, empty.
+            **{f"{how}_{col}": np.nan for how in ("mean", "median", "centroid") for col in ORDER_FEATURES},
         }
     )
 

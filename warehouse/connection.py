@@ -200,10 +200,16 @@ def connect(
         con.close()
 
 
+def open_scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that outlives one block (an order history kept across stages); the
+    caller closes it."""
+    return quiet(duckdb.connect(":memory:"))
+
+
 @contextmanager
 def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB for reading and typing source files; nothing in it is kept."""
-    con = quiet(duckdb.connect(":memory:"))
+    con = open_scratch()
     try:
         yield con
     finally:

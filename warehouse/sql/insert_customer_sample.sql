@@ -1,3 +1,2 @@
 -- sample_arrow: a seeded sample of the run's customers with their segment and values.
-INSERT INTO customer_sample (run_id, customer_id, segment_id, gender, age, annual_income, spending_score)
-SELECT $1, customer_id, segment_id, gender, age, annual_income, spending_score FROM sample_arrow;
+INSERT INTO customer_sample BY NAME SELECT $1 AS run_id, * FROM sample_arrow;

@@ -28,6 +28,15 @@ SET status = 'succeeded',
     common_customers = $common_customers,
     ari_vs_reference = $ari_vs_reference,
     kept_share = $kept_share,
-    drift_flags = $drift_flags
+    drift_flags = $drift_flags,
+    source_kind = $source_kind,
+    n_customers = $n_customers,
+    lookback_months = $lookback_months,
+    window_start = $window_start,
+    orders_after_end = $orders_after_end,
+    orders_in_window = $orders_in_window,
+    customers_lapsed = $customers_lapsed,
+    date_format = $date_format,
+    attributes_path = $attributes_path
 WHERE run_id = $run_id AND status = 'running'
 RETURNING run_id;

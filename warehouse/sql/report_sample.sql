@@ -1,1 +1,2 @@
-SELECT segment_id, gender, age, annual_income, spending_score FROM customer_sample WHERE run_id = $1;
+-- A run's plotting sample: segment and every feature column (NULL where the run had none).
+SELECT * EXCLUDE (run_id, customer_id) FROM customer_sample WHERE run_id = $1;

@@ -1,0 +1,135 @@
+"""One registry of feature facts: what every stage, rule, plot and name knows about a feature.
+
+A feature is a per-customer column the pipeline can cluster on. Customer tables bring `age`,
+`annual_income` and `spending_score`; order histories bring the behavioural ones
+(`recency_days`, `frequency`, `monetary`, `avg_order_value`, `tenure_days`), computed as of the
+period's end. Importable without pandas: the command line checks options with it.
+
+Heavy-tailed counts and money (`frequency`, `monetary`, `avg_order_value`) are clustered on
+log1p of their value (after clipping negatives, net refunds, to 0): a handful of big spenders
+would otherwise decide every split. The scaler, centroids used for matching and the model all
+live in that "model space"; profiles, rules, plots and names speak original units.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Facts about one clusterable column."""
+
+    name: str  # the canonical column
+    label: str  # axis / table label with its unit: 'Annual income (k$)'
+    words: tuple[str, str, str]  # name words for low / average / high (in model space)
+    rule_label: str  # how a rule names it: 'annual income'
+    unit: str = ""  # appended to numbers in rules: ' k$', ' days'
+    whole: bool = False  # whole-valued: rules use ≤ on whole numbers
+    transform: Literal["none", "log1p"] = "none"
+    source: Literal["customers", "orders"] = "customers"
+
+    @property
+    def short(self) -> str:
+        """The label without its unit: 'Annual income'."""
+        return self.label.split(" (")[0]
+
+
+FEATURES: dict[str, Feature] = {
+    f.name: f
+    for f in (
+        Feature("age", "Age (years)", ("Younger", "Middle-aged", "Older"), "age", whole=True),
+        Feature(
+            "annual_income",
+            "Annual income (k$)",
+            ("Low income", "Average income", "High income"),
+            "annual income",
+            " k$",
+        ),
+        Feature(
+            "spending_score",
+            "Spending score (1-100)",
+            ("Low spending", "Average spending", "High spending"),
+            "spending score",
+            whole=True,
+        ),
+        Feature(
+            "recency_days",
+            "Days since last order",
+            ("Recent", "Active", "Lapsed"),
+            "last order",
+            " days ago",
+            whole=True,
+            source="orders",
+        ),
+        Feature(
+            "frequency",
+            "Orders in the window",
+            ("Infrequent", "Regular", "Frequent"),
+            "orders",
+            "",
+            whole=True,
+            transform="log1p",
+            source="orders",
+        ),
+        Feature(
+            "monetary",
+            "Net spend in the window",
+            ("Low spend", "Mid spend", "High spend"),
+            "net spend",
+            "",
+            transform="log1p",
+            source="orders",
+        ),
+        Feature(
+            "avg_order_value",
+            "Average order value",
+            ("Small baskets", "Average baskets", "Big baskets"),
+            "average order",
+            "",
+            transform="log1p",
+            source="orders",
+        ),
+        Feature(
+            "tenure_days",
+            "Days since first order",
+            ("New", "Established", "Long-standing"),
+            "first order",
+            " days ago",
+            whole=True,
+            source="orders",
+        ),
+    )
+}
+
+CUSTOMER_FEATURES = tuple(n for n, f in FEATURES.items() if f.source == "customers")
+ORDER_FEATURES = tuple(n for n, f in FEATURES.items() if f.source == "orders")
+DEFAULT_CUSTOMER_FEATURES = ("annual_income", "spending_score")
+DEFAULT_ORDER_FEATURES = ("recency_days", "frequency", "monetary")
+# Words for a frequency segment whose centre is about one order: "One-time" says more than "Infrequent".
+ONE_TIME = "One-time"
+
+
+def to_model_space(name: str, values: np.ndarray | float) -> np.ndarray | float:
+    """A feature's values as the model clusters them (log1p of the clipped value where heavy-tailed)."""
+    if FEATURES[name].transform == "log1p":
+        if isinstance(values, np.ndarray):
+            return np.log1p(np.clip(values, 0, None))
+        return math.log1p(max(float(values), 0.0))
+    return values
+
+
+def to_original(name: str, values: np.ndarray | float) -> np.ndarray | float:
+    """The inverse of `to_model_space` (for clipped values)."""
+    if FEATURES[name].transform == "log1p":
+        return np.expm1(values) if isinstance(values, np.ndarray) else math.expm1(float(values))
+    return values
+
+
+def label(name: str) -> str:
+    """The feature's label with its unit, for axes and tables."""
+    return FEATURES[name].label if name in FEATURES else name

@@ -1,0 +1,383 @@
+"""Orders: a retailer's order history in, one row of behavioural features per customer out, as of
+the period's end.
+
+DuckDB reads the file once, types every line (warehouse/sql/order_lines.sql) and rolls the lines
+up into orders (order_rollup.sql): an order is its order_id, or without one, a customer's lines
+of one day; its amount is the net of its lines, so returns (negative amounts) are netted, not
+refused. Any line that breaks the contract fails the run, with every failing value listed by
+line (order_failures.sql). The features are then computed in DuckDB for the period
+(customer_features.sql): only orders up to the period's end exist for the run, so a backfill of
+2025Q2 run today gives what a run on 2025-07-01 would have given. A customer is in the period
+when they ordered in the lookback window ((end - lookback months, end]); customers whose last
+order is older are out of it (counted in the run's facts as lapsed beyond the window).
+
+Dates are read as real exports write them: ISO dates and timestamps, YYYYMMDD, day- or
+month-first with / . or - (detected from the values; when every value fits both, say which
+with --date-format).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.errors import DataError, InputFileError, ValidationFailed
+from tasks.files import sha256_file
+from tasks.periods import Period
+from tasks.settings import Settings
+from tasks.source import ATTRIBUTES, ORDERS, Source, inspect_source
+from tasks.validate import FAILURE_COLUMNS, _show
+from warehouse import open_scratch, scratch, sql
+
+DATE_SAMPLE = 50_000
+SHOWN_PER_CHECK = 5
+STORED_PER_CHECK = 1_000
+_TIMES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p")
+# Candidate date forms, in the order ties are broken; "iso" is DuckDB's own ISO-8601 cast.
+DATE_FORMS: dict[str, tuple[str, ...]] = {
+    "iso": (),
+    "%Y%m%d": ("%Y%m%d",),
+    "%Y/%m/%d": tuple(f"%Y/%m/%d{t}" for t in _TIMES),
+    "%d/%m/%Y": tuple(f"%d/%m/%Y{t}" for t in _TIMES),
+    "%m/%d/%Y": tuple(f"%m/%d/%Y{t}" for t in _TIMES),
+    "%d.%m.%Y": tuple(f"%d.%m.%Y{t}" for t in _TIMES),
+    "%d-%m-%Y": tuple(f"%d-%m-%Y{t}" for t in _TIMES),
+    "%m-%d-%Y": tuple(f"%m-%d-%Y{t}" for t in _TIMES),
+}
+_AMBIGUOUS = ({"%d/%m/%Y", "%m/%d/%Y"}, {"%d-%m-%Y", "%m-%d-%Y"})
+
+
+@dataclass(frozen=True)
+class OrderHistory:
+    """An order file read, typed and rolled up into orders; what the run records of it."""
+
+    source: Source
+    source_sha256: str
+    n_rows: int  # order lines read
+    date_format: str  # 'iso' or the strptime form used
+    con: duckdb.DuckDBPyConnection  # the scratch database holding order_rollup (closed by `close`)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+@dataclass(frozen=True)
+class PeriodFacts:
+    """What the order history held relative to one period (recorded with the run)."""
+
+    window_start: date  # exclusive
+    period_end: date  # inclusive
+    lines_after_end: int  # ignored: they happened after the period
+    orders_to_end: int
+    orders_in_window: int
+    customers_to_end: int  # ever ordered up to the end
+    customers: int  # in the period: ordered in the window
+    first_order_date: date | None
+    last_order_date: date | None
+
+    @property
+    def lapsed_beyond_window(self) -> int:
+        return self.customers_to_end - self.customers
+
+    def as_record(self) -> dict[str, object]:
+        return {
+            "window_start": self.window_start,
+            "orders_after_end": self.lines_after_end,
+            "orders_in_window": self.orders_in_window,
+            "customers_lapsed": self.lapsed_beyond_window,
+        }
+
+    def sentence(self) -> str:
+        ignored = (
+            f"; {self.lines_after_end} order line(s) after {self.period_end} ignored (point in time)"
+            if self.lines_after_end
+            else ""
+        )
+        return (
+            f"{self.customers} customers ordered in the window {self.window_start} (excl.) – {self.period_end}; "
+            f"{self.lapsed_beyond_window} earlier customer(s) had no order in it{ignored}"
+        )
+
+
+def window_start(period_end: date, months: int) -> date:
+    """The day before the lookback window opens: the period's end minus `months` (clamped to month ends)."""
+    month_index = period_end.year * 12 + period_end.month - 1 - months
+    year, month = divmod(month_index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    day = last if period_end.day == calendar.monthrange(period_end.year, period_end.month)[1] else period_end.day
+    return date(year, month + 1, min(day, last))
+
+
+def inspect_orders(path: str | Path, *, columns: dict[str, str] | None, delimiter: str | None) -> Source:
+    """Check an order file and map its header; it needs an amount, or a quantity and a unit price.
+
+    Raises:
+        InputFileError: as `inspect_source`, or no way to know a line's amount.
+    """
+    source = inspect_source(path, columns=columns, delimiter=delimiter, contract=ORDERS)
+    if "amount" not in source.columns and not {"quantity", "unit_price"} <= set(source.columns):
+        raise InputFileError(
+            f"{source.path}: no amount column: the header has {list(source.header)}\n"
+            'hint: map the line amount with --columns "amount=YOUR HEADER", or give quantity and unit_price '
+            '(e.g. --columns "quantity=Qty,unit_price=Price")'
+        )
+    return source
+
+
+def choose_date_format(values: list[str], given: str | None, *, source: str) -> tuple[str, tuple[str, ...]]:
+    """The date form that reads the most of `values` (a sample of the column), and its strptime patterns.
+
+    Args:
+        values: distinct order dates as written.
+        given: a strptime format from --date-format, used as given (with optional times).
+        source: the file, for messages.
+
+    Returns:
+        ('iso', ()) or (form, patterns).
+
+    Raises:
+        InputFileError: day-first and month-first both read every value; nothing reads any value.
+    """
+    if given:
+        return given, tuple(f"{given}{t}" for t in _TIMES)
+    with scratch() as con:
+        con.register("dates", pa.table({"d": pa.array(values, pa.string())}))
+        counts = {}
+        for form, patterns in DATE_FORMS.items():
+            expr = "TRY_CAST(d AS TIMESTAMP)" if form == "iso" else "try_strptime(d, ?)"
+            params = [] if form == "iso" else [list(patterns)]
+            counts[form] = con.execute(f"SELECT count({expr}) FROM dates", params).fetchone()[0]  # noqa: S608
+    best = max(counts.values())
+    if best == 0:
+        shown = ", ".join(repr(v) for v in values[:3])
+        raise InputFileError(
+            f"{source}: order_date values such as {shown} are not dates in a known form\n"
+            "hint: give the form with --date-format, e.g. --date-format '%d %b %Y'"
+        )
+    winners = {form for form, n in counts.items() if n == best}
+    for pair in _AMBIGUOUS:
+        if pair <= winners:
+            first, second = sorted(pair)
+            raise InputFileError(
+                f"{source}: every order_date (e.g. {values[0]!r}) reads both day-first and month-first\n"
+                f"hint: say which with --date-format '{first}' or --date-format '{second}'"
+            )
+    form = next(f for f in DATE_FORMS if f in winners)
+    return form, DATE_FORMS[form]
+
+
+def open_orders(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Define the temporary view `order_text` over the file (contract columns as text)."""
+    con.execute(sql("order_macros"))
+    if source.kind == "parquet":
+        names = list(source.columns.values())
+        table = pq.read_table(source.path, columns=names).rename_columns(list(source.columns))
+        table = pa.table({name: table.column(name).cast(pa.string()) for name in table.column_names})
+        lines = pa.array(range(1, table.num_rows + 1), type=pa.int64())
+        con.register("order_arrow", table.append_column("source_line", lines))
+        con.execute(sql("order_text_arrow"))
+        return
+    by_name = {name: canonical for canonical, name in source.columns.items()}
+    reader = {by_name.get(name, f"extra_{i}"): "VARCHAR" for i, name in enumerate(source.header)}
+    con.execute("SET VARIABLE source_path = ?", [str(source.path)])
+    con.execute("SET VARIABLE reader_columns = ?", [reader])
+    con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
+    con.execute(sql("order_text_csv"))
+
+
+def _set_date_form(con: duckdb.DuckDBPyConnection, form: str, patterns: tuple[str, ...]) -> None:
+    con.execute("SET VARIABLE date_iso = ?", [form == "iso"])
+    con.execute("SET VARIABLE date_formats = ?", [list(patterns) or ["%Y-%m-%d"]])
+    con.execute("SET VARIABLE date_label = ?", ["ISO date" if form == "iso" else form])
+
+
+def order_failures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """FAILURE_COLUMNS rows (at most STORED_PER_CHECK per check) plus n_failing per check."""
+    return con.execute(sql("order_failures"), [STORED_PER_CHECK]).df()
+
+
+def failure_report(failures: pd.DataFrame, *, source: Source) -> str:
+    """Per column and check: how many values failed, and the first few with their lines."""
+    word = source.row_word
+    counted = " (line numbers count the header as line 1)" if word == "line" else " (rows count from 1)"
+    rows = failures["source_line"].nunique()
+    total = int(failures.groupby(["column_name", "check_name"])["n_failing"].first().sum())
+    lines = [f"{source.path}: {total} value(s) in {rows}+ order line(s) break the order contract{counted}:"]
+    for (column, check), group in failures.groupby(["column_name", "check_name"], sort=False):
+        header = source.columns.get(column, column)
+        examples = ", ".join(
+            f"{_show(v)} ({word} {int(n)})"
+            for v, n in zip(
+                group["failure_case"][:SHOWN_PER_CHECK], group["source_line"][:SHOWN_PER_CHECK], strict=True
+            )
+        )
+        count = int(group["n_failing"].iloc[0])
+        more = f", and {count - SHOWN_PER_CHECK} more" if count > SHOWN_PER_CHECK else ""
+        lines.append(f"  - {header} · {check}: {count} failing: {examples}{more}")
+    return "\n".join(lines)
+
+
+def read_orders(source: Source, *, date_format: str | None) -> OrderHistory:
+    """Read, type and roll up an inspected order file.
+
+    Raises:
+        InputFileError: the file cannot be read as CSV, has no lines, or no date form fits.
+        ValidationFailed: lines break the contract (every failing value, by line).
+    """
+    con = open_scratch()  # kept open: the rollup is what features read, period by period
+    try:
+        open_orders(con, source)
+        values = [row[0] for row in con.execute(sql("order_date_sample"), [DATE_SAMPLE]).fetchall()]
+        if not values:
+            total = con.execute("SELECT count(*) FROM order_text").fetchone()[0]
+            if total == 0:
+                raise InputFileError(f"{source.path}: the header is there but there are no order lines")
+        form, patterns = choose_date_format(values or ["2000-01-01"], date_format, source=str(source.path))
+        _set_date_form(con, form, patterns)
+        amount_from_price = "amount" not in source.columns
+        con.execute("SET VARIABLE amount_from_price = ?", [amount_from_price])
+        con.execute(sql("order_lines"))
+        try:
+            con.execute(sql("order_rollup"))
+        except duckdb.InvalidInputException as exc:
+            from tasks.ingest import describe_csv_error  # the customer reader's wording, one place
+
+            raise InputFileError(describe_csv_error(exc, source=str(source.path))) from None
+        lines, bad = con.execute(
+            "SELECT sum(lines), coalesce(sum(lines) FILTER (WHERE customer_id IS NULL), 0) FROM order_rollup"
+        ).fetchone()
+        if not lines:
+            raise InputFileError(f"{source.path}: the header is there but there are no order lines")
+        if bad:
+            failures = order_failures(con)
+            raise ValidationFailed(failure_report(failures, source=source), failures[FAILURE_COLUMNS])
+    except BaseException:
+        con.close()
+        raise
+    return OrderHistory(source, sha256_file(source.path), int(lines), form, con)
+
+
+def period_features(history: OrderHistory, period: Period, *, lookback_months: int) -> tuple[pa.Table, PeriodFacts]:
+    """One row per customer in the period with the five behavioural features (customer_features.sql).
+
+    Raises:
+        DataError: nobody ordered in the window.
+    """
+    start = window_start(period.end, lookback_months)
+    con = history.con
+    table = con.execute(sql("customer_features"), [period.end, start]).to_arrow_table()
+    facts_row = con.execute(sql("order_facts"), [period.end, start]).fetchone()
+    facts = PeriodFacts(
+        window_start=start,
+        period_end=period.end,
+        lines_after_end=int(facts_row[1] or 0),
+        orders_to_end=int(facts_row[2] or 0),
+        orders_in_window=int(facts_row[3] or 0),
+        customers_to_end=int(facts_row[4] or 0),
+        customers=table.num_rows,
+        first_order_date=_day(facts_row[5]),
+        last_order_date=_day(facts_row[6]),
+    )
+    if table.num_rows == 0:
+        span = f"{facts.first_order_date} – {facts.last_order_date}" if facts.first_order_date else "no dates"
+        raise DataError(
+            f"{history.source.path}: no customer ordered in the window {start} (excl.) – {period.end} of {period}; "
+            f"the file's orders span {span}"
+        )
+    return table, facts
+
+
+def _day(value: object) -> date | None:
+    if value is None:
+        return None
+    return value.date() if isinstance(value, datetime) else value
+
+
+def read_attributes(path: str | Path, *, columns: dict[str, str] | None, delimiter: str | None) -> pa.Table:
+    """A customer attributes file (customer_id and any of gender, age, annual_income), validated.
+
+    Raises:
+        InputFileError, ValidationFailed: as for a customer table.
+    """
+    source = inspect_source(path, columns=columns, delimiter=delimiter, contract=ATTRIBUTES)
+    with scratch() as con:
+        if source.kind == "parquet":
+            table = pq.read_table(source.path, columns=list(source.columns.values()))
+            table = table.rename_columns(list(source.columns))
+            table = pa.table({n: table.column(n).cast(pa.string()) for n in table.column_names})
+            lines = pa.array(range(1, table.num_rows + 1), type=pa.int64())
+            con.register("attribute_arrow", table.append_column("source_line", lines))
+            con.execute(sql("attribute_text_arrow"))
+        else:
+            by_name = {name: canonical for canonical, name in source.columns.items()}
+            reader = {by_name.get(name, f"extra_{i}"): "VARCHAR" for i, name in enumerate(source.header)}
+            con.execute("SET VARIABLE source_path = ?", [str(source.path)])
+            con.execute("SET VARIABLE reader_columns = ?", [reader])
+            con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
+            con.execute(sql("attribute_text_csv"))
+        con.execute(sql("parse_macros"))
+        con.execute(sql("order_macros"))
+        try:
+            failures = con.execute(sql("attribute_failures"), [STORED_PER_CHECK]).df()
+        except duckdb.InvalidInputException as exc:
+            from tasks.ingest import describe_csv_error
+
+            raise InputFileError(describe_csv_error(exc, source=str(source.path))) from None
+        if len(failures):
+            report = failure_report(failures, source=source).replace("order contract", "attributes contract")
+            raise ValidationFailed(report.replace("order line(s)", "row(s)"), failures[FAILURE_COLUMNS])
+        table = con.execute(sql("attribute_rows")).to_arrow_table()
+    present = [c for c in ("gender", "age", "annual_income") if c in source.columns]
+    return table.select(["customer_id", *present])
+
+
+def join_attributes(customers: pa.Table, attributes: pa.Table) -> pa.Table:
+    """The customers with their attributes (NULL where a customer has none), in the same row order."""
+    with scratch() as con:
+        con.register("customers_arrow", customers)
+        con.register("attributes_arrow", attributes)
+        return con.execute(
+            "SELECT c.*, a.* EXCLUDE (customer_id) FROM customers_arrow AS c "
+            "LEFT JOIN attributes_arrow AS a USING (customer_id) ORDER BY c.customer_id"
+        ).to_arrow_table()
+
+
+@task(cache_policy=NO_CACHE)
+def ingest_orders(settings: Settings, orders_path: str) -> OrderHistory:
+    """Read, type and check the order history; roll its lines up into orders."""
+    source = inspect_orders(orders_path, columns=settings.columns, delimiter=settings.delimiter)
+    history = read_orders(source, date_format=settings.date_format)
+    get_run_logger().info("read %d order lines from %s (dates %s)", history.n_rows, source.path, history.date_format)
+    return history
+
+
+@task(cache_policy=NO_CACHE)
+def customer_features(
+    settings: Settings, history: OrderHistory, period: Period, attributes_path: str | None
+) -> tuple[pa.Table, PeriodFacts]:
+    """Each customer's behaviour as of the period's end (and attributes, when given)."""
+    table, facts = period_features(history, period, lookback_months=settings.lookback_months)
+    if attributes_path:
+        table = join_attributes(
+            table, read_attributes(attributes_path, columns=settings.columns, delimiter=settings.delimiter)
+        )
+    missing = [f for f in settings.features if f not in table.column_names]
+    if missing:
+        raise DataError(f"features {missing} are not in the order history or the attributes file")
+    for feature in settings.features:
+        if table.column(feature).null_count:
+            raise DataError(
+                f"{table.column(feature).null_count} customer(s) of the period have no {feature} in the "
+                f"attributes file {attributes_path}; give every customer one or drop {feature} from the features"
+            )
+    get_run_logger().info("%s", facts.sentence())
+    return table, facts

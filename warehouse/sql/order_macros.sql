@@ -1,0 +1,15 @@
+-- How order values become typed; the typed lines and the failure report share these definitions.
+-- A number as people write it in an export: digits with an optional sign, decimal point and
+-- exponent, spaces around it trimmed ('42', ' -4.50 ', '1e3'). Thousands separators ('1,000',
+-- '1_000') and currency signs are refused, never guessed: '1,000' is a thousand in one country
+-- and one in another.
+CREATE OR REPLACE TEMP MACRO order_number(t) AS
+    CASE WHEN regexp_full_match(trim(t), '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?')
+         THEN CASE WHEN isfinite(TRY_CAST(trim(t) AS DOUBLE)) THEN TRY_CAST(trim(t) AS DOUBLE) END END;
+-- A date from text in the run's date format: ISO dates and timestamps when date_iso is set,
+-- otherwise the strptime formats in date_formats (the detected or given one, with and without a time).
+CREATE OR REPLACE TEMP MACRO order_day(t) AS
+    CAST(CASE WHEN getvariable('date_iso') THEN TRY_CAST(trim(t) AS TIMESTAMP)
+              ELSE try_strptime(trim(t), getvariable('date_formats')) END AS DATE);
+-- Text that holds a control character (NUL, tab, CR, ...): refused in IDs.
+CREATE OR REPLACE TEMP MACRO has_control(t) AS coalesce(regexp_matches(t, '[\x00-\x1f\x7f]'), false);
