@@ -24,10 +24,9 @@ from rich.console import Console
 from rich.table import Table
 
 from tasks.errors import PipelineError
-from tasks.orders import inspect_orders
 from tasks.periods import Period, just_ended, period_range, resolve_source
 from tasks.settings import SAMPLE_ORDERS, SAMPLE_ROWS, SAMPLE_SEED, SAMPLE_SOURCE, make_settings
-from tasks.source import ATTRIBUTES, inspect_source
+from tasks.source import ATTRIBUTES, inspect_orders, inspect_source
 from warehouse.connection import WarehouseError
 
 app = typer.Typer(

@@ -34,7 +34,7 @@ from tasks.errors import DataError, InputFileError, ValidationFailed
 from tasks.files import sha256_file
 from tasks.periods import Period
 from tasks.settings import Settings
-from tasks.source import ATTRIBUTES, ORDERS, Source, inspect_source
+from tasks.source import ATTRIBUTES, Source, inspect_orders, inspect_source
 from tasks.validate import FAILURE_COLUMNS, _show
 from warehouse import open_scratch, scratch, sql
 
@@ -115,22 +115,6 @@ def window_start(period_end: date, months: int) -> date:
     last = calendar.monthrange(year, month + 1)[1]
     day = last if period_end.day == calendar.monthrange(period_end.year, period_end.month)[1] else period_end.day
     return date(year, month + 1, min(day, last))
-
-
-def inspect_orders(path: str | Path, *, columns: dict[str, str] | None, delimiter: str | None) -> Source:
-    """Check an order file and map its header; it needs an amount, or a quantity and a unit price.
-
-    Raises:
-        InputFileError: as `inspect_source`, or no way to know a line's amount.
-    """
-    source = inspect_source(path, columns=columns, delimiter=delimiter, contract=ORDERS)
-    if "amount" not in source.columns and not {"quantity", "unit_price"} <= set(source.columns):
-        raise InputFileError(
-            f"{source.path}: no amount column: the header has {list(source.header)}\n"
-            'hint: map the line amount with --columns "amount=YOUR HEADER", or give quantity and unit_price '
-            '(e.g. --columns "quantity=Qty,unit_price=Price")'
-        )
-    return source
 
 
 def choose_date_format(values: list[str], given: str | None, *, source: str) -> tuple[str, tuple[str, ...]]:

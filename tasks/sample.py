@@ -79,7 +79,13 @@ ORDER_SAMPLE_END = "2026-11-30"
 
 
 def generate_orders(
-    n_customers: int, *, seed: int, start: str = ORDER_SAMPLE_START, end: str = ORDER_SAMPLE_END, first_id: int = 1
+    n_customers: int,
+    *,
+    seed: int,
+    start: str = ORDER_SAMPLE_START,
+    end: str = ORDER_SAMPLE_END,
+    first_id: int = 1,
+    rate_scale: float = 1.0,
 ) -> pa.Table:
     """Draw an order history: one row per order line (order_id, customer_id, order_date, quantity, amount).
 
@@ -92,6 +98,7 @@ def generate_orders(
         seed: random seed; the same seed gives the same history.
         start, end: the history's first and last day (ISO dates).
         first_id: the first customer number (customer IDs are 'C' + number).
+        rate_scale: multiplies every group's order rate (the benchmark's lines per customer).
 
     Returns:
         The order lines, sorted by date.
@@ -107,7 +114,7 @@ def generate_orders(
     lapses = rng.random(n_customers) < lapse_p
     last = np.where(lapses, first + (span - first) * rng.random(n_customers), span - 1)
     active_months = np.maximum(last - first, 1) / 30.4
-    n_orders = np.maximum(rng.poisson(rate * active_months), 1)
+    n_orders = np.maximum(rng.poisson(rate * rate_scale * active_months), 1)
     owner = np.repeat(np.arange(n_customers), n_orders)
     days = first[owner] + (last[owner] - first[owner]) * rng.random(len(owner))
     basket = np.exp(rng.normal(np.log(value[owner]), 0.5))

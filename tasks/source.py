@@ -381,3 +381,19 @@ def inspect_source(
         kind = "csv"
     found, extra = map_columns(header, columns or {}, source=str(path), delimiter=used, contract=contract)
     return Source(absolute, kind, used, tuple(h.strip() for h in header), found, extra)
+
+
+def inspect_orders(path: str | Path, *, columns: Mapping[str, str] | None, delimiter: str | None) -> Source:
+    """Check an order file and map its header; it needs an amount, or a quantity and a unit price.
+
+    Raises:
+        InputFileError: as `inspect_source`, or no way to know a line's amount.
+    """
+    source = inspect_source(path, columns=columns, delimiter=delimiter, contract=ORDERS)
+    if "amount" not in source.columns and not {"quantity", "unit_price"} <= set(source.columns):
+        raise InputFileError(
+            f"{source.path}: no amount column: the header has {list(source.header)}\n"
+            'hint: map the line amount with --columns "amount=YOUR HEADER", or give quantity and unit_price '
+            '(e.g. --columns "quantity=Qty,unit_price=Price")'
+        )
+    return source

@@ -128,6 +128,7 @@ def test_both_deployments_are_registered_with_their_schedules(stack: Stack) -> N
     assert (quarterly.parameters["cadence"], monthly.parameters["cadence"]) == ("quarterly", "monthly")
     assert (quarterly.parameters["mode"], monthly.parameters["mode"]) == ("fit", "score")
     assert quarterly.work_pool_name == "segmentation"
+    assert quarterly.parameters["orders"] == monthly.parameters["orders"] == "data/sample_orders.csv"
 
 
 def test_triggered_quarterly_run_lands_in_the_warehouse(stack: Stack) -> None:
@@ -145,12 +146,14 @@ def test_triggered_quarterly_run_lands_in_the_warehouse(stack: Stack) -> None:
     )
     run = query(stack.db, "SELECT * FROM runs WHERE period = '2025Q3'")
     assert run["status"].tolist() == ["succeeded"], (stack.logs / "worker.log").read_text()[-3000:]
-    assert run["source_given"].item() == "data/sample_customers.csv"
-    assert run["source_path"].item() == str(ROOT / "data" / "sample_customers.csv")  # absolute: the worker's checkout
+    assert run["source_given"].item() == "data/sample_orders.csv"
+    assert run["source_path"].item() == str(ROOT / "data" / "sample_orders.csv")  # absolute: the worker's checkout
+    assert run["source_kind"].item() == "orders"
     n_customers = query(
         stack.db, "SELECT count(*) AS n FROM customer_segments WHERE run_id = ?", [run["run_id"].item()]
     )
-    assert n_customers["n"].item() == 300
+    features = query(stack.db, "SELECT count(*) AS n FROM customer_features WHERE run_id = ?", [run["run_id"].item()])
+    assert n_customers["n"].item() == features["n"].item() == run["n_customers"].item() > 0
     with temporary_settings(updates={PREFECT_API_URL: stack.url}), get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(run["flow_run_id"].item())
     assert flow_run.name == "segment-2025Q3"
@@ -179,9 +182,9 @@ def test_backfill_through_the_deployment_is_idempotent(stack: Stack) -> None:
         "flows.cli",
         "backfill",
         "--from",
-        "2024Q1",
+        "2025Q1",
         "--to",
-        "2024Q2",
+        "2025Q2",
         "--deployment",
         "quarterly",
         "--db",
@@ -196,8 +199,8 @@ def test_backfill_through_the_deployment_is_idempotent(stack: Stack) -> None:
     assert first.stdout.count("Completed") == 2
     again = subprocess.run(args, cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
-    runs = query(stack.db, "SELECT period, status, flow_run_id FROM runs WHERE period LIKE '2024Q%' ORDER BY 1")
-    assert runs[["period", "status"]].values.tolist() == [["2024Q1", "succeeded"], ["2024Q2", "succeeded"]]
+    runs = query(stack.db, "SELECT period, status, flow_run_id FROM runs WHERE period LIKE '2025Q%' ORDER BY 1")
+    assert runs[["period", "status"]].values.tolist() == [["2025Q1", "succeeded"], ["2025Q2", "succeeded"]]
     # Same idempotency keys: the second submission returns the same flow runs, adding none.
     for flow_run_id in runs["flow_run_id"]:
         assert flow_run_id in first.stdout

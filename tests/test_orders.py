@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tasks.errors import DataError, InputFileError, ValidationFailed
-from tasks.orders import choose_date_format, inspect_orders, period_features, read_orders, window_start
+from tasks.orders import choose_date_format, period_features, read_orders, window_start
 from tasks.periods import Period
+from tasks.source import inspect_orders
 
 # c1: order A1 of two lines (100 + 50) on 2025-12-01, a return A2 (-20) on 2026-02-10.
 # c2: a first order in 2024 (before the window), one on the period's last day (a timestamp).
@@ -59,10 +60,12 @@ def test_features_as_of_the_period_end_by_hand(tmp_path: Path) -> None:
     assert (rows["c2"]["frequency"], rows["c2"]["monetary"]) == (1, 10.0)  # the 2024 order is outside the window
     assert rows["c2"]["tenure_days"] == (date(2026, 3, 31) - date(2024, 1, 5)).days
     assert facts.lines_after_end == 1
-    assert facts.customers_to_end == 3 and facts.lapsed_beyond_window == 1
+    assert facts.customers_to_end == 3
+    assert facts.lapsed_beyond_window == 1
     assert facts.window_start == date(2025, 3, 31)
     assert "1 order line(s) after 2026-03-31 ignored" in facts.sentence()
-    assert result["lines"] == 7 and result["date_format"] == "iso"
+    assert result["lines"] == 7
+    assert result["date_format"] == "iso"
 
 
 def test_a_longer_window_brings_back_an_older_customer(tmp_path: Path) -> None:
@@ -131,7 +134,8 @@ def test_bad_lines_are_all_named_and_nothing_is_read(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed) as caught:
         read_orders(inspect_orders(write(tmp_path, text), columns=None, delimiter=None), date_format=None)
     message = str(caught.value)
-    assert "4 value(s)" in message and "break the order contract" in message
+    assert "4 value(s)" in message
+    assert "break the order contract" in message
     assert "customer_id · not_nullable: 1 failing: <empty> (line 9)" in message
     assert "order_date · is a date (ISO date): 1 failing: 'yesterday' (line 10)" in message
     assert "amount · is a number: 2 failing: '12 EUR' (line 11), '1_000' (line 12)" in message

@@ -56,12 +56,14 @@ def test_an_order_history_is_segmented_on_behaviour_as_of_the_period_end(
     assert pd.Timestamp(run.window_start) == pd.Timestamp("2025-09-30")
     features = query(db, "SELECT * FROM customer_features WHERE run_id = ?", [summary["run_id"]])
     assert len(features) == run.n_customers == sum(s["customers"] for s in summary["segments"])
-    assert (features["recency_days"].between(0, 365)).all() and (features["frequency"] >= 1).all()
+    assert (features["recency_days"].between(0, 365)).all()
+    assert (features["frequency"] >= 1).all()
     assert (features["tenure_days"] >= features["recency_days"]).all()
     profiles = query(db, "SELECT * FROM segment_profiles WHERE run_id = ?", [summary["run_id"]])
     words = {"Recent", "Active", "Lapsed", "One-time", "Infrequent", "Regular", "Frequent", "spend"}
     assert all(any(w in name for w in words) for name in profiles["segment_name"])
-    assert profiles["mean_spending_score"].isna().all() and profiles["mean_monetary"].notna().all()
+    assert profiles["mean_spending_score"].isna().all()
+    assert profiles["mean_monetary"].notna().all()
     assert profiles["rule"].str.contains("last order|orders|net spend").all()
     # The rules are in original units: a segment's recency bound is in days, not in log units.
     most_recent = profiles.sort_values("mean_recency_days").iloc[0]
@@ -84,7 +86,8 @@ def test_future_orders_do_not_change_a_past_period(workdir: Path, history: Path)
     features = "SELECT * EXCLUDE (run_id) FROM customer_features ORDER BY customer_id"
     assert query(now_db, features).equals(query(then_db, features))
     ignored = "SELECT orders_after_end FROM runs"
-    assert query(then_db, ignored).iloc[0, 0] == 0 and query(now_db, ignored).iloc[0, 0] > 0
+    assert query(then_db, ignored).iloc[0, 0] == 0
+    assert query(now_db, ignored).iloc[0, 0] > 0
 
 
 def test_a_quarterly_backfill_equals_the_periods_run_one_by_one(workdir: Path, history: Path) -> None:
@@ -102,7 +105,7 @@ def test_a_quarterly_backfill_equals_the_periods_run_one_by_one(workdir: Path, h
 
 
 def test_scoring_a_past_month_uses_the_model_of_its_own_past(workdir: Path, db: Path, history: Path) -> None:
-    result, failed = segment("score", "--orders", str(history), "--period", "2025-11", "--db", str(db))
+    result, _failed = segment("score", "--orders", str(history), "--period", "2025-11", "--db", str(db))
     assert result.exit_code == 1
     assert "no succeeded fitted run of a period ending by 2025-11-30" in result.stderr
     q1 = ok("run", "--orders", str(history), "--period", "2026Q1", "--db", str(db))
@@ -129,12 +132,15 @@ def test_bad_orders_fail_with_their_lines_and_publish_nothing(workdir: Path, db:
         "4,c,2026-01-07,ten\n",
         encoding="utf-8",
     )
-    result, failed = segment("run", "--orders", str(bad), "--period", "2026Q1", "--db", str(db))
+    result, _failed = segment("run", "--orders", str(bad), "--period", "2026Q1", "--db", str(db))
     assert result.exit_code == 1
     last = result.stderr.strip().splitlines()
     assert any(line.startswith("error:") for line in last)
-    assert "(line 3)" in result.stderr and "(line 4)" in result.stderr and "(line 5)" in result.stderr
-    assert "customer_id · not_nullable" in result.stderr and "order_date · is a date" in result.stderr
+    assert "(line 3)" in result.stderr
+    assert "(line 4)" in result.stderr
+    assert "(line 5)" in result.stderr
+    assert "customer_id · not_nullable" in result.stderr
+    assert "order_date · is a date" in result.stderr
     assert query(db, "SELECT status FROM runs")["status"].tolist() == ["failed"]
     assert query(db, "SELECT count(*) AS n FROM customer_segments")["n"].item() == 0
     stored = query(db, "SELECT source_line FROM validation_failures ORDER BY 1")["source_line"].tolist()
@@ -144,7 +150,7 @@ def test_bad_orders_fail_with_their_lines_and_publish_nothing(workdir: Path, db:
 def test_a_header_that_does_not_map_is_refused_before_the_flow(workdir: Path, db: Path) -> None:
     odd = workdir / "odd.csv"
     odd.write_text("client;when;paid\nx;2026-01-01;3\n", encoding="utf-8")
-    result, failed = segment("run", "--orders", str(odd), "--period", "2026Q1", "--db", str(db))
+    result, _failed = segment("run", "--orders", str(odd), "--period", "2026Q1", "--db", str(db))
     assert result.exit_code == 1
     assert "missing required column(s) ['customer_id', 'order_date']" in result.stderr
     assert "hint:" in result.stderr

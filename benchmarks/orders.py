@@ -1,0 +1,87 @@
+"""Orders benchmark: the pipeline on order histories against the classic pandas RFM script.
+
+    python benchmarks/orders.py                       # 10M lines: both; 100M lines: the pipeline alone
+    python benchmarks/orders.py --customers 100000    # a quick look (about a million lines)
+
+Files come from benchmarks/generate.py (seeded, about ten lines per customer over two and a half
+years). Each command is a process of its own, timed from outside with its own peak RSS (the
+pipeline's process; the Prefect server is another), against one Prefect server on 127.0.0.1.
+The pipeline segments 2026Q3 from the whole history (orders after the period are read and
+ignored). Prints numbers; asserts nothing: targets are ratios measured in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from benchmarks.bench import ROOT, measure, start_server
+
+
+def order_file(customers: int, work: Path, env: dict[str, str]) -> tuple[Path, int]:
+    """The seeded order history of `customers` customers, written by a process of its own; (path, lines)."""
+    target = work / f"orders_{customers}.csv"
+    command = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--orders", "--rows", str(customers)]
+    subprocess.run([*command, "--out", str(target)], env=env, check=True, stdout=subprocess.DEVNULL)
+    with target.open("rb") as handle:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b"")) - 1
+    return target, lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--classic-max", type=int, default=1_000_000, help="most customers the pandas script gets")
+    parser.add_argument("--work", type=Path, default=None, help="keep files here (default: a temporary folder)")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="segment-orders-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    server, url = start_server(work / "prefect-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEGMENT_", "PREFECT_", "PYTHONDONTWRITE"))}
+    env |= {"PREFECT_API_URL": url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    try:
+        print(f"Prefect server {url}; files in {work}; {os.cpu_count()} cores\n")
+        header = (
+            f"{'order lines':>12} {'customers':>11} | {'pandas RFM wall':>15} {'RSS MB':>7} | "
+            f"{'pipeline wall':>13} {'RSS MB':>7} | {'ratio':>6} | {'k':>2} | segmented"
+        )
+        print(header)
+        print("-" * len(header))
+        for customers in args.customers:
+            source, lines = order_file(customers, work, env)
+            classic = None
+            if customers <= args.classic_max:
+                out = work / f"classic_{customers}"
+                classic = measure(
+                    [sys.executable, str(ROOT / "benchmarks" / "classic_rfm.py"), str(source), str(out)],
+                    env=env,
+                    cwd=work,
+                )
+            db = work / f"orders_{customers}.duckdb"
+            command = [sys.executable, "-m", "flows.cli", "run", "--orders", str(source), "--db", str(db)]
+            pipeline = measure([*command, "--period", "2026Q3", "--json"], env=env, cwd=work)
+            summary = json.loads(pipeline.stdout) if pipeline.returncode == 0 else {}
+            segmented = sum(s["customers"] for s in summary.get("segments", []))
+            ratio = f"{classic.wall_s / pipeline.wall_s:5.1f}×" if classic and classic.returncode == 0 else "     –"
+            classic_wall = f"{classic.wall_s:15.1f} {classic.peak_rss_mb:7.0f}" if classic else f"{'–':>15} {'–':>7}"
+            print(
+                f"{lines:>12,} {customers:>11,} | {classic_wall} | {pipeline.wall_s:13.1f} "
+                f"{pipeline.peak_rss_mb:7.0f} | {ratio} | {summary.get('k', '–'):>2} | {segmented:,}",
+                flush=True,
+            )
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
