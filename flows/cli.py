@@ -446,6 +446,12 @@ def backfill(
         raise _fail(f"{len(failed)} of {len(outcomes)} period(s) failed: {', '.join(o.period for o in failed)}")
 
 
+def _customers(run: dict[str, Any]) -> int:
+    """Customers a run segmented: its own count, or for runs before migration 007, the rows read."""
+    customers = run.get("n_customers")
+    return int(customers if customers is not None and customers == customers else run["n_rows"] or 0)
+
+
 def _bi(db: Path | None) -> tuple[Any, Any]:
     """Settings and a hardened read-only connection to the BI surface (never the warehouse)."""
     from warehouse import connect_bi
@@ -488,7 +494,7 @@ def runs(
             row["mode"] or "fit",
             "" if row["k"] is None else str(row["k"]),
             "" if row["silhouette"] is None else f"{row['silhouette']:.3f}",
-            "" if row["n_rows"] is None else f"{row['n_rows']:,}",
+            "" if row["n_customers"] is None else f"{row['n_customers']:,}",
             "" if row["finished_at"] is None else f"{row['finished_at']:%Y-%m-%d %H:%M}",
             row["run_id"],
         )
@@ -535,7 +541,8 @@ def show(
     out = _out()
     out.print(
         f"Run {run['run_id']}: {run['period']}, {run['status']}, mode {run['mode'] or 'fit'}, "
-        f"{run['n_rows'] or 0:,} customers."
+        f"{_customers(run):,} customers"
+        + (f" from {run['n_rows']:,} order lines." if run.get("source_kind") == "orders" else ".")
     )
     if run["status"] != "succeeded":
         out.print(f"Error: {run['error']}")

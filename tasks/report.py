@@ -112,7 +112,9 @@ def figures(data: ReportData) -> dict[str, bytes]:
 
 def map_note(data: ReportData) -> str:
     """What the segment map's points are."""
-    n_rows, shown = int(data.run["n_rows"]), len(data.sample)
+    customers = data.run.get("n_customers")
+    n_rows = int(customers if customers is not None and not pd.isna(customers) else data.run["n_rows"])
+    shown = len(data.sample)
     if shown == 0:
         return "No customer sample is stored for this run (made before migration 006): centres only."
     if shown < n_rows:
@@ -221,7 +223,8 @@ def summary_markdown(data: ReportData, page: Path) -> str:
         return f"# Run {run['run_id']} ({run['period']}) failed\n\n```\n{run['error']}\n```\n\nReport: `{page}`"
     lines = [
         f"# {run['period']}: k={run['k']} segments",
-        f"Silhouette {_number(run['silhouette'])}; {run['n_rows']:,} customers; mode {run['mode']}.",
+        f"Silhouette {_number(run['silhouette'])}; {int(run.get('n_customers') or run['n_rows']):,} customers; "
+        f"mode {run['mode']}.",
         f"**Why k={run['k']}:** {run['k_reason']}",
         "",
         "| segment | name | customers | share | rule |",

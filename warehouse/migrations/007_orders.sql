@@ -83,3 +83,15 @@ SELECT
     p.centroid_avg_order_value, p.centroid_tenure_days
 FROM segment_profiles AS p
 JOIN period_runs AS r ON p.run_id = r.run_id;
+
+-- run_history gains what a run segmented (new columns last): customers (for a customer table,
+-- the rows read) and the kind of source.
+CREATE OR REPLACE VIEW run_history AS
+SELECT
+    run_id, period, status, started_at, finished_at, duration_s, n_rows, k, k_reason,
+    silhouette, source_path, error,
+    run_id = (SELECT run_id FROM current_run) AS is_current,
+    mode, model_run_id, reference_run_id, ari_vs_reference, kept_share, drift_flags,
+    coalesce(n_customers, n_rows) AS n_customers, coalesce(source_kind, 'customers') AS source_kind
+FROM runs
+ORDER BY started_at DESC;
