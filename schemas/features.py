@@ -5,6 +5,11 @@ A feature is a per-customer column the pipeline can cluster on. Customer tables 
 (`recency_days`, `frequency`, `monetary`, `avg_order_value`, `tenure_days`), computed as of the
 period's end. Importable without pandas: the command line checks options with it.
 
+A categorical attribute (gender) may be a feature too: one-hot encoded, one column per level, not
+standardised but weighted so that two customers who differ only in it are SEGMENT_CATEGORICAL_WEIGHT
+(default 1.0) standard deviations apart, as far as one SD of a numeric feature: it separates, it
+cannot dominate (numeric features span four SDs and more).
+
 Heavy-tailed counts and money (`frequency`, `monetary`, `avg_order_value`) are clustered on
 log1p of their value (after clipping negatives, net refunds, to 0): a handful of big spenders
 would otherwise decide every split. The scaler, centroids used for matching and the model all
@@ -32,6 +37,11 @@ class Feature:
     whole: bool = False  # whole-valued: rules use ≤ on whole numbers
     transform: Literal["none", "log1p"] = "none"
     source: Literal["customers", "orders"] = "customers"
+    levels: tuple[str, ...] = ()  # a categorical feature's values, one-hot encoded in this order
+
+    @property
+    def categorical(self) -> bool:
+        return bool(self.levels)
 
     @property
     def short(self) -> str:
@@ -43,6 +53,10 @@ FEATURES: dict[str, Feature] = {
     f.name: f
     for f in (
         Feature("age", "Age (years)", ("Younger", "Middle-aged", "Older"), "age", whole=True),
+        # Words by the segment's share of women: at most a third, between, at least two thirds.
+        Feature(
+            "gender", "Gender", ("Mostly men", "Mixed gender", "Mostly women"), "gender", levels=("Female", "Male")
+        ),
         Feature(
             "annual_income",
             "Annual income (k$)",
@@ -107,6 +121,7 @@ FEATURES: dict[str, Feature] = {
 }
 
 CUSTOMER_FEATURES = tuple(n for n, f in FEATURES.items() if f.source == "customers")
+NUMERIC_FEATURES = tuple(n for n, f in FEATURES.items() if not f.categorical)
 ORDER_FEATURES = tuple(n for n, f in FEATURES.items() if f.source == "orders")
 DEFAULT_CUSTOMER_FEATURES = ("annual_income", "spending_score")
 DEFAULT_ORDER_FEATURES = ("recency_days", "frequency", "monetary")
@@ -133,3 +148,38 @@ def to_original(name: str, values: np.ndarray | float) -> np.ndarray | float:
 def label(name: str) -> str:
     """The feature's label with its unit, for axes and tables."""
     return FEATURES[name].label if name in FEATURES else name
+
+
+def model_columns(features: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The model's columns for the features: a numeric feature is one column, a categorical one
+    one column per level ('gender' -> 'gender_female', 'gender_male')."""
+    columns: list[str] = []
+    for name in features:
+        levels = FEATURES[name].levels
+        columns.extend(f"{name}_{level.casefold()}" for level in levels) if levels else columns.append(name)
+    return tuple(columns)
+
+
+def _level_of(column: str) -> str | None:
+    """The level a one-hot column stands for ('gender_female' -> 'female'), or None for a numeric column."""
+    for name, feature in FEATURES.items():
+        if feature.categorical and column.startswith(name + "_"):
+            return column[len(name) + 1 :]
+    return None
+
+
+def centre_column(column: str) -> str:
+    """The segment_profiles column that holds a model column's centre in original units: a one-hot
+    column's centre is the segment's share of that level ('gender_female' -> 'share_female')."""
+    level = _level_of(column)
+    return f"share_{level}" if level else f"centroid_{column}"
+
+
+def mean_column(column: str) -> str:
+    """The segment_profiles column that holds the members' mean of a model column."""
+    level = _level_of(column)
+    return f"share_{level}" if level else f"mean_{column}"
+
+
+def is_one_hot(column: str) -> bool:
+    return _level_of(column) is not None

@@ -20,7 +20,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from scipy.special import comb
 
-from schemas.features import to_model_space
+from schemas.features import FEATURES, mean_column, model_columns, to_model_space
 from tasks.identity import Identity
 from tasks.settings import Settings
 from warehouse import connect, sql
@@ -86,6 +86,12 @@ def kept_share(transitions: pd.DataFrame) -> float | None:
     return float(both.loc[both["from_segment"] == both["to_segment"], "n_customers"].sum() / total)
 
 
+def _model_mean(column: str, profile: pd.Series) -> float:
+    """A segment's members' mean of a model column, in model space (log1p where heavy-tailed)."""
+    value = float(profile[mean_column(column)])
+    return float(to_model_space(column, value)) if column in FEATURES else value
+
+
 def complete_lineage(
     lineage: pd.DataFrame,
     profiles: pd.DataFrame,
@@ -105,8 +111,9 @@ def complete_lineage(
         there = before.loc[sid] if before is not None and sid in before.index else None
         shift = None
         if here is not None and there is not None and scale is not None:
-            now_means = np.array([to_model_space(f, float(here[f"mean_{f}"])) for f in features])
-            then_means = np.array([to_model_space(f, float(there[f"mean_{f}"])) for f in features])
+            columns = model_columns(features)
+            now_means = np.array([_model_mean(c, here) for c in columns])
+            then_means = np.array([_model_mean(c, there) for c in columns])
             delta = (now_means - then_means) / scale
             shift = float(np.linalg.norm(delta))
         rows.append(

@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from sklearn.preprocessing import StandardScaler
 
 from schemas.columns import CANONICAL_HEADERS
-from schemas.features import label, to_model_space
+from schemas.features import FEATURES, is_one_hot, label, model_columns, to_model_space
 from tasks.errors import DataError
 from tasks.settings import Settings
 
@@ -26,6 +26,11 @@ class Features:
     scaled: np.ndarray  # (customers, features), float64, standardised
     scaler: StandardScaler
     selection: np.ndarray  # sorted row numbers of the k-selection sample (every row when small)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The matrix's columns: the features, a categorical one as one column per level."""
+        return model_columns(self.names)
 
     @property
     def selection_matrix(self) -> np.ndarray:
@@ -55,14 +60,12 @@ def feature_matrix(
             f"{customers.num_rows} customer(s) cannot be split into {k_min} or more segments: "
             f"need more than {k_min} rows"
         )
-    matrix = np.empty((customers.num_rows, len(features)), dtype=np.float64)
-    for i, name in enumerate(features):
-        # Heavy-tailed counts and money are clustered on log1p (schemas/features.py).
-        matrix[:, i] = to_model_space(name, customers.column(name).to_numpy().astype(np.float64))
-    constant = [i for i in range(len(features)) if check_variance and np.ptp(matrix[:, i]) == 0]
+    blocks = [_model_block(customers, name) for name in features]
+    matrix = np.column_stack(blocks) if len(blocks) > 1 else blocks[0].reshape(len(blocks[0]), -1).copy()
+    constant = [i for i, block in enumerate(blocks) if check_variance and np.ptp(block) == 0]
     if constant:
         values = ", ".join(
-            f"{CANONICAL_HEADERS.get(features[i], label(features[i]))} = {customers.column(features[i])[0].as_py():g}"
+            f"{CANONICAL_HEADERS.get(features[i], label(features[i]))} = {_shown(customers.column(features[i])[0])}"
             for i in constant
         )
         raise DataError(
@@ -72,10 +75,43 @@ def feature_matrix(
     return matrix
 
 
-def scale(matrix: np.ndarray) -> tuple[np.ndarray, StandardScaler]:
-    """Standardise each column to mean 0 and unit variance, in place; return it and the scaler."""
-    scaler = StandardScaler(copy=False)
-    scaled = scaler.fit_transform(matrix)
+def _model_block(customers: pa.Table, name: str) -> np.ndarray:
+    """A feature's column(s) in model space: log1p where heavy-tailed, one-hot for a categorical one."""
+    column = customers.column(name)
+    feature = FEATURES[name]
+    if feature.categorical:
+        if column.null_count:
+            raise DataError(
+                f"{column.null_count} customer(s) have no {name}: every customer needs one to cluster on it"
+            )
+        values = np.asarray(column.to_pylist(), dtype=object)
+        return np.column_stack([(values == level).astype(np.float64) for level in feature.levels])
+    # Heavy-tailed counts and money are clustered on log1p (schemas/features.py).
+    return to_model_space(name, column.to_numpy().astype(np.float64))
+
+
+def _shown(value: pa.Scalar) -> str:
+    plain = value.as_py()
+    return f"{plain:g}" if isinstance(plain, int | float) else str(plain)
+
+
+def scale(
+    matrix: np.ndarray, columns: tuple[str, ...] = (), *, categorical_weight: float = 1.0
+) -> tuple[np.ndarray, StandardScaler]:
+    """Standardise each numeric column to mean 0 and unit variance, in place; return it and the scaler.
+
+    One-hot columns (by name in `columns`) are not standardised (their variance depends on how
+    rare a level is, and would let a rare level dominate): each is multiplied by
+    categorical_weight / sqrt(2), so two customers who differ only in the category are
+    `categorical_weight` standard deviations apart.
+    """
+    scaler = StandardScaler(copy=False).fit(matrix)
+    for i, column in enumerate(columns):
+        if is_one_hot(column):
+            scaler.mean_[i] = 0.0
+            scaler.scale_[i] = np.sqrt(2.0) / categorical_weight
+            scaler.var_[i] = scaler.scale_[i] ** 2
+    scaled = scaler.transform(matrix)
     # Saved with the model: from here on it must leave its callers' arrays alone.
     return scaled, scaler.set_params(copy=True)
 
@@ -94,7 +130,7 @@ def build_features(settings: Settings, customers: pa.Table, source: str) -> Feat
         matrix = feature_matrix(customers, settings.features, k_min=min(settings.candidate_ks))
     except DataError as error:
         raise DataError(f"{source}: {error}") from None
-    scaled, scaler = scale(matrix)
+    scaled, scaler = scale(matrix, model_columns(settings.features), categorical_weight=settings.categorical_weight)
     selection = selection_sample(len(scaled), settings.k_sample_size, random_state=settings.random_state)
     get_run_logger().info(
         "features %s scaled over %d rows; k is chosen on %d of them",
@@ -106,8 +142,8 @@ def build_features(settings: Settings, customers: pa.Table, source: str) -> Feat
 
 
 def scaling_of(scaler: StandardScaler, names: tuple[str, ...]) -> dict[str, dict[str, float]]:
-    """A scaler's mean and scale per feature, as the run records them (its common space)."""
+    """A scaler's mean and scale per model column of the features, as the run records them (its common space)."""
     return {
         name: {"mean": float(mean), "scale": float(scale)}
-        for name, mean, scale in zip(names, scaler.mean_, scaler.scale_, strict=True)
+        for name, mean, scale in zip(model_columns(names), scaler.mean_, scaler.scale_, strict=True)
     }

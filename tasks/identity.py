@@ -36,7 +36,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from scipy.optimize import linear_sum_assignment
 
-from schemas.features import FEATURES, ONE_TIME, to_model_space, to_original
+from schemas.features import FEATURES, ONE_TIME, centre_column, model_columns, to_model_space, to_original
 from tasks.features import Features
 from tasks.fit import FittedModel, load_model
 from tasks.periods import Period
@@ -96,6 +96,7 @@ def previous_levels(name: str | None, features: tuple[str, ...]) -> list[int | N
     if not name:
         return [None] * len(features)
     words = name.split(" (")[0].split(SEPARATOR)
+    # A name made before a categorical feature was added has fewer words: none of them holds.
     if len(words) != len(features):
         return [None] * len(features)
     return [
@@ -123,13 +124,23 @@ def segment_names(
         One distinct name per segment.
     """
     previous = previous or [None] * len(scaled_centroids)
+    columns = model_columns(features)
     names: list[str] = []
     for row, (centroid, before) in enumerate(zip(scaled_centroids, previous, strict=True)):
-        levels = [kept_level(z, old) for z, old in zip(centroid, previous_levels(before, features), strict=True)]
+        levels = []
+        for feature, old in zip(features, previous_levels(before, features), strict=True):
+            if FEATURES[feature].categorical:  # by the share of the first level (women): ≤ 1/3, between, ≥ 2/3
+                share = (
+                    float(centroids[row, columns.index(model_columns([feature])[0])]) if centroids is not None else 0.5
+                )
+                levels.append(0 if share <= 1 / 3 else 2 if share >= 2 / 3 else 1)
+            else:
+                levels.append(kept_level(float(centroid[columns.index(feature)]), old))
         words = [FEATURE_WORDS[f][lv] for f, lv in zip(features, levels, strict=True)]
         if centroids is not None and "frequency" in features:
             i = features.index("frequency")
-            if levels[i] == 0 and to_original("frequency", float(centroids[row, i])) < ONE_TIME_BELOW:
+            centre = float(centroids[row, columns.index("frequency")])
+            if levels[i] == 0 and to_original("frequency", centre) < ONE_TIME_BELOW:
                 words[i] = ONE_TIME
         base = SEPARATOR.join(words)
         repeats = sum(1 for name in names if name == base or name.startswith(base + " ("))
@@ -209,11 +220,12 @@ def run_scaling(con: object, run_id: str) -> tuple[tuple[str, ...], dict[str, tu
     features = tuple(row[0].split(","))
     if row[1]:
         stored = json.loads(row[1])
-        return features, {f: (stored[f]["mean"], stored[f]["scale"]) for f in features}
+        return features, {c: (stored[c]["mean"], stored[c]["scale"]) for c in model_columns(features)}
     if not row[2] or not Path(row[2]).is_file():
         return None
     scaler = load_model(row[2], sha256=row[3])["scaler"]
-    return features, {f: (float(m), float(s)) for f, m, s in zip(features, scaler.mean_, scaler.scale_, strict=True)}
+    columns = model_columns(features)
+    return features, {c: (float(m), float(s)) for c, m, s in zip(columns, scaler.mean_, scaler.scale_, strict=True)}
 
 
 def load_reference(con: object, period: Period, features: tuple[str, ...]) -> Reference | None:
@@ -247,8 +259,8 @@ def load_reference(con: object, period: Period, features: tuple[str, ...]) -> Re
         run_id=anchor,
         period=info[4],
         period_end=info[5],
-        mean=np.array([scaling[f][0] for f in features]),
-        scale=np.array([scaling[f][1] for f in features]),
+        mean=np.array([scaling[c][0] for c in model_columns(features)]),
+        scale=np.array([scaling[c][1] for c in model_columns(features)]),
         pool=pool.reset_index(drop=True),
         earlier=info[5] < period.start,
     )
@@ -256,12 +268,13 @@ def load_reference(con: object, period: Period, features: tuple[str, ...]) -> Re
 
 def _segments(con: object, run_id: str, features: tuple[str, ...]) -> pd.DataFrame:
     frame = con.execute(sql("segments_of_run"), [run_id]).df()
-    # Stored in original units; matched in model space (log1p where heavy-tailed), like the model's own.
-    centroids = (
-        np.column_stack([to_model_space(f, frame[f"centroid_{f}"].to_numpy(dtype=float)) for f in features])
-        if len(frame)
-        else np.empty((0, len(features)))
-    )
+    # Stored in original units; matched in model space (log1p where heavy-tailed; a one-hot column's
+    # centre is the segment's share of its level), like the model's own.
+    columns = model_columns(features)
+    centroids = np.empty((len(frame), len(columns)))
+    for i, column in enumerate(columns):
+        stored = frame[centre_column(column)].to_numpy(dtype=float)
+        centroids[:, i] = to_model_space(column, stored) if column in FEATURES else stored
     return pd.DataFrame(
         {"segment_id": frame["segment_id"], "segment_name": frame["segment_name"], "centroid": list(centroids)}
     )
@@ -288,7 +301,8 @@ def identify_segments(
         pool = None
     else:
         pool = reference.pool
-        pool_centroids = np.vstack(pool["centroid"].to_numpy()) if len(pool) else np.empty((0, len(features)))
+        width = len(model_columns(features))
+        pool_centroids = np.vstack(pool["centroid"].to_numpy()) if len(pool) else np.empty((0, width))
         pairs = match(model.centroids, pool_centroids, scale=reference.scale, max_distance=max_distance)
         ids = assign_ids(len(model.ids), pairs, pool["segment_id"].to_numpy(), next_id)
     renumbered = model.renumbered(ids)

@@ -10,13 +10,13 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.features import FEATURES, to_original
+from schemas.features import FEATURES, NUMERIC_FEATURES, model_columns, to_original
 from tasks.fit import FittedModel
 from tasks.rules import segment_rules
 from tasks.settings import Settings
 from warehouse import scratch, sql
 
-PROFILED = tuple(FEATURES)  # every profile has a mean, median and centre column per known feature
+PROFILED = NUMERIC_FEATURES  # every profile has a mean, median and centre column per numeric feature
 
 
 def profile_segments(
@@ -62,9 +62,18 @@ def profile_segments(
             if f"{stat}_{column}" not in profile:
                 profile[f"{stat}_{column}"] = np.nan
         # Centres in original units: the model clusters on log1p where a feature is heavy-tailed.
-        values = to_original(column, centroids[:, features.index(column)]) if column in features else np.nan
+        columns = model_columns(features)
+        values = to_original(column, centroids[:, columns.index(column)]) if column in features else np.nan
         profile[f"centroid_{column}"] = values
     return profile.sort_values("segment_id").reset_index(drop=True)
+
+
+def rule_values(customers: pa.Table, feature: str) -> np.ndarray:
+    """A feature's values for rules, in original units; a categorical one as 1 for its first level."""
+    levels = FEATURES[feature].levels
+    if levels:
+        return (np.asarray(customers.column(feature).to_pylist(), dtype=object) == levels[0]).astype(np.float64)
+    return customers.column(feature).to_numpy()
 
 
 @task(cache_policy=NO_CACHE)
@@ -76,7 +85,7 @@ def profile(
         customers, model.segment_ids, ids=model.ids, centroids=model.centroids, names=names, features=features
     )
     rules = segment_rules(
-        {f: customers.column(f).to_numpy() for f in features},
+        {f: rule_values(customers, f) for f in features},
         model.segment_ids,
         sample_size=settings.k_sample_size,
         random_state=settings.random_state,

@@ -17,6 +17,7 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from schemas.features import NUMERIC_FEATURES
 from schemas.output import DriftFlag, KScore, SegmentLineage, SegmentProfile, SegmentTransition
 from tasks.continuity import Continuity
 from tasks.errors import AuditFailed
@@ -31,6 +32,9 @@ from tasks.select_k import KChoice
 from tasks.settings import Settings
 from warehouse import connect, sql, transaction
 from warehouse.connection import utc_now
+
+# customer_sample's columns: the customer and every attribute or feature a segment map may plot.
+SAMPLE_COLUMNS = ("customer_id", "gender", *NUMERIC_FEATURES)
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,10 @@ def build_publication(
     sample = pa.table({"customer_id": pa.array([], pa.string()), "segment_id": pa.array([], pa.int32())})
     if customers is not None:
         rows = pa.array(selection_sample(len(segment_ids), sample_size, random_state=random_state))
-        sample = customers.take(rows).append_column("segment_id", assignments.column("segment_id").take(rows))
+        kept = [c for c in SAMPLE_COLUMNS if c in customers.column_names]
+        sample = (
+            customers.select(kept).take(rows).append_column("segment_id", assignments.column("segment_id").take(rows))
+        )
     return Publication(
         assignments=assignments,
         sample=sample,

@@ -56,6 +56,12 @@ class ReportData:
     def features(self) -> tuple[str, ...]:
         return tuple(str(self.run["features"] or "").split(","))
 
+    @property
+    def numeric_features(self) -> tuple[str, ...]:
+        """The features a map or a bar can show (gender is in the demographics figure)."""
+        numeric = tuple(f for f in self.features if f in FEATURES and not FEATURES[f].categorical)
+        return numeric or ("annual_income", "spending_score")
+
 
 def find_run(con: duckdb.DuckDBPyConnection, wanted: str | None) -> str:
     """A run by id (or a unique start of one), by period, or by default the current (else newest) run.
@@ -98,13 +104,13 @@ def figures(data: ReportData) -> dict[str, bytes]:
         chosen = int(data.k_table.loc[data.k_table["chosen"], "k"].iloc[0])
         images["k_selection"] = png(k_selection_figure(data.k_table, chosen=chosen, reason=str(data.run["k_reason"])))
     names = dict(zip(data.profiles["segment_id"].astype(int), data.profiles["segment_name"], strict=True))
-    x, y = _map_axes(data.features)
+    x, y = _map_axes(data.numeric_features)
     centroids = data.profiles.assign(
         **{c: data.profiles[f"centroid_{c}"].fillna(data.profiles[f"mean_{c}"]) for c in (x, y)}
     )
     points = data.sample
     images["segment_map"] = png(segment_map_figure(points, centroids, x=x, y=y, names=names, note=map_note(data)))
-    images["profile"] = png(profile_figure(data.profiles, features=data.features))
+    images["profile"] = png(profile_figure(data.profiles, features=data.numeric_features))
     if data.profiles["share_female"].notna().any() or data.profiles["mean_age"].notna().any():
         images["demographics"] = png(demographics_figure(data.profiles, None if points.empty else points))
     return images
@@ -183,7 +189,7 @@ def render_html(data: ReportData, images: dict[str, bytes]) -> str:
 def profile_columns(data: ReportData) -> list[tuple[str, str]]:
     """(column, label) of the means the segments table shows: the run's features, then age and
     income where the run had them without clustering on them."""
-    shown = list(data.features) + [c for c in ("age", "annual_income") if c not in data.features]
+    shown = list(data.numeric_features) + [c for c in ("age", "annual_income") if c not in data.numeric_features]
     return [
         (c, label(c).lower())
         for c in shown

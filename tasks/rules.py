@@ -47,6 +47,13 @@ class Rule:
         parts = []
         for feature, (low, high) in self.bounds.items():
             label, unit = WORDS[feature]
+            levels = FEATURES[feature].levels
+            if levels:  # a categorical feature is learned as 1 = its first level (gender: 1 = Female)
+                if low is not None and low > 0:
+                    parts.append(f"{label} {levels[0]}")
+                elif high is not None and high < 1:
+                    parts.append(f"{label} {levels[1]}")
+                continue
             below = "≤" if self.whole[feature] else "<"
             if low is not None and high is not None:
                 parts.append(f"{label} {_number(low)}–{_number(high)}{unit}")

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         DEFAULT_CUSTOMER_FEATURES,
         description="columns K-Means clusters on; default: annual_income,spending_score (orders: R, F, M)",
     )
+    categorical_weight: float = Field(
+        1.0,
+        gt=0,
+        le=4,
+        description="how far apart (in SDs of a numeric feature) two customers who differ only in a "
+        "categorical feature such as gender are",
+    )
     k_min: int = Field(2, ge=2)
     k_max: int = Field(10, ge=2)
     k: int | None = Field(None, ge=2, description="pin k instead of choosing it")

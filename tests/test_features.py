@@ -4,8 +4,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from schemas.features import model_columns
 from tasks.errors import DataError
-from tasks.features import feature_matrix, scale, selection_sample
+from tasks.features import feature_matrix, scale, scaling_of, selection_sample
 
 
 def customers(**columns: list[float]) -> pa.Table:
@@ -48,3 +49,24 @@ def test_selection_sample_is_seeded_sorted_and_whole_when_small() -> None:
     assert (np.diff(picked) > 0).all()
     np.testing.assert_array_equal(picked, selection_sample(1000, 100, random_state=1))
     assert not np.array_equal(picked, selection_sample(1000, 100, random_state=2))
+
+
+def test_a_categorical_feature_is_one_hot_and_weighted_so_it_cannot_dominate() -> None:
+    genders = ["Female"] * 9 + ["Male"]  # a rare level must not weigh more than a common one
+    table = pa.table({"gender": genders, "annual_income": [float(i) for i in range(10)]})
+    matrix = feature_matrix(table, ("gender", "annual_income"), k_min=2)
+    assert matrix[:, :2].tolist() == [[1.0, 0.0]] * 9 + [[0.0, 1.0]]
+    scaled, scaler = scale(matrix, model_columns(("gender", "annual_income")), categorical_weight=1.0)
+    # Two customers who differ only in gender are exactly the weight apart, whatever the levels' shares.
+    assert np.linalg.norm(scaled[0, :2] - scaled[9, :2]) == pytest.approx(1.0)
+    assert scaled[:, 2].std() == pytest.approx(1.0)  # numeric columns are standardised as before
+    assert scaling_of(scaler, ("gender", "annual_income"))["gender_male"] == {
+        "mean": 0.0,
+        "scale": pytest.approx(2**0.5),
+    }
+
+
+def test_a_categorical_feature_needs_a_value_for_everyone() -> None:
+    table = pa.table({"gender": ["Female", None, "Male"], "annual_income": [1.0, 2.0, 3.0]})
+    with pytest.raises(DataError, match="1 customer\\(s\\) have no gender"):
+        feature_matrix(table, ("gender", "annual_income"), k_min=2)

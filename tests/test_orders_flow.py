@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sklearn.metrics import adjusted_rand_score
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -159,3 +160,35 @@ def test_a_header_that_does_not_map_is_refused_before_the_flow(workdir: Path, db
                         "--columns", "customer_id=client,order_date=when,amount=paid")  # fmt: skip
     assert result.exit_code == 1  # one customer cannot be split into segments, but the header mapped
     assert "cannot be split" in result.stderr
+
+
+def test_attributes_join_for_profiles_and_gender_can_be_a_weighted_feature(
+    workdir: Path, db: Path, history: Path
+) -> None:
+    customers = sorted(pd.read_csv(history)["customer_id"].unique())
+    attributes = workdir / "attributes.csv"
+    pd.DataFrame(
+        {
+            "CustomerID": customers,
+            "Gender": ["Female" if i % 3 else "Male" for i in range(len(customers))],
+            "Age": [20 + i % 50 for i in range(len(customers))],
+        }
+    ).to_csv(attributes, index=False)
+    plain = ok("run", "--orders", str(history), "--attributes", str(attributes), "--period", "2026Q3", "--db", str(db))
+    profiles = query(db, "SELECT * FROM segment_profiles WHERE run_id = ?", [plain["run_id"]])
+    assert profiles["share_female"].between(0, 1).all()
+    assert profiles["mean_age"].notna().all()  # profiled, not clustered on
+    behaviour_and_gender = "recency_days,frequency,monetary,gender"
+    gendered = ok("run", "--orders", str(history), "--attributes", str(attributes), "--period", "2026Q3",
+                  "--db", str(workdir / "gendered.duckdb"), "--features", behaviour_and_gender)  # fmt: skip
+    names = [s["name"] for s in gendered["segments"]]
+    assert all(n.split(" · ")[-1] in {"Mostly men", "Mixed gender", "Mostly women"} for n in names)
+    # Weighted to one SD, gender separates without taking over: most customers keep the company
+    # they had without it (the behavioural split survives).
+    both = segments(db, "2026Q3").merge(segments(workdir / "gendered.duckdb", "2026Q3"), on="customer_id")
+    agreement = adjusted_rand_score(both["segment_id_x"], both["segment_id_y"])
+    assert agreement > 0.3
+    result, _ = segment("run", "--orders", str(history), "--period", "2026Q3", "--db", str(db),
+                        "--features", "recency_days,gender")  # fmt: skip
+    assert result.exit_code == 1
+    assert "come from customer attributes: give --attributes with orders" in result.stderr
