@@ -1,7 +1,7 @@
 """Orders: a retailer's order history in, one row of behavioural features per customer out, as of
 the period's end.
 
-DuckDB reads the file once, types every line (warehouse/sql/order_lines.sql) and rolls the lines
+DuckDB reads the file once, types every line and rolls the lines
 up into orders (order_rollup.sql): an order is its order_id, or without one, a customer's lines
 of one day; its amount is the net of its lines, so returns (negative amounts) are netted, not
 refused. Any line that breaks the contract fails the run, with every failing value listed by
@@ -228,20 +228,19 @@ def read_orders(source: Source, *, date_format: str | None) -> OrderHistory:
         form, patterns = choose_date_format(values or ["2000-01-01"], date_format, source=str(source.path))
         _set_date_form(con, form, patterns)
         amount_from_price = "amount" not in source.columns
-        con.execute("SET VARIABLE amount_from_price = ?", [amount_from_price])
-        con.execute(sql("order_lines"))
+        con.execute("SET VARIABLE amount_from_price = ?", [amount_from_price])  # for order_failures.sql
         try:
-            con.execute(sql("order_rollup"))
+            con.execute(sql("order_rollup"), [form == "iso", list(patterns) or ["%Y-%m-%d"], amount_from_price])
         except duckdb.InvalidInputException as exc:
             from tasks.ingest import describe_csv_error  # the customer reader's wording, one place
 
             raise InputFileError(describe_csv_error(exc, source=str(source.path))) from None
         lines, bad = con.execute(
-            "SELECT sum(lines), coalesce(sum(lines) FILTER (WHERE customer_id IS NULL), 0) FROM order_rollup"
+            "SELECT sum(lines), sum(bad_lines) FROM order_rollup"
         ).fetchone()
         if not lines:
             raise InputFileError(f"{source.path}: the header is there but there are no order lines")
-        if bad:
+        if bad or con.execute(sql("order_bad_ids")).fetchone()[0]:
             failures = order_failures(con)
             raise ValidationFailed(failure_report(failures, source=source), failures[FAILURE_COLUMNS])
     except BaseException:
