@@ -235,9 +235,7 @@ def read_orders(source: Source, *, date_format: str | None) -> OrderHistory:
             from tasks.ingest import describe_csv_error  # the customer reader's wording, one place
 
             raise InputFileError(describe_csv_error(exc, source=str(source.path))) from None
-        lines, bad = con.execute(
-            "SELECT sum(lines), sum(bad_lines) FROM order_rollup"
-        ).fetchone()
+        lines, bad = con.execute("SELECT sum(lines), sum(bad_lines) FROM order_rollup").fetchone()
         if not lines:
             raise InputFileError(f"{source.path}: the header is there but there are no order lines")
         if bad or con.execute(sql("order_bad_ids")).fetchone()[0]:
