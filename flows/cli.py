@@ -79,6 +79,13 @@ LookbackOpt = Annotated[
     int | None,
     typer.Option(metavar="MONTHS", help="With --orders: months of orders up to the period's end (default 12)."),
 ]
+AnonymousOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="refuse|skip",
+        help="With --orders: lines without a customer ID fail the run (refuse, default) or are left out and counted.",
+    ),
+]
 # Described in each command's text: typer would print an odd "<str>" beside a listed argument.
 RunArg = Annotated[str | None, typer.Argument(metavar="RUN_ID|PERIOD", hidden=True)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
@@ -176,6 +183,7 @@ def _order_parameters(settings: Any) -> dict[str, Any]:
         "attributes": settings.attributes,
         "date_format": settings.date_format,
         "lookback_months": settings.lookback_months,
+        "anonymous_orders": settings.anonymous_orders,
     }
 
 
@@ -256,6 +264,7 @@ def run(
     attributes: AttributesOpt = None,
     date_format: DateFormatOpt = None,
     lookback_months: LookbackOpt = None,
+    anonymous_orders: AnonymousOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -278,6 +287,7 @@ def run(
             attributes=attributes,
             date_format=date_format,
             lookback_months=lookback_months,
+            anonymous_orders=anonymous_orders,
         )
         the_period = Period.parse(label)
         given = _check_inputs(settings, the_period, source)
@@ -317,6 +327,7 @@ def score(
     attributes: AttributesOpt = None,
     date_format: DateFormatOpt = None,
     lookback_months: LookbackOpt = None,
+    anonymous_orders: AnonymousOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -335,6 +346,7 @@ def score(
             attributes=attributes,
             date_format=date_format,
             lookback_months=lookback_months,
+            anonymous_orders=anonymous_orders,
         )
         the_period = Period.parse(label)
         given = _check_inputs(settings, the_period, source)
@@ -381,6 +393,7 @@ def backfill(
     attributes: AttributesOpt = None,
     date_format: DateFormatOpt = None,
     lookback_months: LookbackOpt = None,
+    anonymous_orders: AnonymousOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -398,6 +411,7 @@ def backfill(
             attributes=attributes,
             date_format=date_format,
             lookback_months=lookback_months,
+            anonymous_orders=anonymous_orders,
         )
         if settings.orders and not deployment:
             _check_inputs(settings, periods[0], source)  # one growing export: its header, before Prefect starts

@@ -131,6 +131,7 @@ def segment_customers(
     attributes: str | None = None,
     date_format: str | None = None,
     lookback_months: int | None = None,
+    anonymous_orders: Literal["refuse", "skip"] | None = None,
 ) -> RunSummary:
     """Segment the customers of one period and publish the result to the warehouse.
 
@@ -154,6 +155,7 @@ def segment_customers(
         attributes: with orders, a customer attributes file (gender, age, annual_income) joined by customer_id.
         date_format: with orders, the order dates' strptime format; default: detected.
         lookback_months: with orders, the window of orders the features use (default 12).
+        anonymous_orders: with orders, 'refuse' (default) or 'skip' lines without a customer ID.
     """
     settings = make_settings(
         db_path=db,
@@ -167,6 +169,7 @@ def segment_customers(
         attributes=attributes,
         date_format=date_format,
         lookback_months=lookback_months,
+        anonymous_orders=anonymous_orders,
     )
     the_period = resolve_period(period, cadence)
     if settings.orders:

@@ -64,6 +64,7 @@ class OrderHistory:
     source_sha256: str
     n_rows: int  # order lines read
     date_format: str  # 'iso' or the strptime form used
+    anonymous_lines: int  # lines without a customer ID, left out (SEGMENT_ANONYMOUS_ORDERS=skip)
     con: duckdb.DuckDBPyConnection  # the scratch database holding order_rollup (closed by `close`)
 
     def close(self) -> None:
@@ -207,11 +208,19 @@ def failure_report(failures: pd.DataFrame, *, source: Source) -> str:
         count = int(group["n_failing"].iloc[0])
         more = f", and {count - SHOWN_PER_CHECK} more" if count > SHOWN_PER_CHECK else ""
         lines.append(f"  - {header} · {check}: {count} failing: {examples}{more}")
+    if ((failures["column_name"] == "customer_id") & (failures["check_name"] == "not_nullable")).any():
+        lines.append(
+            "hint: lines without a customer ID (guest orders?) cannot be segmented: remove them from the export, "
+            "or leave them out with --anonymous-orders skip (counted in the run)"
+        )
     return "\n".join(lines)
 
 
-def read_orders(source: Source, *, date_format: str | None) -> OrderHistory:
+def read_orders(source: Source, *, date_format: str | None, skip_anonymous: bool = False) -> OrderHistory:
     """Read, type and roll up an inspected order file.
+
+    Lines without a customer ID (guest orders) break the contract, unless `skip_anonymous`: then
+    they are left out and counted.
 
     Raises:
         InputFileError: the file cannot be read as CSV, has no lines, or no date form fits.
@@ -229,13 +238,18 @@ def read_orders(source: Source, *, date_format: str | None) -> OrderHistory:
         _set_date_form(con, form, patterns)
         amount_from_price = "amount" not in source.columns
         con.execute("SET VARIABLE amount_from_price = ?", [amount_from_price])  # for order_failures.sql
+        con.execute("SET VARIABLE skip_anonymous = ?", [skip_anonymous])
+        parameters = [form == "iso", list(patterns) or ["%Y-%m-%d"], amount_from_price, skip_anonymous]
         try:
-            con.execute(sql("order_rollup"), [form == "iso", list(patterns) or ["%Y-%m-%d"], amount_from_price])
+            con.execute(sql("order_rollup"), parameters)
         except duckdb.InvalidInputException as exc:
             from tasks.ingest import describe_csv_error  # the customer reader's wording, one place
 
             raise InputFileError(describe_csv_error(exc, source=str(source.path))) from None
-        lines, bad = con.execute("SELECT sum(lines), sum(bad_lines) FROM order_rollup").fetchone()
+        lines, bad, anonymous = con.execute(
+            "SELECT sum(lines), sum(bad_lines), coalesce(sum(lines) FILTER (WHERE customer_id IS NULL "
+            "AND bad_lines = 0), 0) FROM order_rollup"
+        ).fetchone()
         if not lines:
             raise InputFileError(f"{source.path}: the header is there but there are no order lines")
         if bad or con.execute(sql("order_bad_ids")).fetchone()[0]:
@@ -244,7 +258,7 @@ def read_orders(source: Source, *, date_format: str | None) -> OrderHistory:
     except BaseException:
         con.close()
         raise
-    return OrderHistory(source, sha256_file(source.path), int(lines), form, con)
+    return OrderHistory(source, sha256_file(source.path), int(lines), form, int(anonymous), con)
 
 
 def period_features(history: OrderHistory, period: Period, *, lookback_months: int) -> tuple[pa.Table, PeriodFacts]:
@@ -336,7 +350,7 @@ def join_attributes(customers: pa.Table, attributes: pa.Table) -> pa.Table:
 def ingest_orders(settings: Settings, orders_path: str) -> OrderHistory:
     """Read, type and check the order history; roll its lines up into orders."""
     source = inspect_orders(orders_path, columns=settings.columns, delimiter=settings.delimiter)
-    history = read_orders(source, date_format=settings.date_format)
+    history = read_orders(source, date_format=settings.date_format, skip_anonymous=settings.anonymous_orders == "skip")
     get_run_logger().info("read %d order lines from %s (dates %s)", history.n_rows, source.path, history.date_format)
     return history
 

@@ -156,6 +156,7 @@ class OrderRun:
             "lookback_months": self.lookback_months,
             "date_format": self.history.date_format,
             "attributes_path": self.attributes_path,
+            "anonymous_lines": self.history.anonymous_lines,
             **self.facts.as_record(),
         }
 
@@ -165,6 +166,7 @@ NOT_ORDERS = dict.fromkeys(
         "lookback_months",
         "date_format",
         "attributes_path",
+        "anonymous_lines",
         "window_start",
         "orders_after_end",
         "orders_in_window",

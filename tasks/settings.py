@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     date_format: str | None = Field(
         None, description="with orders: the order date's strptime format, e.g. '%d/%m/%Y'; default: detected"
     )
+    anonymous_orders: Literal["refuse", "skip"] = Field(
+        "refuse", description="with orders: lines without a customer ID fail the run, or are left out and counted"
+    )
     lookback_months: int = Field(
         12, ge=1, le=120, description="with orders: features use the orders of this many months up to the period's end"
     )

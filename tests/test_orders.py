@@ -180,3 +180,16 @@ def test_nobody_in_the_window_is_a_clear_error(tmp_path: Path) -> None:
 )
 def test_window_start(end: date, months: int, expected: date) -> None:
     assert window_start(end, months) == expected
+
+
+def test_guest_orders_are_refused_with_a_hint_or_left_out_and_counted(tmp_path: Path) -> None:
+    path = write(tmp_path, ORDERS + "G1,,2026-01-01,5\nG1,,2026-01-01,7\n")
+    with pytest.raises(ValidationFailed, match=r"not_nullable: 2 failing(.|\n)*hint: .*--anonymous-orders skip"):
+        read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None)
+    history = read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None, skip_anonymous=True)
+    try:
+        assert history.anonymous_lines == 2
+        table, _ = period_features(history, Q1, lookback_months=12)
+    finally:
+        history.close()
+    assert sorted(table.column("customer_id").to_pylist()) == ["c1", "c2"]  # the same customers as without them

@@ -192,3 +192,17 @@ def test_attributes_join_for_profiles_and_gender_can_be_a_weighted_feature(
                         "--features", "recency_days,gender")  # fmt: skip
     assert result.exit_code == 1
     assert "come from customer attributes: give --attributes with orders" in result.stderr
+
+
+def test_guest_orders_left_out_on_request_are_counted_in_the_run(workdir: Path, db: Path, history: Path) -> None:
+    with_guests = workdir / "guests.csv"
+    with_guests.write_text(history.read_text() + "G1,,2026-08-01,1,20.0\nG2,,2026-08-02,1,30.0\n")
+    result, _ = segment("run", "--orders", str(with_guests), "--period", "2026Q3", "--db", str(db))
+    assert result.exit_code == 1
+    assert "--anonymous-orders skip" in result.stderr
+    summary = ok(
+        "run", "--orders", str(with_guests), "--period", "2026Q3", "--db", str(db), "--anonymous-orders", "skip"
+    )
+    run = query(db, "SELECT anonymous_lines, n_customers FROM runs WHERE run_id = ?", [summary["run_id"]]).iloc[0]
+    assert run.anonymous_lines == 2
+    assert run.n_customers == sum(s["customers"] for s in summary["segments"])

@@ -13,6 +13,7 @@ ALTER TABLE runs ADD COLUMN orders_in_window BIGINT;    -- orders: orders (not l
 ALTER TABLE runs ADD COLUMN customers_lapsed BIGINT;    -- orders: customers who ordered before the window only (not segmented)
 ALTER TABLE runs ADD COLUMN date_format VARCHAR;        -- orders: how order dates were read ('iso' or a strptime form)
 ALTER TABLE runs ADD COLUMN attributes_path VARCHAR;    -- orders: the customer attributes file joined, if any
+ALTER TABLE runs ADD COLUMN anonymous_lines BIGINT;     -- orders: lines without a customer ID left out (SEGMENT_ANONYMOUS_ORDERS=skip); 0 otherwise
 
 -- segment_profiles: the customer table's columns become optional, the behavioural ones appear
 -- (mean, median and K-Means centre in original units; NULL when the run did not have them).

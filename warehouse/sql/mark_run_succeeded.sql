@@ -37,6 +37,7 @@ SET status = 'succeeded',
     orders_in_window = $orders_in_window,
     customers_lapsed = $customers_lapsed,
     date_format = $date_format,
-    attributes_path = $attributes_path
+    attributes_path = $attributes_path,
+    anonymous_lines = $anonymous_lines
 WHERE run_id = $run_id AND status = 'running'
 RETURNING run_id;

@@ -2,7 +2,7 @@
 -- column and check, each row carrying how many values failed that check in all (n_failing).
 WITH checks AS (
     SELECT 'customer_id' AS column_name, 'not_nullable' AS check_name, customer_id AS failure_case, source_line
-    FROM order_text WHERE nullif(trim(customer_id), '') IS NULL
+    FROM order_text WHERE nullif(trim(customer_id), '') IS NULL AND NOT getvariable('skip_anonymous')
     UNION ALL
     SELECT 'customer_id', 'no control characters', customer_id, source_line
     FROM order_text WHERE has_control(customer_id)

@@ -1,7 +1,8 @@
 -- order_rollup: one row per order (grain: customer_id, order_key), from every line of the file in
 -- one pass. Each value is parsed once; the date form and the amount's source are bound
 -- parameters (constants to DuckDB: a hundred million lines are parsed this way):
---   $1 ISO dates (DuckDB's cast) or not, $2 the strptime forms otherwise, $3 amount = quantity × unit_price.
+--   $1 ISO dates (DuckDB's cast) or not, $2 the strptime forms otherwise, $3 amount = quantity × unit_price,
+--   $4 lines without a customer ID (guest orders) are left out (counted) rather than refused.
 -- customer_id and order_id are trimmed (empty = missing); order_date is a DATE (a timestamp's
 -- day); a line's amount is the amount column, or quantity × unit_price when the file has none.
 -- Numbers are digits with an optional sign, decimal point and exponent, spaces around them
@@ -9,7 +10,8 @@
 -- An order is its order_id, or without one, the customer's lines of one day; its date is its
 -- earliest line's, its amount the net of its lines (a negative amount is a return). An order
 -- with a line that breaks the contract has customer_id NULL and counts its bad_lines: such a
--- file fails the run, and order_failures.sql names every value by line.
+-- file fails the run, and order_failures.sql names every value by line. Left-out guest lines
+-- are the rows with customer_id NULL and no bad line.
 CREATE OR REPLACE TEMP TABLE order_rollup AS
 WITH cast_lines AS (
     SELECT
@@ -44,7 +46,8 @@ lines AS (
     FROM typed
 ),
 checked AS (
-    SELECT *, customer_id IS NULL OR order_date IS NULL OR amount IS NULL OR bad_quantity AS bad FROM lines
+    SELECT *, (customer_id IS NULL AND NOT $4) OR order_date IS NULL OR amount IS NULL OR bad_quantity AS bad
+    FROM lines
 )
 SELECT
     CASE WHEN bool_or(bad) THEN NULL ELSE customer_id END AS customer_id,
