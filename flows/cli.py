@@ -250,7 +250,11 @@ def run(
     k: Annotated[int | None, typer.Option(metavar="N", help="Pin the number of segments.")] = None,
     features: Annotated[
         str | None,
-        typer.Option(metavar="LIST", help="Columns to cluster on: annual_income,spending_score[,age]."),
+        typer.Option(
+            metavar="LIST",
+            help="Columns to cluster on. Orders: recency_days,frequency,monetary (default), avg_order_value, "
+            "tenure_days, and attributes. A customer table: annual_income,spending_score (default), age, gender.",
+        ),
     ] = None,
     columns: ColumnsOpt = None,
     delimiter: DelimiterOpt = None,
