@@ -39,6 +39,7 @@ from tasks.validate import FAILURE_COLUMNS, _show
 from warehouse import open_scratch, scratch, sql
 
 DATE_SAMPLE = 50_000
+ORDERS_MEMORY_LIMIT = "1.5GB"  # DuckDB's share of a run's memory while it groups order lines
 SHOWN_PER_CHECK = 5
 STORED_PER_CHECK = 1_000
 _TIMES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p")
@@ -226,7 +227,9 @@ def read_orders(source: Source, *, date_format: str | None, skip_anonymous: bool
         InputFileError: the file cannot be read as CSV, has no lines, or no date form fits.
         ValidationFailed: lines break the contract (every failing value, by line).
     """
-    con = open_scratch()  # kept open: the rollup is what features read, period by period
+    # Kept open until the period's features are computed; tens of millions of orders are grouped
+    # here, so it may use more memory than the run's other DuckDB instances (it is closed first).
+    con = open_scratch(memory_limit=ORDERS_MEMORY_LIMIT)
     try:
         open_orders(con, source)
         values = [row[0] for row in con.execute(sql("order_date_sample"), [DATE_SAMPLE]).fetchall()]
@@ -360,7 +363,10 @@ def customer_features(
     settings: Settings, history: OrderHistory, period: Period, attributes_path: str | None
 ) -> tuple[pa.Table, PeriodFacts]:
     """Each customer's behaviour as of the period's end (and attributes, when given)."""
-    table, facts = period_features(history, period, lookback_months=settings.lookback_months)
+    try:
+        table, facts = period_features(history, period, lookback_months=settings.lookback_months)
+    finally:
+        history.close()  # the orders are no longer needed: free their memory before the fit
     if attributes_path:
         table = join_attributes(
             table, read_attributes(attributes_path, columns=settings.columns, delimiter=settings.delimiter)

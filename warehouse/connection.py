@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -200,10 +201,14 @@ def connect(
         con.close()
 
 
-def open_scratch() -> duckdb.DuckDBPyConnection:
+def open_scratch(*, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that outlives one block (an order history kept across stages); the
-    caller closes it."""
-    return quiet(duckdb.connect(":memory:"))
+    caller closes it. What does not fit in `memory_limit` spills to the system's temporary
+    folder (DuckDB's default, `.tmp` in the working directory, would litter wherever a run starts)."""
+    con = quiet(duckdb.connect(":memory:"))
+    con.execute("SET memory_limit = ?", [memory_limit])
+    con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "segment-duckdb-spill")])
+    return con
 
 
 @contextmanager

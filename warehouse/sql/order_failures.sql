@@ -7,9 +7,6 @@ WITH checks AS (
     SELECT 'customer_id', 'no control characters', customer_id, source_line
     FROM order_text WHERE has_control(customer_id)
     UNION ALL
-    SELECT 'order_id', 'no control characters', order_id, source_line
-    FROM order_text WHERE has_control(order_id)
-    UNION ALL
     SELECT 'order_date', CASE WHEN nullif(trim(order_date), '') IS NULL THEN 'not_nullable'
                               ELSE 'is a date (' || getvariable('date_label') || ')' END, order_date, source_line
     FROM order_text WHERE order_day(order_date) IS NULL
