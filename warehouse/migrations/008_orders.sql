@@ -1,4 +1,4 @@
--- 007_orders: runs that segment on behaviour from an order history. Their customers' features
+-- 008_orders: runs that segment on behaviour from an order history. Their customers' features
 -- are computed as of the period's end (point in time) and kept per run; profiles and samples
 -- gain the behavioural features; the customer table's columns become optional (an order
 -- history has no spending score, and attributes such as age may be absent).
