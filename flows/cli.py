@@ -564,6 +564,7 @@ def serve(
                 rebuild=rebuild,
                 lock_timeout_s=settings.lock_timeout_s,
                 storage_version=settings.storage_version,
+                mount_path=settings.bi_mount_path,
             )
     except EXPECTED_ERRORS as error:
         raise _fail(error) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from contextlib import closing
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -25,7 +26,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks.errors import PipelineError
 from tasks.plots import demographics_figure, k_selection_figure, png, profile_figure, segment_map_figure
 from tasks.settings import Settings
-from warehouse import connect_bi, sql
+from warehouse import connect, connect_bi, sql
 
 logger = logging.getLogger(__name__)
 MAP_AXES = (("annual_income", "spending_score"), ("age", "spending_score"), ("age", "annual_income"))
@@ -164,15 +165,14 @@ def _segment_label(segment_id: object, name: object, missing: str) -> str:
     return missing if segment_id is None else f"{int(segment_id)} {name or ''}".strip()
 
 
-def write_report(bi_path: Path, run_id: str | None, folder: Path) -> tuple[Path, ReportData]:
+def write_report(
+    bi_path: Path, run_id: str | None, folder: Path, *, warehouse: Path | None = None
+) -> tuple[Path, ReportData]:
     """Build a run's plots and report page into `folder/<run_id>/`; return the page's path and
-    what it shows."""
-    con = connect_bi(bi_path)
-    try:
+    what it shows. A run passes its `warehouse` (it holds the writer lock): no run opens the BI file."""
+    with connect(warehouse, read_only=True) if warehouse else closing(connect_bi(bi_path)) as con:
         run_id = find_run(con, run_id)
         data = load_report_data(con, run_id)
-    finally:
-        con.close()
     target = (folder / run_id).resolve()  # a path that means something from any directory
     target.mkdir(parents=True, exist_ok=True)
     images = figures(data)
@@ -224,7 +224,7 @@ def report(settings: Settings, run_id: str) -> str | None:
     written is logged, not raised: the run it describes is already committed."""
     log = get_run_logger()
     try:
-        page, data = write_report(settings.bi_path, run_id, settings.artifacts_root)
+        page, data = write_report(settings.bi_path, run_id, settings.artifacts_root, warehouse=settings.db_path)
         key = f"segment-{data.run['period']}".lower()
         create_markdown_artifact(summary_markdown(data, page), key=f"{key}-summary", description="The run in brief")
         if not data.profiles.empty:

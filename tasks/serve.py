@@ -25,4 +25,5 @@ def serve(settings: Settings) -> SyncResult:
         settings.bi_path,
         lock_timeout_s=settings.lock_timeout_s,
         storage_version=settings.storage_version,
+        mount_path=settings.bi_mount_path,
     )
