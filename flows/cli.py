@@ -569,7 +569,8 @@ def serve(
     except EXPECTED_ERRORS as error:
         raise _fail(error) from None
     out = _out()
-    out.print(f"BI surface {'rebuilt' if result.rebuilt else 'up to date'}; {result.runs_added} run(s) published.")
+    done = f"rebuilt ({result.reason})" if result.rebuilt else "up to date"
+    out.print(f"BI surface {done}; {result.runs_added} run(s) published.")
     out.print(f"BI tools read: {result.bi_path}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -219,3 +220,98 @@ def test_surface_in_a_folder_whose_name_has_a_quote(tmp_path: Path, mall_csv: Pa
     db = folder / "w.duckdb"
     assert run(db, mall_csv, "2026Q1").exit_code == 0
     assert query(bi_of(db), "SELECT count(*) AS n FROM current_segments")["n"].item() == 200
+
+
+def test_a_moved_surface_is_rebuilt_by_the_next_run(tmp_path: Path, mall_csv: Path, monkeypatch) -> None:
+    before = tmp_path / "before"
+    before.mkdir()
+    monkeypatch.chdir(before)
+    assert run(before / "w.duckdb", mall_csv, "2026Q1").exit_code == 0
+    after = tmp_path / "after"
+    before.rename(after)
+    monkeypatch.chdir(after)
+    db = after / "w.duckdb"
+    with pytest.raises(duckdb.IOException, match="No files found"):
+        query(bi_of(db), "SELECT count(*) FROM current_segments")  # its views still read the old place
+    listed = runner.invoke(app, ["runs", "--db", str(db)])  # the project's own readers read it where it is
+    assert listed.exit_code == 0, listed.output
+    assert "2026Q1" in listed.stdout
+    old_inode = bi_of(db).stat().st_ino
+    result = run(db, mall_csv, "2026Q2")
+    assert result.exit_code == 0, result.output
+    assert bi_of(db).stat().st_ino != old_inode  # the run built a new BI file (its log says why)
+    assert query(bi_of(db), "SELECT period FROM current_run")["period"].tolist() == ["2026Q2"]
+    assert query(bi_of(db), "SELECT count(*) AS n FROM period_segments")["n"].item() == 400
+    assert_surface_matches_warehouse(db)
+
+
+def test_a_copied_surface_shows_the_copys_runs_and_leaves_the_original_alone(
+    tmp_path: Path, mall_csv: Path, monkeypatch
+) -> None:
+    original = tmp_path / "original"
+    original.mkdir()
+    monkeypatch.chdir(original)
+    assert run(original / "w.duckdb", mall_csv, "2026Q1").exit_code == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy)
+    untouched = {path: path.stat().st_mtime_ns for path in original.rglob("*")}
+    monkeypatch.chdir(copy)
+    result = runner.invoke(app, ["serve", "--db", str(copy / "w.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert f"BI surface rebuilt (the surface was moved or copied here from {original / 'w_bi.duckdb'})" in result.stdout
+    assert run(copy / "w.duckdb", mall_csv, "2026Q2").exit_code == 0
+    assert query(bi_of(copy / "w.duckdb"), "SELECT period FROM current_run")["period"].tolist() == ["2026Q2"]
+    assert query(bi_of(original / "w.duckdb"), "SELECT period FROM current_run")["period"].tolist() == ["2026Q1"]
+    assert {path: path.stat().st_mtime_ns for path in original.rglob("*")} == untouched
+    assert_surface_matches_warehouse(copy / "w.duckdb")
+
+
+def test_views_read_the_folder_where_bi_tools_mount_it(tmp_path: Path, mall_csv: Path, monkeypatch) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    monkeypatch.chdir(real)
+    mount = tmp_path / "container" / "data"  # where a BI container sees `real`
+    monkeypatch.setenv("SEGMENT_BI_MOUNT_PATH", str(mount))
+    db = real / "w.duckdb"
+    assert run(db, mall_csv, "2026Q1").exit_code == 0  # nothing is at the mount path here: the run still serves
+    assert query(bi_of(db), "SELECT segment_bi_folder() AS f")["f"].item() == str(mount / "w_bi")
+    mount.parent.mkdir()
+    mount.symlink_to(real)
+    through_mount = mount / "w_bi.duckdb"
+    assert query(through_mount, "SELECT count(*) AS n FROM current_segments")["n"].item() == 200
+    assert query(through_mount, "SELECT count(*) AS n FROM current_profiles")["n"].item() == 5
+    mount.unlink()
+    with pytest.raises(duckdb.IOException, match="No files found"):
+        query(bi_of(db), "SELECT count(*) FROM current_segments")
+    listed = runner.invoke(app, ["runs", "--db", str(db)])  # the project's own readers read where they are
+    assert listed.exit_code == 0, listed.output
+    assert "2026Q1" in listed.stdout
+
+
+def test_commands_on_a_broken_surface_say_so_in_one_line(workdir: Path, db: Path, mall_csv: Path) -> None:
+    assert run(db, mall_csv, "2026Q1").exit_code == 0
+    shutil.rmtree(data_dir(bi_of(db)) / "customer_segments")
+    for command in (["runs"], ["show"], ["report"], ["export", "--out", str(workdir / "out")]):
+        result = runner.invoke(app, [*command, "--db", str(db)])
+        assert result.exit_code == 1, command
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (command, result.stderr)
+        assert lines[0].startswith(f"error: BI surface {bi_of(db).resolve()} cannot be read: view customer_segments")
+        assert lines[0].endswith("`segment serve --rebuild` rebuilds it from the warehouse")
+    result = runner.invoke(app, ["serve", "--rebuild", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert_surface_matches_warehouse(db)
+
+
+def test_the_surface_refuses_readers_older_than_it(workdir: Path, db: Path, mall_csv: Path) -> None:
+    assert run(db, mall_csv, "2026Q1").exit_code == 0
+    bi = bi_of(db)
+    con = duckdb.connect(str(bi))
+    try:
+        con.execute("UPDATE serving_info SET schema_version = schema_version + 1")
+    finally:
+        con.close()
+    result = runner.invoke(app, ["runs", "--db", str(db)])
+    assert result.exit_code == 1
+    assert "newer than this pipeline's" in result.stderr
+    assert "upgrade the pipeline to read it" in result.stderr

@@ -236,10 +236,28 @@ def connect_bi(path: str | Path) -> duckdb.DuckDBPyConnection:
         con.execute("SET allowed_directories = ?", [[str(folder) + "/"]])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
+        _probe_files(con, path)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _probe_files(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Bind every view that reads Parquet once, so a surface whose files are gone or damaged is one
+    clear error here rather than a DuckDB traceback in the middle of a command."""
+    served = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database() "
+        "AND contains(sql, 'read_parquet') ORDER BY view_name"
+    ).fetchall()
+    for (view,) in served:
+        try:
+            con.execute(f'SELECT * FROM "{view}" LIMIT 0')  # noqa: S608 (names from the BI file's catalog)
+        except duckdb.Error as exc:
+            raise WarehouseError(
+                f"BI surface {path} cannot be read: view {view}: {str(exc).splitlines()[0]}. "
+                "`segment serve --rebuild` rebuilds it from the warehouse"
+            ) from exc
 
 
 def _check_surface(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -368,7 +368,7 @@ def sync(
             served = served_run_ids(folder)
             finished = [r for (r,) in con.execute(sql("finished_runs")).fetchall()]
             pending = [r for r in finished if r not in served]
-            for run_id in pending:
+            for run_id in finished if rebuild else pending:  # a rebuild puts back any file that went missing
                 publish_run(con, folder, keyed, run_id)
             publish_records(con, folder, pending, delay_s=visibility_delay_s)  # last: the commit point
             if reason:
