@@ -3,6 +3,7 @@ nothing partial is ever seen."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -105,21 +106,42 @@ def old_duckdb() -> Path:
     return OLD_DUCKDB_DIR
 
 
-def test_duckdb_1x_reader_opens_the_bi_surface(old_duckdb: Path, workdir: Path, db: Path, mall_csv: Path) -> None:
+OLD_READER = """
+import duckdb, json, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+views = [v for (v,) in con.execute(
+    "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database()").fetchall()]
+rows = {v: len(con.execute(f'SELECT * FROM "{v}"').fetchall()) for v in views}
+undocumented = con.execute(
+    "SELECT count(*) FROM duckdb_columns() WHERE NOT internal AND database_name = current_database() "
+    "AND table_name <> 'serving_info' "
+    "AND coalesce(comment, '') = ''").fetchone()[0]
+bare_views = con.execute(
+    "SELECT count(*) FROM duckdb_views() WHERE NOT internal AND database_name = current_database() "
+    "AND coalesce(comment, '') = ''").fetchone()[0]
+dates = con.execute("SELECT DISTINCT period_start, period_end FROM current_segments").fetchall()
+print(json.dumps({"version": duckdb.__version__, "rows": rows, "undocumented": undocumented,
+                  "bare_views": bare_views, "dates": [[str(a), str(b)] for a, b in dates]}))
+"""
+
+
+def test_duckdb_1x_reader_reads_every_view_and_its_comments(
+    old_duckdb: Path, workdir: Path, db: Path, mall_csv: Path
+) -> None:
     assert run_mall(db, mall_csv).exit_code == 0
     assert run_mall(db, mall_csv, "2026Q2").exit_code == 0
-    code = (
-        "import duckdb, sys\n"
-        "con = duckdb.connect(sys.argv[1], read_only=True)\n"
-        "n, k = con.execute('SELECT count(*), count(DISTINCT segment_id) FROM current_segments').fetchone()\n"
-        "names = con.execute('SELECT count(*) FROM current_profiles').fetchone()[0]\n"
-        "print(duckdb.__version__, n, k, names)\n"
-    )
     env = {**os.environ, "PYTHONPATH": str(old_duckdb)}
     bi = db.with_name(f"{db.stem}_bi.duckdb")
-    result = subprocess.run([sys.executable, "-c", code, str(bi)], env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", OLD_READER, str(bi)], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [OLD_DUCKDB, "200", "5", "5"]
+    seen = json.loads(result.stdout)
+    assert seen["version"] == OLD_DUCKDB
+    assert len(seen["rows"]) >= 20  # every table and view of the surface
+    assert seen["rows"]["current_segments"] == 200
+    assert seen["rows"]["current_profiles"] == 5
+    assert seen["rows"]["period_segments"] == 400
+    assert (seen["undocumented"], seen["bare_views"]) == (0, 0)
+    assert seen["dates"] == [["2026-04-01", "2026-06-30"]]
 
 
 def test_export_command_writes_parquet(workdir: Path, db: Path, mall_csv: Path) -> None:

@@ -69,6 +69,13 @@ def test_surface_answers_every_view_as_the_warehouse_after_each_kind_of_run(
     assert_surface_matches_warehouse(db)
     assert query(bi_of(db), "SELECT count(*) AS n FROM validation_failures")["n"].item() == 1
     assert query(bi_of(db), "SELECT period FROM current_run")["period"].tolist() == ["2026Q1"]
+    undocumented = query(
+        bi_of(db),
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND table_name <> 'serving_info' "
+        "AND coalesce(comment, '') = '' UNION ALL SELECT view_name, NULL FROM duckdb_views() "
+        "WHERE NOT internal AND coalesce(comment, '') = ''",
+    )
+    assert undocumented.empty, undocumented  # BI tools show COMMENTs as field help (warehouse/sql/bi_comments.sql)
 
 
 def test_the_run_summary_names_the_bi_file_on_a_line_of_its_own(workdir: Path, db: Path, mall_csv: Path) -> None:

@@ -257,6 +257,7 @@ def build_bi_file(
         for table in tables:
             bi.execute(base_view_sql(con, table, keyed=run_keyed(con, table)))
         _create_in_dependency_order(bi, views)
+        bi.execute(sql("bi_comments"))  # field help in BI tools: the words of docs/warehouse.md
         bi.execute(folder_macro_sql(views_path))
         bi.execute(sql("create_serving_info"), [code_schema_version(), utc_now(), LAYOUT, views_path])
     _fsync(partial)
