@@ -1,9 +1,10 @@
 """Report: the plots and one self-contained HTML page per run, and the run's Prefect artifacts.
 
-Everything is read from the BI surface (never the warehouse, so `segment report` never holds up
-a run), which means a report can be rebuilt for any past run, made before this code or not: a
-run without a stored customer sample (before migration 006) gets its map from the segment
-centres alone, and says so. Images are embedded as data URIs; the page needs no network.
+`segment report` reads the BI surface (never the warehouse, so it never holds up a run); a run's
+own report reads the warehouse the run holds (no run opens the BI file). Either way a report can
+be rebuilt for any past run, made before this code or not: a run without a stored customer
+sample (before migration 006) gets its map from the segment centres alone, and says so. Images
+are embedded as data URIs; the page needs no network.
 """
 
 from __future__ import annotations
