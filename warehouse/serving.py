@@ -310,20 +310,21 @@ def views_path_for(folder: Path, mount_path: Path | str | None) -> str:
 
 
 def rebuild_reason(bi_path: Path, state: dict[str, object], views_path: str, *, asked: bool) -> str:
-    """Why the BI file must be built anew, or "" when it need not."""
+    """Why the BI file must be built anew (every reason that holds), or "" when it need not."""
+    reasons = []
     if asked:
-        return "asked for"
+        reasons.append("asked for")
     if not bi_path.exists():
-        return "the BI file was missing"
+        reasons.append("the BI file was missing")
     if state.get("schema_version") != code_schema_version():
-        return f"the warehouse schema is now version {code_schema_version()}"
+        reasons.append(f"the warehouse schema is now version {code_schema_version()}")
     if state.get("layout") != LAYOUT:
-        return "its files were in an older layout"
-    if state.get("bi_file") != str(bi_path):
-        return f"the surface was moved or copied here from {state.get('bi_file')}"
-    if state.get("views_path") != views_path:
-        return f"its views read {state.get('views_path')}, BI tools now see the folder at {views_path}"
-    return ""
+        reasons.append("its files were in an older layout")
+    if state.get("bi_file") not in (None, str(bi_path)):
+        reasons.append(f"the surface was moved or copied here from {state.get('bi_file')}")
+    elif state.get("views_path") not in (None, views_path):
+        reasons.append(f"its views read {state.get('views_path')}, BI tools now see the folder at {views_path}")
+    return "; ".join(reasons)
 
 
 def sync(
