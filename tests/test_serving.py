@@ -281,7 +281,7 @@ def test_views_read_the_folder_where_bi_tools_mount_it(tmp_path: Path, mall_csv:
     monkeypatch.setenv("SEGMENT_BI_MOUNT_PATH", str(mount))
     db = real / "w.duckdb"
     assert run(db, mall_csv, "2026Q1").exit_code == 0  # nothing is at the mount path here: the run still serves
-    assert query(bi_of(db), "SELECT segment_bi_folder() AS f")["f"].item() == str(mount / "w_bi")
+    assert query(bi_of(db), "SELECT segment_bi_folder() AS f")["f"].item() == str(mount / "w_bi" / "gen-1")
     mount.parent.mkdir()
     mount.symlink_to(real)
     through_mount = mount / "w_bi.duckdb"
@@ -297,7 +297,8 @@ def test_views_read_the_folder_where_bi_tools_mount_it(tmp_path: Path, mall_csv:
 
 def test_commands_on_a_broken_surface_say_so_in_one_line(workdir: Path, db: Path, mall_csv: Path) -> None:
     assert run(db, mall_csv, "2026Q1").exit_code == 0
-    shutil.rmtree(data_dir(bi_of(db)) / "customer_segments")
+    (generation,) = data_dir(bi_of(db)).glob("gen-*")
+    shutil.rmtree(generation / "customer_segments")
     for command in (["runs"], ["show"], ["report"], ["export", "--out", str(workdir / "out")]):
         result = runner.invoke(app, [*command, "--db", str(db)])
         assert result.exit_code == 1, command
@@ -322,3 +323,30 @@ def test_the_surface_refuses_readers_older_than_it(workdir: Path, db: Path, mall
     assert result.exit_code == 1
     assert "newer than this pipeline's" in result.stderr
     assert "upgrade the pipeline to read it" in result.stderr
+
+
+def test_a_rebuild_writes_a_new_generation_and_keeps_the_one_a_reader_holds(
+    workdir: Path, db: Path, mall_csv: Path
+) -> None:
+    assert run(db, mall_csv, "2026Q1").exit_code == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(bi_of(db))], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        first = holder.stdout.readline().strip()
+        result = runner.invoke(app, ["serve", "--rebuild", "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        assert "BI surface rebuilt (asked for)" in result.stdout
+        assert sorted(p.name for p in data_dir(bi_of(db)).glob("gen-*")) == ["gen-1", "gen-2"]
+        holder.stdin.write("again\n")
+        holder.stdin.flush()
+        held = json.loads(holder.stdout.readline())
+        assert held == [[first, "2026Q1"], [200, 1]]  # the BI file it holds still reads gen-1, whole
+        result = runner.invoke(app, ["serve", "--rebuild", "--db", str(db)])
+        assert result.exit_code == 0, result.output
+    finally:
+        holder.kill()
+        holder.wait()
+    # the second rebuild removed gen-1 (readers of the BI file from before the first must reconnect)
+    assert sorted(p.name for p in data_dir(bi_of(db)).glob("gen-*")) == ["gen-2", "gen-3"]
+    assert_surface_matches_warehouse(db)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 from filelock import FileLock, Timeout
@@ -231,8 +231,9 @@ def connect_bi(path: str | Path) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open the BI surface {path}: {exc}".splitlines()[0]) from exc
     try:
-        _check_surface(con, path)
-        con.execute(f"CREATE TEMP MACRO segment_bi_folder() AS {sql_string_literal(str(folder))}")
+        generation = _check_surface(con, path)
+        local = sql_string_literal(str(folder / generation))
+        con.execute(f"CREATE TEMP MACRO segment_bi_folder() AS {local}")
         con.execute("SET allowed_directories = ?", [[str(folder) + "/"]])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
@@ -260,10 +261,13 @@ def _probe_files(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             ) from exc
 
 
-def _check_surface(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """The BI file's `serving_info` says which schema version and layout its views were built for."""
+def _check_surface(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """The BI file's `serving_info` says which schema version and layout its views were built for,
+    and the folder they read, whose last part is the generation; return that generation."""
     try:
-        version, layout = con.execute("SELECT schema_version, layout FROM serving_info").fetchone()
+        version, layout, data_path = con.execute(
+            "SELECT schema_version, layout, data_path FROM serving_info"
+        ).fetchone()
     except duckdb.Error as exc:
         raise WarehouseError(
             f"BI surface {path} is not one this pipeline can read (no serving_info with a layout): "
@@ -274,6 +278,7 @@ def _check_surface(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             f"BI surface {path} has schema version {version} (layout {layout}), newer than this pipeline's "
             f"{code_schema_version()} (layout {SURFACE_LAYOUT}): upgrade the pipeline to read it"
         )
+    return PurePosixPath(data_path).name
 
 
 @contextmanager

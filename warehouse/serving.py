@@ -5,11 +5,11 @@ file have one writer or many readers, never both. So BI tools never open the war
 open a small DuckDB file that holds only views over Parquet files, and a run never opens that
 file at all. For the warehouse `segments.duckdb`:
 
-    segments_bi.duckdb                        views only; replaced (by rename) only by a rebuild
-    segments_bi/runs/run-<run_id>.parquet     the run's record, stamped `published_at`: written last
-    segments_bi/<table>/run-<run_id>.parquet  one immutable file per run and table
-    segments_bi/<table>/_schema-v<N>.parquet  no rows: the table's columns at schema version N
-    segments_bi/serving.json                  what the BI file was built for (read by the pipeline only)
+    segments_bi.duckdb                              views only; replaced (by rename) only by a rebuild
+    segments_bi/gen-N/runs/run-<run_id>.parquet     the run's record, stamped `published_at`: written last
+    segments_bi/gen-N/<table>/run-<run_id>.parquet  one immutable file per run and table
+    segments_bi/gen-N/<table>/_schema-v<V>.parquet  no rows: the table's columns at schema version V
+    segments_bi/serving.json                        what the BI file was built as (read by the pipeline only)
 
 A publication only ADDS files: no file a view reads is ever replaced or removed while a reader
 may use it (DuckDB opens a file more than once per query and expands each glob at its own
@@ -17,8 +17,10 @@ moment, so a replaced file can be read in two versions by one query). Which runs
 is decided by one value that is the same everywhere in the query: a run is visible when its
 record's `published_at` is at or before `now()`, the start of the reader's transaction. A run's
 data files and its record are in place before that moment (checked before the record is renamed
-in), so every glob the query expands after it starts lists the same runs, whole. Design notes
-and what one query can observe: docs/warehouse.md#the-serving-surface.
+in), so every glob the query expands after it starts lists the same runs, whole. A rebuild
+(asked for, or after a migration) writes a new generation folder and a BI file that reads it,
+rather than rewriting files in place. Design notes and what one query can observe:
+docs/warehouse.md#the-serving-surface.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -207,8 +210,8 @@ def quote_identifier(name: str) -> str:
 def base_view_sql(con: duckdb.DuckDBPyConnection, table: str, *, keyed: bool) -> str:
     """The view that serves one table from its Parquet files.
 
-    One glob per table, read with `union_by_name` so files of older schema versions still serve
-    (a column they lack is NULL), each column cast to the warehouse's type, in its order. The
+    One glob per table, read with `union_by_name` (a file that lacks a column gives NULL: the
+    row-less schema file names every column), each column cast to the warehouse's type, in its order. The
     folder comes from the macro `segment_bi_folder()`, so the BI file names it in one place. The
     run record is gated on `published_at <= now()`; every run-keyed table on the run record.
     DDL takes no bound parameters; `table` and its columns come from the warehouse's own catalog
@@ -288,11 +291,13 @@ def read_state(folder: Path) -> dict[str, object]:
         return {}
 
 
-def write_state(folder: Path, bi_path: Path, schema_version: int, views_path: str) -> None:
+def write_state(folder: Path, bi_path: Path, schema_version: int, views_path: str, generation: str) -> None:
+    """serving.json: what the BI file was built as, where its views read, and which generation."""
     partial = folder / f".{STATE_FILE}.partial"
     state = {
         "schema_version": schema_version,
         "layout": LAYOUT,
+        "generation": generation,
         "bi_file": str(bi_path),
         "views_path": views_path,
         "built_at": utc_now().isoformat(),
@@ -309,22 +314,33 @@ def views_path_for(folder: Path, mount_path: Path | str | None) -> str:
     return str(PurePosixPath(str(mount_path)) / folder.name)
 
 
-def rebuild_reason(bi_path: Path, state: dict[str, object], views_path: str, *, asked: bool) -> str:
-    """Why the BI file must be built anew (every reason that holds), or "" when it need not."""
-    reasons = []
+def rebuild_reason(bi_path: Path, state: dict[str, object], views_path: str, *, asked: bool) -> tuple[str, bool]:
+    """Why the BI file must be built anew (every reason that holds, or ""), and whether its files
+    must be written anew too, as a new generation (a rebuild, a migration, an older layout: rows
+    of published runs may differ) rather than only its views (a lost BI file, a moved or copied
+    folder, another mount path: the files are right)."""
+    rewrite, rebuild = [], []
     if asked:
-        reasons.append("asked for")
-    if not bi_path.exists():
-        reasons.append("the BI file was missing")
+        rewrite.append("asked for")
     if state.get("schema_version") != code_schema_version():
-        reasons.append(f"the warehouse schema is now version {code_schema_version()}")
+        rewrite.append(f"the warehouse schema is now version {code_schema_version()}")
     if state.get("layout") != LAYOUT:
-        reasons.append("its files were in an older layout")
+        rewrite.append("its files were in an older layout")
+    elif not (data_dir(bi_path) / str(state.get("generation"))).is_dir():
+        rewrite.append("its files were missing")
+    if not bi_path.exists():
+        rebuild.append("the BI file was missing")
     if state.get("bi_file") not in (None, str(bi_path)):
-        reasons.append(f"the surface was moved or copied here from {state.get('bi_file')}")
+        rebuild.append(f"the surface was moved or copied here from {state.get('bi_file')}")
     elif state.get("views_path") not in (None, views_path):
-        reasons.append(f"its views read {state.get('views_path')}, BI tools now see the folder at {views_path}")
-    return "; ".join(reasons)
+        rebuild.append(f"its views read {state.get('views_path')}, BI tools now see the folder at {views_path}")
+    return "; ".join(rewrite + rebuild), bool(rewrite)
+
+
+def next_generation(root: Path) -> str:
+    """A folder name no generation of this surface has used."""
+    used = [int(p.name.removeprefix("gen-")) for p in root.glob("gen-*") if p.name.removeprefix("gen-").isdigit()]
+    return f"gen-{max(used, default=0) + 1}"
 
 
 def sync(
@@ -340,15 +356,18 @@ def sync(
     """Bring the serving surface up to date with the warehouse.
 
     Publishes the files of every finished run the surface has no record of (the run just
-    finished, or one whose publication a crash interrupted), then their records. Builds a new BI
-    file when asked, when it is missing, when the warehouse's schema changed, or when the surface
-    was moved or copied (its views would read another folder); only an explicit rebuild removes
-    files (see `remove_unused`). The caller holds the pipeline's writer lock.
+    finished, or one whose publication a crash interrupted), then their records, into the
+    surface's current generation folder `segments_bi/gen-N/`. When asked, after a migration or
+    from an older layout, writes every run into a new generation instead (published files are
+    never rewritten in place) and swaps in a BI file that reads it; when the BI file is lost or
+    the surface was moved or copied (its views would read another folder), builds a new BI file
+    over the same files. Only an explicit rebuild removes files (see `remove_unused`). The
+    caller holds the pipeline's writer lock.
 
     Args:
         db_path: the private warehouse.
         bi_path: the BI file; its Parquet goes to `data_dir(bi_path)`.
-        rebuild: build the BI file anew and remove files no view reads.
+        rebuild: write a new generation and BI file; remove generations before the previous one.
         lock_timeout_s: how long to wait for someone holding the warehouse by hand.
         storage_version: DuckDB storage format of the BI file (v1.0.0 opens in DuckDB 1.x).
         mount_path: the BI file's folder as BI tools see it (SEGMENT_BI_MOUNT_PATH); default: where it is.
@@ -358,10 +377,13 @@ def sync(
         What was done, and why the BI file was rebuilt.
     """
     bi_path = bi_path.resolve()
-    folder = data_dir(bi_path)
-    state = read_state(folder)
-    views_path = views_path_for(folder, mount_path)
-    reason = rebuild_reason(bi_path, state, views_path, asked=rebuild)
+    root = data_dir(bi_path)
+    state = read_state(root)
+    views_root = views_path_for(root, mount_path)
+    reason, fresh = rebuild_reason(bi_path, state, views_root, asked=rebuild)
+    previous = str(state["generation"]) if state.get("layout") == LAYOUT and state.get("generation") else None
+    generation = next_generation(root) if fresh or previous is None else previous
+    folder = root / generation
     try:
         with connect(db_path, lock_timeout_s=lock_timeout_s, storage_version=storage_version) as con:
             tables = served_tables(con)
@@ -370,39 +392,37 @@ def sync(
             served = served_run_ids(folder)
             finished = [r for (r,) in con.execute(sql("finished_runs")).fetchall()]
             pending = [r for r in finished if r not in served]
-            for run_id in finished if rebuild else pending:  # a rebuild puts back any file that went missing
+            for run_id in finished if reason else pending:  # a rebuild also puts back any file that went missing
                 publish_run(con, folder, keyed, run_id)
             publish_records(con, folder, pending, delay_s=visibility_delay_s)  # last: the commit point
             if reason:
+                views_path = f"{views_root}/{generation}"
                 build_bi_file(con, bi_path, folder, tables, storage_version=storage_version, views_path=views_path)
-                write_state(folder, bi_path, code_schema_version(), views_path)
+                write_state(root, bi_path, code_schema_version(), views_root, generation)
             if rebuild:
-                remove_unused(folder, tables, set(finished))
+                remove_unused(root, keep={generation, previous or ""})
     except (OSError, duckdb.Error) as error:
         raise ServingError(
             f"the BI surface {bi_path} was not updated ({error}); the warehouse {db_path} is intact. "
             "BI tools still see the previous complete run; `segment serve --rebuild` repairs the surface."
         ) from error
     if reason and not rebuild:
-        logger.warning("BI surface %s rebuilt: %s. Its views read %s", bi_path, reason, views_path)
+        logger.warning("BI surface %s rebuilt: %s. Its views read %s/%s", bi_path, reason, views_root, generation)
     if pending or reason:
         logger.info("BI surface %s: %d run(s) published%s", bi_path, len(pending), " (rebuilt)" if reason else "")
     return SyncResult(bi_path, len(pending), bool(reason), reason)
 
 
-def remove_unused(folder: Path, tables: list[str], finished: set[str]) -> None:
-    """`serve --rebuild` only: remove what no view of the new BI file reads. These are files of runs
-    the warehouse no longer has (none, unless it was replaced), the run record of the old layout,
-    row-less schema files of older versions and leftovers of crashed writes. A BI tool still
-    holding a BI file from before the rebuild may read some of them: rebuild when none does
+def remove_unused(root: Path, *, keep: set[str]) -> None:
+    """`serve --rebuild` only: remove every generation but the new one and the one it replaces (a
+    BI tool holding the BI file from before this rebuild still reads that one), files of the
+    layout before generations once a generation has replaced them, and leftovers of crashed
+    writes. A BI tool holding a BI file from before the previous rebuild must have reconnected
     (docs/warehouse.md#the-serving-surface)."""
-    version = code_schema_version()
-    doomed = [folder / f"{MANIFEST}.parquet", *folder.glob(".*.partial")]
-    for table in tables:
-        for path in (folder / table).glob("*"):
-            stale_run = path.name.startswith("run-") and path.stem.removeprefix("run-") not in finished
-            old_schema = path.name.startswith("_schema") and path != schema_file(folder, table, version)
-            if path.name.endswith(".partial") or stale_run or old_schema:
-                doomed.append(path)
-    for path in doomed:
-        path.unlink(missing_ok=True)
+    for path in root.iterdir():
+        if path.name in keep or path.name == STATE_FILE:
+            continue
+        if path.is_dir() and (path.name.startswith("gen-") or "" not in keep):
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.is_file() and ("" not in keep or path.name.endswith(".partial")):
+            path.unlink(missing_ok=True)
