@@ -211,11 +211,11 @@ def base_view_sql(con: duckdb.DuckDBPyConnection, table: str, *, keyed: bool) ->
     """The view that serves one table from its Parquet files.
 
     One glob per table, read with `union_by_name` (a file that lacks a column gives NULL: the
-    row-less schema file names every column), each column cast to the warehouse's type, in its order. The
-    folder comes from the macro `segment_bi_folder()`, so the BI file names it in one place. The
-    run record is gated on `published_at <= now()`; every run-keyed table on the run record.
-    DDL takes no bound parameters; `table` and its columns come from the warehouse's own catalog
-    and are quoted.
+    row-less schema file names every column), each column cast to the warehouse's type, in its
+    order. The folder comes from the macro `segment_bi_folder()`, so the BI file names it in one
+    place. The run record is gated on `published_at <= now()`; every run-keyed table on the run
+    record. DDL takes no bound parameters; `table` and its columns come from the warehouse's own
+    catalog and are quoted.
     """
     columns = con.execute(sql("served_columns"), [table]).fetchall()
     select = ", ".join(f"CAST({quote_identifier(c)} AS {t}) AS {quote_identifier(c)}" for c, t in columns)
