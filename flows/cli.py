@@ -679,11 +679,13 @@ def serve(
                 rebuild=rebuild,
                 lock_timeout_s=settings.lock_timeout_s,
                 storage_version=settings.storage_version,
+                mount_path=settings.bi_mount_path,
             )
     except EXPECTED_ERRORS as error:
         raise _fail(error) from None
     out = _out()
-    out.print(f"BI surface {'rebuilt' if result.rebuilt else 'up to date'}; {result.runs_added} run(s) published.")
+    done = f"rebuilt ({result.reason})" if result.rebuilt else "up to date"
+    out.print(f"BI surface {done}; {result.runs_added} run(s) published.")
     out.print(f"BI tools read: {result.bi_path}")
 
 

@@ -1,15 +1,17 @@
 """Report: the plots and one self-contained HTML page per run, and the run's Prefect artifacts.
 
-Everything is read from the BI surface (never the warehouse, so `segment report` never holds up
-a run), which means a report can be rebuilt for any past run, made before this code or not: a
-run without a stored customer sample (before migration 006) gets its map from the segment
-centres alone, and says so. Images are embedded as data URIs; the page needs no network.
+`segment report` reads the BI surface (never the warehouse, so it never holds up a run); a run's
+own report reads the warehouse the run holds (no run opens the BI file). Either way a report can
+be rebuilt for any past run, made before this code or not: a run without a stored customer
+sample (before migration 006) gets its map from the segment centres alone, and says so. Images
+are embedded as data URIs; the page needs no network.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+from contextlib import closing
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -26,7 +28,7 @@ from schemas.features import FEATURES, label
 from tasks.errors import PipelineError
 from tasks.plots import demographics_figure, k_selection_figure, png, profile_figure, segment_map_figure
 from tasks.settings import Settings
-from warehouse import connect_bi, sql
+from warehouse import connect, connect_bi, sql
 
 logger = logging.getLogger(__name__)
 MAP_AXES = (
@@ -201,15 +203,14 @@ def _segment_label(segment_id: object, name: object, missing: str) -> str:
     return missing if segment_id is None else f"{int(segment_id)} {name or ''}".strip()
 
 
-def write_report(bi_path: Path, run_id: str | None, folder: Path) -> tuple[Path, ReportData]:
+def write_report(
+    bi_path: Path, run_id: str | None, folder: Path, *, warehouse: Path | None = None
+) -> tuple[Path, ReportData]:
     """Build a run's plots and report page into `folder/<run_id>/`; return the page's path and
-    what it shows."""
-    con = connect_bi(bi_path)
-    try:
+    what it shows. A run passes its `warehouse` (it holds the writer lock): no run opens the BI file."""
+    with connect(warehouse, read_only=True) if warehouse else closing(connect_bi(bi_path)) as con:
         run_id = find_run(con, run_id)
         data = load_report_data(con, run_id)
-    finally:
-        con.close()
     target = (folder / run_id).resolve()  # a path that means something from any directory
     target.mkdir(parents=True, exist_ok=True)
     images = figures(data)
@@ -262,7 +263,7 @@ def report(settings: Settings, run_id: str) -> str | None:
     written is logged, not raised: the run it describes is already committed."""
     log = get_run_logger()
     try:
-        page, data = write_report(settings.bi_path, run_id, settings.artifacts_root)
+        page, data = write_report(settings.bi_path, run_id, settings.artifacts_root, warehouse=settings.db_path)
         key = f"segment-{data.run['period']}".lower()
         create_markdown_artifact(summary_markdown(data, page), key=f"{key}-summary", description="The run in brief")
         if not data.profiles.empty:

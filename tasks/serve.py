@@ -20,9 +20,13 @@ def serve(settings: Settings) -> SyncResult:
             "pausing %gs before the BI surface update (debug)", settings.debug_pause_before_serving_s
         )
         time.sleep(settings.debug_pause_before_serving_s)
-    return sync(
+    result = sync(
         settings.db_path,
         settings.bi_path,
         lock_timeout_s=settings.lock_timeout_s,
         storage_version=settings.storage_version,
+        mount_path=settings.bi_mount_path,
     )
+    if result.rebuilt:  # moved, copied, mounted elsewhere, migrated or missing: say why
+        get_run_logger().warning("BI surface %s rebuilt: %s", result.bi_path, result.reason)
+    return result

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     serving_path: Path | None = Field(
         None, description="the DuckDB file BI tools open; default: <db stem>_bi.duckdb beside the warehouse"
     )
+    bi_mount_path: Path | None = Field(
+        None, description="the BI file's folder as BI tools see it (a container's mount); the views read it there"
+    )
     artifacts_dir: Path | None = Field(
         None, description="folder for per-run model files and reports; default: artifacts/ beside the warehouse"
     )

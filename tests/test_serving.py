@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,13 @@ def test_surface_answers_every_view_as_the_warehouse_after_each_kind_of_run(
     assert_surface_matches_warehouse(db)
     assert query(bi_of(db), "SELECT count(*) AS n FROM validation_failures")["n"].item() == 1
     assert query(bi_of(db), "SELECT period FROM current_run")["period"].tolist() == ["2026Q1"]
+    undocumented = query(
+        bi_of(db),
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND table_name <> 'serving_info' "
+        "AND coalesce(comment, '') = '' UNION ALL SELECT view_name, NULL FROM duckdb_views() "
+        "WHERE NOT internal AND coalesce(comment, '') = ''",
+    )
+    assert undocumented.empty, undocumented  # BI tools show COMMENTs as field help (warehouse/sql/bi_comments.sql)
 
 
 def test_the_run_summary_names_the_bi_file_on_a_line_of_its_own(workdir: Path, db: Path, mall_csv: Path) -> None:
@@ -219,3 +227,126 @@ def test_surface_in_a_folder_whose_name_has_a_quote(tmp_path: Path, mall_csv: Pa
     db = folder / "w.duckdb"
     assert run(db, mall_csv, "2026Q1").exit_code == 0
     assert query(bi_of(db), "SELECT count(*) AS n FROM current_segments")["n"].item() == 200
+
+
+def test_a_moved_surface_is_rebuilt_by_the_next_run(tmp_path: Path, mall_csv: Path, monkeypatch) -> None:
+    before = tmp_path / "before"
+    before.mkdir()
+    monkeypatch.chdir(before)
+    assert run(before / "w.duckdb", mall_csv, "2026Q1").exit_code == 0
+    after = tmp_path / "after"
+    before.rename(after)
+    monkeypatch.chdir(after)
+    db = after / "w.duckdb"
+    with pytest.raises(duckdb.IOException, match="No files found"):
+        query(bi_of(db), "SELECT count(*) FROM current_segments")  # its views still read the old place
+    listed = runner.invoke(app, ["runs", "--db", str(db)])  # the project's own readers read it where it is
+    assert listed.exit_code == 0, listed.output
+    assert "2026Q1" in listed.stdout
+    old_inode = bi_of(db).stat().st_ino
+    result = run(db, mall_csv, "2026Q2")
+    assert result.exit_code == 0, result.output
+    assert bi_of(db).stat().st_ino != old_inode  # the run built a new BI file (its log says why)
+    assert query(bi_of(db), "SELECT period FROM current_run")["period"].tolist() == ["2026Q2"]
+    assert query(bi_of(db), "SELECT count(*) AS n FROM period_segments")["n"].item() == 400
+    assert_surface_matches_warehouse(db)
+
+
+def test_a_copied_surface_shows_the_copys_runs_and_leaves_the_original_alone(
+    tmp_path: Path, mall_csv: Path, monkeypatch
+) -> None:
+    original = tmp_path / "original"
+    original.mkdir()
+    monkeypatch.chdir(original)
+    assert run(original / "w.duckdb", mall_csv, "2026Q1").exit_code == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy)
+    untouched = {path: path.stat().st_mtime_ns for path in original.rglob("*")}
+    monkeypatch.chdir(copy)
+    result = runner.invoke(app, ["serve", "--db", str(copy / "w.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert f"BI surface rebuilt (the surface was moved or copied here from {original / 'w_bi.duckdb'})" in result.stdout
+    assert run(copy / "w.duckdb", mall_csv, "2026Q2").exit_code == 0
+    assert query(bi_of(copy / "w.duckdb"), "SELECT period FROM current_run")["period"].tolist() == ["2026Q2"]
+    assert query(bi_of(original / "w.duckdb"), "SELECT period FROM current_run")["period"].tolist() == ["2026Q1"]
+    assert {path: path.stat().st_mtime_ns for path in original.rglob("*")} == untouched
+    assert_surface_matches_warehouse(copy / "w.duckdb")
+
+
+def test_views_read_the_folder_where_bi_tools_mount_it(tmp_path: Path, mall_csv: Path, monkeypatch) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    monkeypatch.chdir(real)
+    mount = tmp_path / "container" / "data"  # where a BI container sees `real`
+    monkeypatch.setenv("SEGMENT_BI_MOUNT_PATH", str(mount))
+    db = real / "w.duckdb"
+    assert run(db, mall_csv, "2026Q1").exit_code == 0  # nothing is at the mount path here: the run still serves
+    assert query(bi_of(db), "SELECT segment_bi_folder() AS f")["f"].item() == str(mount / "w_bi" / "gen-1")
+    mount.parent.mkdir()
+    mount.symlink_to(real)
+    through_mount = mount / "w_bi.duckdb"
+    assert query(through_mount, "SELECT count(*) AS n FROM current_segments")["n"].item() == 200
+    assert query(through_mount, "SELECT count(*) AS n FROM current_profiles")["n"].item() == 5
+    mount.unlink()
+    with pytest.raises(duckdb.IOException, match="No files found"):
+        query(bi_of(db), "SELECT count(*) FROM current_segments")
+    listed = runner.invoke(app, ["runs", "--db", str(db)])  # the project's own readers read where they are
+    assert listed.exit_code == 0, listed.output
+    assert "2026Q1" in listed.stdout
+
+
+def test_commands_on_a_broken_surface_say_so_in_one_line(workdir: Path, db: Path, mall_csv: Path) -> None:
+    assert run(db, mall_csv, "2026Q1").exit_code == 0
+    (generation,) = data_dir(bi_of(db)).glob("gen-*")
+    shutil.rmtree(generation / "customer_segments")
+    for command in (["runs"], ["show"], ["report"], ["export", "--out", str(workdir / "out")]):
+        result = runner.invoke(app, [*command, "--db", str(db)])
+        assert result.exit_code == 1, command
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (command, result.stderr)
+        assert lines[0].startswith(f"error: BI surface {bi_of(db).resolve()} cannot be read: view customer_segments")
+        assert lines[0].endswith("`segment serve --rebuild` rebuilds it from the warehouse")
+    result = runner.invoke(app, ["serve", "--rebuild", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert_surface_matches_warehouse(db)
+
+
+def test_the_surface_refuses_readers_older_than_it(workdir: Path, db: Path, mall_csv: Path) -> None:
+    assert run(db, mall_csv, "2026Q1").exit_code == 0
+    bi = bi_of(db)
+    con = duckdb.connect(str(bi))
+    try:
+        con.execute("UPDATE serving_info SET schema_version = schema_version + 1")
+    finally:
+        con.close()
+    result = runner.invoke(app, ["runs", "--db", str(db)])
+    assert result.exit_code == 1
+    assert "newer than this pipeline's" in result.stderr
+    assert "upgrade the pipeline to read it" in result.stderr
+
+
+def test_a_rebuild_writes_a_new_generation_and_keeps_the_one_a_reader_holds(
+    workdir: Path, db: Path, mall_csv: Path
+) -> None:
+    assert run(db, mall_csv, "2026Q1").exit_code == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(bi_of(db))], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        first = holder.stdout.readline().strip()
+        result = runner.invoke(app, ["serve", "--rebuild", "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        assert "BI surface rebuilt (asked for)" in result.stdout
+        assert sorted(p.name for p in data_dir(bi_of(db)).glob("gen-*")) == ["gen-1", "gen-2"]
+        holder.stdin.write("again\n")
+        holder.stdin.flush()
+        held = json.loads(holder.stdout.readline())
+        assert held == [[first, "2026Q1"], [200, 1]]  # the BI file it holds still reads gen-1, whole
+        result = runner.invoke(app, ["serve", "--rebuild", "--db", str(db)])
+        assert result.exit_code == 0, result.output
+    finally:
+        holder.kill()
+        holder.wait()
+    # the second rebuild removed gen-1 (readers of the BI file from before the first must reconnect)
+    assert sorted(p.name for p in data_dir(bi_of(db)).glob("gen-*")) == ["gen-2", "gen-3"]
+    assert_surface_matches_warehouse(db)

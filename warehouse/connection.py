@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 from filelock import FileLock, Timeout
@@ -221,21 +221,75 @@ def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+SURFACE_LAYOUT = 2  # the newest BI surface layout this code reads (warehouse/serving.py)
+
+
 def connect_bi(path: str | Path) -> duckdb.DuckDBPyConnection:
     """A hardened read-only connection to the BI surface: it reads the surface's own Parquet
-    folder and nothing else on disk or on the network."""
+    folder and nothing else on disk or on the network.
+
+    Refuses a surface built by a newer pipeline (schema version or layout), as documented in
+    docs/warehouse.md. Reads the folder beside the BI file wherever the views point (a moved or
+    copied folder, or one built for SEGMENT_BI_MOUNT_PATH): the folder macro is shadowed for this
+    connection only.
+    """
     path = Path(path).resolve()
     if not path.exists():
         raise WarehouseError(f"BI surface {path} does not exist: run `segment run` (or `segment serve`) first")
-    con = quiet(duckdb.connect(str(path), read_only=True))
+    folder = path.with_suffix("")
     try:
-        con.execute("SET allowed_directories = ?", [[str(path.with_suffix("")) + "/"]])
+        con = quiet(duckdb.connect(str(path), read_only=True))
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot open the BI surface {path}: {exc}".splitlines()[0]) from exc
+    try:
+        generation = _check_surface(con, path)
+        local = sql_string_literal(str(folder / generation))
+        con.execute(f"CREATE TEMP MACRO segment_bi_folder() AS {local}")
+        con.execute("SET allowed_directories = ?", [[str(folder) + "/"]])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
+        _probe_files(con, path)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _probe_files(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Bind every view that reads Parquet once, so a surface whose files are gone or damaged is one
+    clear error here rather than a DuckDB traceback in the middle of a command."""
+    served = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database() "
+        "AND contains(sql, 'read_parquet') ORDER BY view_name"
+    ).fetchall()
+    for (view,) in served:
+        try:
+            con.execute(f'SELECT * FROM "{view}" LIMIT 0')  # noqa: S608 (names from the BI file's catalog)
+        except duckdb.Error as exc:
+            raise WarehouseError(
+                f"BI surface {path} cannot be read: view {view}: {str(exc).splitlines()[0]}. "
+                "`segment serve --rebuild` rebuilds it from the warehouse"
+            ) from exc
+
+
+def _check_surface(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """The BI file's `serving_info` says which schema version and layout its views were built for,
+    and the folder they read, whose last part is the generation; return that generation."""
+    try:
+        version, layout, data_path = con.execute(
+            "SELECT schema_version, layout, data_path FROM serving_info"
+        ).fetchone()
+    except duckdb.Error as exc:
+        raise WarehouseError(
+            f"BI surface {path} is not one this pipeline can read (no serving_info with a layout): "
+            "`segment serve --rebuild` rebuilds it"
+        ) from exc
+    if version > code_schema_version() or layout > SURFACE_LAYOUT:
+        raise WarehouseVersionError(
+            f"BI surface {path} has schema version {version} (layout {layout}), newer than this pipeline's "
+            f"{code_schema_version()} (layout {SURFACE_LAYOUT}): upgrade the pipeline to read it"
+        )
+    return PurePosixPath(data_path).name
 
 
 @contextmanager

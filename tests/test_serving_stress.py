@@ -1,0 +1,35 @@
+"""BI readers during publications at a high rate: 0 errors and 0 anomalies (integration, about a minute)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from benchmarks.serving_stress import OLD_DUCKDB, stress
+from flows.cli import app
+
+pytestmark = pytest.mark.integration
+
+
+def test_readers_never_see_an_error_or_a_half_published_run(workdir: Path, db: Path, mall_csv: Path) -> None:
+    result = CliRunner().invoke(app, ["run", "--source", str(mall_csv), "--period", "2026Q1", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    bi = db.with_name(f"{db.stem}_bi.duckdb")
+    outcome = stress(db, bi, seconds=40, readers=3, delay_s=0.2)
+    old = (
+        "with a DuckDB 1.1.3 reader"
+        if outcome["old_duckdb_reader"]
+        else f"no DuckDB 1.1.3 reader ({OLD_DUCKDB} absent)"
+    )
+    print(
+        f"\nBI stress: {outcome['publications']} publications, {outcome['queries']} queries by "
+        f"{len(outcome['readers'])} readers ({old}) in {outcome['seconds']} s: "
+        f"{outcome['errors']} errors, {outcome['anomalies']} anomalies"
+    )
+    examples = [e for r in outcome["readers"] for e in r["examples"]]
+    assert (outcome["errors"], outcome["anomalies"]) == (0, 0), examples
+    assert outcome["publications"] >= 20
+    assert all(r["queries"] > 100 for r in outcome["readers"]), outcome["readers"]
+    assert all(r["runs_seen"] > 20 for r in outcome["readers"]), outcome["readers"]
