@@ -465,7 +465,7 @@ def backfill(
 
 
 def _customers(run: dict[str, Any]) -> int:
-    """Customers a run segmented: its own count, or for runs before migration 007, the rows read."""
+    """Customers a run segmented: its own count, or for runs before migration 008, the rows read."""
     customers = run.get("n_customers")
     return int(customers if customers is not None and customers == customers else run["n_rows"] or 0)
 

@@ -192,8 +192,8 @@ def segment_customers(
         order_run = None
         try:
             if settings.orders:
-                ingested = history = ingest_orders(settings, the_source)
-                customers, facts = customer_features(settings, history, the_period, the_attributes)
+                ingested = history = ingest_orders(settings, the_source, the_period)
+                customers, facts = customer_features(settings, history, the_attributes)
                 order_run = OrderRun(history, facts, settings.lookback_months, the_attributes)
             else:
                 ingested = ingest(settings, run_id, the_source)

@@ -66,6 +66,8 @@ class OrderHistory:
     n_rows: int  # order lines read
     date_format: str  # 'iso' or the strptime form used
     anonymous_lines: int  # lines without a customer ID, left out (SEGMENT_ANONYMOUS_ORDERS=skip)
+    period: Period  # the rollup is this period's: its window's orders, and each customer's other lines
+    window_start: date  # exclusive
     con: duckdb.DuckDBPyConnection  # the scratch database holding order_rollup (closed by `close`)
 
     def close(self) -> None:
@@ -79,7 +81,6 @@ class PeriodFacts:
     window_start: date  # exclusive
     period_end: date  # inclusive
     lines_after_end: int  # ignored: they happened after the period
-    orders_to_end: int
     orders_in_window: int
     customers_to_end: int  # ever ordered up to the end
     customers: int  # in the period: ordered in the window
@@ -217,8 +218,10 @@ def failure_report(failures: pd.DataFrame, *, source: Source) -> str:
     return "\n".join(lines)
 
 
-def read_orders(source: Source, *, date_format: str | None, skip_anonymous: bool = False) -> OrderHistory:
-    """Read, type and roll up an inspected order file.
+def read_orders(
+    source: Source, *, date_format: str | None, period: Period, lookback_months: int, skip_anonymous: bool = False
+) -> OrderHistory:
+    """Read, type, check and roll up an inspected order file for one period, in one pass.
 
     Lines without a customer ID (guest orders) break the contract, unless `skip_anonymous`: then
     they are left out and counted.
@@ -242,7 +245,9 @@ def read_orders(source: Source, *, date_format: str | None, skip_anonymous: bool
         amount_from_price = "amount" not in source.columns
         con.execute("SET VARIABLE amount_from_price = ?", [amount_from_price])  # for order_failures.sql
         con.execute("SET VARIABLE skip_anonymous = ?", [skip_anonymous])
+        start = window_start(period.end, lookback_months)
         parameters = [form == "iso", list(patterns) or ["%Y-%m-%d"], amount_from_price, skip_anonymous]
+        parameters += [period.end, start]
         try:
             con.execute(sql("order_rollup"), parameters)
         except duckdb.InvalidInputException as exc:
@@ -261,29 +266,27 @@ def read_orders(source: Source, *, date_format: str | None, skip_anonymous: bool
     except BaseException:
         con.close()
         raise
-    return OrderHistory(source, sha256_file(source.path), int(lines), form, int(anonymous), con)
+    return OrderHistory(source, sha256_file(source.path), int(lines), form, int(anonymous), period, start, con)
 
 
-def period_features(history: OrderHistory, period: Period, *, lookback_months: int) -> tuple[pa.Table, PeriodFacts]:
-    """One row per customer in the period with the five behavioural features (customer_features.sql).
+def period_features(history: OrderHistory) -> tuple[pa.Table, PeriodFacts]:
+    """One row per customer in the history's period with the five behavioural features (customer_features.sql).
 
     Raises:
         DataError: nobody ordered in the window.
     """
-    start = window_start(period.end, lookback_months)
-    con = history.con
-    table = con.execute(sql("customer_features"), [period.end, start]).to_arrow_table()
-    facts_row = con.execute(sql("order_facts"), [period.end, start]).fetchone()
+    period, start, con = history.period, history.window_start, history.con
+    table = con.execute(sql("customer_features"), [period.end]).to_arrow_table()
+    after_end, in_window, customers_to_end, first, last = con.execute(sql("order_facts")).fetchone()
     facts = PeriodFacts(
         window_start=start,
         period_end=period.end,
-        lines_after_end=int(facts_row[1] or 0),
-        orders_to_end=int(facts_row[2] or 0),
-        orders_in_window=int(facts_row[3] or 0),
-        customers_to_end=int(facts_row[4] or 0),
+        lines_after_end=int(after_end or 0),
+        orders_in_window=int(in_window or 0),
+        customers_to_end=int(customers_to_end or 0),
         customers=table.num_rows,
-        first_order_date=_day(facts_row[5]),
-        last_order_date=_day(facts_row[6]),
+        first_order_date=_day(first),
+        last_order_date=_day(last),
     )
     if table.num_rows == 0:
         span = f"{facts.first_order_date} – {facts.last_order_date}" if facts.first_order_date else "no dates"
@@ -350,21 +353,27 @@ def join_attributes(customers: pa.Table, attributes: pa.Table) -> pa.Table:
 
 
 @task(cache_policy=NO_CACHE)
-def ingest_orders(settings: Settings, orders_path: str) -> OrderHistory:
-    """Read, type and check the order history; roll its lines up into orders."""
+def ingest_orders(settings: Settings, orders_path: str, period: Period) -> OrderHistory:
+    """Read, type and check the order history; roll its lines up into the period's orders."""
     source = inspect_orders(orders_path, columns=settings.columns, delimiter=settings.delimiter)
-    history = read_orders(source, date_format=settings.date_format, skip_anonymous=settings.anonymous_orders == "skip")
+    history = read_orders(
+        source,
+        date_format=settings.date_format,
+        period=period,
+        lookback_months=settings.lookback_months,
+        skip_anonymous=settings.anonymous_orders == "skip",
+    )
     get_run_logger().info("read %d order lines from %s (dates %s)", history.n_rows, source.path, history.date_format)
     return history
 
 
 @task(cache_policy=NO_CACHE)
 def customer_features(
-    settings: Settings, history: OrderHistory, period: Period, attributes_path: str | None
+    settings: Settings, history: OrderHistory, attributes_path: str | None
 ) -> tuple[pa.Table, PeriodFacts]:
     """Each customer's behaviour as of the period's end (and attributes, when given)."""
     try:
-        table, facts = period_features(history, period, lookback_months=settings.lookback_months)
+        table, facts = period_features(history)
     finally:
         history.close()  # the orders are no longer needed: free their memory before the fit
     if attributes_path:

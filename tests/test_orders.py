@@ -34,9 +34,10 @@ def write(tmp_path: Path, text: str, name: str = "orders.csv") -> Path:
 
 
 def features_of(path: Path, period: Period = Q1, *, months: int = 12, date_format: str | None = None) -> dict:
-    history = read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=date_format)
+    source = inspect_orders(path, columns=None, delimiter=None)
+    history = read_orders(source, date_format=date_format, period=period, lookback_months=months)
     try:
-        table, facts = period_features(history, period, lookback_months=months)
+        table, facts = period_features(history)
     finally:
         history.close()
     rows = {r["customer_id"]: r for r in table.to_pylist()}
@@ -132,7 +133,12 @@ def test_a_given_date_format_reads_the_file(tmp_path: Path) -> None:
 def test_bad_lines_are_all_named_and_nothing_is_read(tmp_path: Path) -> None:
     text = ORDERS + "A9,,2026-01-01,5\nA10,c9,yesterday,5\nA11,c9,2026-01-02,12 EUR\nA12,c9,2026-01-03,1_000\n"
     with pytest.raises(ValidationFailed) as caught:
-        read_orders(inspect_orders(write(tmp_path, text), columns=None, delimiter=None), date_format=None)
+        read_orders(
+            inspect_orders(write(tmp_path, text), columns=None, delimiter=None),
+            date_format=None,
+            period=Q1,
+            lookback_months=12,
+        )
     message = str(caught.value)
     assert "4 value(s)" in message
     assert "break the order contract" in message
@@ -147,7 +153,7 @@ def test_control_characters_in_ids_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_bytes(b"customer_id,order_date,amount\nc\x001,2026-01-01,5\nc2,2026-01-01,5\n")
     with pytest.raises(ValidationFailed, match=r"customer_id · no control characters: 1 failing: .*\(line 2\)"):
-        read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None)
+        read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None, period=Q1, lookback_months=12)
 
 
 def test_header_without_dates_or_amount_gets_hints(tmp_path: Path) -> None:
@@ -185,11 +191,17 @@ def test_window_start(end: date, months: int, expected: date) -> None:
 def test_guest_orders_are_refused_with_a_hint_or_left_out_and_counted(tmp_path: Path) -> None:
     path = write(tmp_path, ORDERS + "G1,,2026-01-01,5\nG1,,2026-01-01,7\n")
     with pytest.raises(ValidationFailed, match=r"not_nullable: 2 failing(.|\n)*hint: .*--anonymous-orders skip"):
-        read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None)
-    history = read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None, skip_anonymous=True)
+        read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None, period=Q1, lookback_months=12)
+    history = read_orders(
+        inspect_orders(path, columns=None, delimiter=None),
+        date_format=None,
+        period=Q1,
+        lookback_months=12,
+        skip_anonymous=True,
+    )
     try:
         assert history.anonymous_lines == 2
-        table, _ = period_features(history, Q1, lookback_months=12)
+        table, _ = period_features(history)
     finally:
         history.close()
     assert sorted(table.column("customer_id").to_pylist()) == ["c1", "c2"]  # the same customers as without them

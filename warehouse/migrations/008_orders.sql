@@ -4,7 +4,7 @@
 -- history has no spending score, and attributes such as age may be absent).
 
 -- runs: what an order-history run read, relative to its period.
-ALTER TABLE runs ADD COLUMN source_kind VARCHAR;        -- 'customers' (one row per customer) or 'orders' (an order history); NULL before 007 (= customers)
+ALTER TABLE runs ADD COLUMN source_kind VARCHAR;        -- 'customers' (one row per customer) or 'orders' (an order history); NULL before 008 (= customers)
 ALTER TABLE runs ADD COLUMN n_customers BIGINT;         -- customers segmented (orders: those who ordered in the window)
 ALTER TABLE runs ADD COLUMN lookback_months INTEGER;    -- orders: the window's length
 ALTER TABLE runs ADD COLUMN window_start DATE;          -- orders: the window is (window_start, period_end]
