@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from typing import Literal
@@ -14,6 +16,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from tasks.continuity import compare
+from tasks.csvfile import path_from_parameter
 from tasks.errors import PeriodError
 from tasks.features import build_features, scaling_of
 from tasks.fit import fit, save_artifact
@@ -111,7 +114,28 @@ def score_segments(settings: Settings, period: Period, customers: pa.Table, mode
     )
 
 
+# What the flow body itself concluded: its summary or its error. When Prefect's API stops
+# answering mid-run, the engine cannot report the run's end and raises a connection error
+# instead; the command line then reports this, the run's real outcome (flows/cli.py).
+OUTCOME: dict[str, object] = {}
+
+
+def remember_outcome(body: Callable[..., RunSummary]) -> Callable[..., RunSummary]:
+    @functools.wraps(body)
+    def run(*args: object, **kwargs: object) -> RunSummary:
+        OUTCOME.clear()
+        try:
+            OUTCOME["summary"] = body(*args, **kwargs)
+        except BaseException as error:
+            OUTCOME["error"] = error
+            raise
+        return OUTCOME["summary"]
+
+    return run
+
+
 @flow(name="segment-customers", flow_run_name=run_name, validate_parameters=True)
+@remember_outcome
 def segment_customers(
     period: str | None = None,
     source: str | None = None,
@@ -154,7 +178,7 @@ def segment_customers(
         dask_address=dask_address,
     )
     the_period = resolve_period(period, cadence)
-    the_source = resolve_source(source or str(SAMPLE_SOURCE), the_period)
+    the_source = resolve_source(path_from_parameter(source or str(SAMPLE_SOURCE)), the_period)
     with writer_lock(settings.db_path, wait_s=settings.writer_wait_s):
         if skip_if_succeeded and (done := find_succeeded_run(settings, the_period)):
             return RunSummary(

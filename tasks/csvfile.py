@@ -26,6 +26,7 @@ import codecs
 import contextlib
 import csv
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,19 @@ def shown(path: str | os.PathLike[str]) -> str:
     """The path for a message: undecodable bytes of a Linux file name as `\\xe9`, never a crash."""
     raw = os.fsencode(path)
     return raw.decode("utf-8", errors="backslashreplace")
+
+
+def path_parameter(path: str) -> str:
+    """A path as a Prefect parameter (JSON: UTF-8 only): undecodable name bytes as `\\xe9`."""
+    return shown(path)
+
+
+def path_from_parameter(text: str) -> str:
+    """The path `path_parameter` gave: `\\xe9` back to its byte when only that names a file."""
+    if "\\x" not in text or os.path.lexists(text):
+        return text
+    raw = re.sub(rb"\\x([0-9a-fA-F]{2})", lambda m: bytes([int(m[1], 16)]), text.encode("utf-8"))
+    return os.fsdecode(raw)
 
 
 def readable_name(path: str | os.PathLike[str]) -> bool:

@@ -11,6 +11,7 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.csvfile import shown
 from tasks.errors import PipelineError, ValidationFailed
 from tasks.ingest import keep_raw_rows
 from tasks.periods import Period
@@ -88,8 +89,8 @@ def start_run(settings: Settings, period: Period, source: str, flow_run_id: str 
                 period.start,
                 period.end,
                 now,
-                str(Path(source).resolve()),
-                source,
+                shown(Path(source).resolve()),  # any bytes Linux allows in a name, as text
+                shown(source),
                 ",".join(settings.features),
                 settings_json(settings),
                 flow_run_id,
