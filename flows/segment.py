@@ -26,7 +26,7 @@ from tasks.periods import Period, just_ended, resolve_source
 from tasks.profile import profile
 from tasks.publish import Segmentation, publish
 from tasks.report import report
-from tasks.runs import RunSummary, find_succeeded_run, record_failure, start_run
+from tasks.runs import RunSummary, find_succeeded_run, record_failure, restated, start_run
 from tasks.score import identify_scored, load_scoring_model, score, scored_choice
 from tasks.select_k import decide_k, feasible_ks, score_candidate
 from tasks.serve import serve
@@ -207,9 +207,11 @@ def segment_customers(
             )
         except Exception as error:
             record_failure(settings, run_id, error, the_source)
-            with suppress(ServingError):  # the run's own error is the one to report
+            with suppress(ServingError, WarehouseError):  # the run's own error is the one to report
                 serve(settings)
                 report(settings, run_id)
+            if (told := restated(error, run_id)) is not error:
+                raise told from None
             raise
         serve(settings)
         return replace(summary, report_path=report(settings, run_id))

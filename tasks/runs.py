@@ -18,7 +18,7 @@ from tasks.periods import Period
 from tasks.settings import Settings
 from tasks.source import inspect_source
 from warehouse import connect, sql, transaction
-from warehouse.connection import utc_now
+from warehouse.connection import WarehouseError, WarehouseLocked, utc_now
 
 ABANDONED = (
     "abandoned: the run stopped before finishing (killed, or its machine went down); nothing it computed was published"
@@ -81,6 +81,10 @@ def start_run(settings: Settings, period: Period, source: str, flow_run_id: str 
     ):
         # The caller holds the writer lock, so any other 'running' row is a dead run.
         abandoned = con.execute(sql("mark_abandoned_runs"), [now, ABANDONED]).fetchall()
+        # ... unless it failed while the warehouse was locked and left its cause beside it.
+        causes = _pending_causes(settings.db_path)
+        for old, message in causes.items():
+            con.execute(sql("mark_run_failed"), [now, message, old])
         con.execute(
             sql("insert_run"),
             [
@@ -129,14 +133,53 @@ def failure_rows(run_id: str, error: BaseException) -> pd.DataFrame | None:
 def record_failure(settings: Settings, run_id: str, error: BaseException, source: str) -> None:
     """Mark the run failed with its error (and validation failures) in one transaction; keep
     its source rows if SEGMENT_RAW_RETENTION says so."""
-    message = str(error) or type(error).__name__
+    message = str(restated(error, run_id)) or type(error).__name__
     failures = failure_rows(run_id, error)
     if settings.raw_retention == "failed":
         keep_failed_source(settings, run_id, source)
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
-        if failures is not None:
-            con.register("failures_df", failures)
-            con.execute(sql("insert_validation_failures"))
-            con.unregister("failures_df")
-        con.execute(sql("mark_run_failed"), [utc_now(), message, run_id])
+    try:
+        with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
+            if failures is not None:
+                con.register("failures_df", failures)
+                con.execute(sql("insert_validation_failures"))
+                con.unregister("failures_df")
+            con.execute(sql("mark_run_failed"), [utc_now(), message, run_id])
+    except WarehouseError as locked:  # still held: the next run records the cause, not "killed"
+        _leave_cause(settings.db_path, run_id, f"{message} (recorded by the next run: {str(locked).split(';')[0]})")
     get_run_logger().error("run %s failed: %s", run_id, message)
+
+
+def restated(error: BaseException, run_id: str) -> BaseException:
+    """The error as the user should read it once the run has a row: a lock wait that gave up
+    mid-run did leave a record (its failed run), though nothing of it was published."""
+    if isinstance(error, WarehouseLocked) and "nothing was written" in str(error):
+        text = str(error).replace(
+            "nothing was written", f"run {run_id} is recorded as failed and nothing of it was published"
+        )
+        return WarehouseLocked(text)
+    return error
+
+
+def _causes_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".failed-runs.jsonl")
+
+
+def _leave_cause(db_path: Path, run_id: str, message: str) -> None:
+    with _causes_path(db_path).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"run_id": run_id, "error": message}) + "\n")
+
+
+def _pending_causes(db_path: Path) -> dict[str, str]:
+    """Causes left by runs that failed while the warehouse was locked; read once, then removed."""
+    path = _causes_path(db_path)
+    if not path.exists():
+        return {}
+    causes = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+            causes[entry["run_id"]] = entry["error"]
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut short by a crash: that run stays 'abandoned'
+    path.unlink()
+    return causes
