@@ -33,6 +33,7 @@ from tasks.serve import serve
 from tasks.settings import SAMPLE_SOURCE, Cadence, Settings, make_settings
 from tasks.validate import validate as validate_customers
 from warehouse import writer_lock
+from warehouse.connection import WarehouseError
 from warehouse.serving import ServingError
 
 

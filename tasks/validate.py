@@ -125,7 +125,9 @@ def failure_report(failures: pd.DataFrame, *, source: Source | str, shown: int =
         )
         more = f", and {len(group) - shown} more" if len(group) > shown else ""
         lines.append(f"  - {header} · {check}: {len(group)} failing: {examples}{more}")
-    numbers = failures["check_name"].isin(NUMBER_CHECKS) & failures["failure_case"].str.contains(r"\d[,_]\d", na=False)
+    numbers = failures["check_name"].isin(NUMBER_CHECKS) & failures["failure_case"].astype("string").str.contains(
+        r"\d[,_]\d", na=False
+    )
     if numbers.any():
         lines.append("hint: write numbers without separators: 1000 or 1000.5, not 1,000, 1_000 or 1000,5")
     return "\n".join(lines)
