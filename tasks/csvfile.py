@@ -137,7 +137,9 @@ def read_first_record(path: Path, delimiter: str | None) -> tuple[list[str], str
             f"{shown(path)}: line 1 (the header) holds the control character {bad!r}; is it a text file?"
         )
     delimiter = delimiter or detect_fields_delimiter(text)
-    quoted_head = _utf8_or_refuse(path, head, partial=True)
+    # The rest of the 64 KB only matters if the header's quotes span lines; its bytes are
+    # checked with the whole file's (prepare_csv), so that a run records the failure.
+    quoted_head = head.decode("utf-8", errors="replace")
     try:
         fields = next(csv.reader(_lines(quoted_head), delimiter=delimiter, quotechar='"', strict=True), [])
     except csv.Error:  # a quote in the header that never closes: read the first line plainly
@@ -171,9 +173,9 @@ def _first_control(text: str) -> str | None:
     return next((ch for ch in text if ord(ch) < 32 and ch != "\t"), None)
 
 
-def _utf8_or_refuse(path: Path, data: bytes, *, partial: bool = False) -> str:
+def _utf8_or_refuse(path: Path, data: bytes) -> str:
     try:
-        return codecs.getincrementaldecoder("utf-8")().decode(data, final=not partial)
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         with path.open("rb") as handle:
             bom = len(codecs.BOM_UTF8) if handle.read(3) == codecs.BOM_UTF8 else 0
