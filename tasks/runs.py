@@ -113,7 +113,7 @@ def keep_failed_source(settings: Settings, run_id: str, source: str) -> None:
         kept = keep_raw_rows(
             settings, run_id, inspect_source(source, columns=settings.columns, delimiter=settings.delimiter)
         )
-    except PipelineError as reason:  # a missing or unreadable file has no rows to keep
+    except (PipelineError, WarehouseError) as reason:  # no rows to keep, or no way to keep them now
         get_run_logger().info("source rows not kept: %s", str(reason).splitlines()[0])
         return
     get_run_logger().info("kept the %d source rows of failed run %s in raw_customers", kept, run_id)
@@ -154,7 +154,9 @@ def restated(error: BaseException, run_id: str) -> BaseException:
     mid-run did leave a record (its failed run), though nothing of it was published."""
     if isinstance(error, WarehouseLocked) and "nothing was written" in str(error):
         text = str(error).replace(
-            "nothing was written", f"run {run_id} is recorded as failed and nothing of it was published"
+            "nothing was written",
+            f"run {run_id} stopped and nothing of it was published; it is recorded as failed (by the next run, "
+            "if the warehouse is still held now)",
         )
         return WarehouseLocked(text)
     return error

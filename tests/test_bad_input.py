@@ -253,3 +253,42 @@ def test_without_a_server_the_error_is_the_last_thing_on_stderr(workdir: Path, d
     error = cli_error(result.stderr)
     assert error.startswith(f"error: {source}: 1 value(s) in 1 row(s) break the input contract")
     assert result.stderr.rstrip().endswith("Age · is a whole number: 1 failing: 'forty' (line 6)")
+
+
+def test_a_run_that_fails_waiting_for_a_lock_keeps_its_real_cause(workdir: Path, db: Path, mall_csv: Path) -> None:
+    """The lock is held mid-run: recording the failure waits for it too. The cause is left beside
+    the warehouse and the next run records it, instead of 'killed, or its machine went down'."""
+    from prefect import flow
+
+    from tasks.periods import Period
+    from tasks.runs import ABANDONED, record_failure, start_run
+    from tasks.settings import make_settings
+    from tests.test_warehouse import hold_read_only
+    from warehouse.connection import WarehouseLocked
+
+    settings = make_settings(db_path=db, lock_timeout_s=1)
+    locked = WarehouseLocked(
+        f"warehouse {db} is held by python3 (PID 1) and was not released within 1s; nothing was written."
+    )
+
+    @flow
+    def fails_while_locked() -> str:
+        run_id = start_run(settings, Period.parse("2026Q1"), str(mall_csv), None)
+        reader = hold_read_only(db, 30)
+        try:
+            record_failure(settings, run_id, locked, str(mall_csv))  # waits 1 s, then leaves the cause
+        finally:
+            reader.kill()
+            reader.wait()
+        return run_id
+
+    run_id = fails_while_locked()
+    assert query(db, "SELECT status FROM runs")["status"].tolist() == ["running"]
+    result = runner.invoke(app, ["run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    error = query(db, "SELECT status, error FROM runs WHERE run_id = ?", [run_id]).iloc[0]
+    assert error.status == "failed"
+    assert error.error != ABANDONED
+    assert error.error.startswith(f"warehouse {db} is held by python3 (PID 1) and was not released within 1s; run ")
+    assert "nothing was written" not in error.error
+    assert "(recorded by the next run: warehouse" in error.error
