@@ -70,14 +70,22 @@ def describe_csv_error(exc: duckdb.Error, *, source: str, layout: CsvLayout | No
     return f"{where}: cannot be read as CSV ({first})"
 
 
-def layout_of(source: Source) -> CsvLayout | None:
+def csv_layout(source: Source) -> CsvLayout | None:
     """Every byte of a CSV source checked (once per file version), and what DuckDB reads."""
-    if source.kind != "csv":
-        return None
-    layout = prepare_csv(source.path, source.delimiter or ",")
-    if layout.ends_with_delimiter:  # DuckDB takes 'a,b,c,' for three fields: count them exactly
+    return prepare_csv(source.path, source.delimiter or ",") if source.kind == "csv" else None
+
+
+def layout_of(source: Source) -> CsvLayout | None:
+    """csv_layout, with every record's field count checked when the quick pass cannot vouch for it."""
+    layout = csv_layout(source)
+    if layout is not None and layout.ends_with_delimiter and id(layout) not in _counted:
+        # DuckDB takes 'a,b,c,' for three fields: count them exactly
         refuse_bad_records(source)
+        _counted.add(id(layout))
     return layout
+
+
+_counted: set[int] = set()  # ids of (cached, lasting) layouts whose records all have the header's count
 
 
 def refuse_bad_records(source: Source) -> None:
