@@ -22,7 +22,20 @@ from tests.test_deployment import free_port, stop
 pytestmark = pytest.mark.integration
 
 
-def test_a_server_stopped_mid_run_leaves_the_run_its_real_outcome(tmp_path: Path) -> None:
+WARNING = (
+    "warning: Prefect's API stopped answering during the run: the Prefect UI's record of it is incomplete; "
+    "the warehouse has the run's real outcome, below."
+)
+
+
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+def test_a_server_stopped_mid_run_leaves_the_run_its_real_outcome(tmp_path: Path, outcome: str) -> None:
+    source = MALL_CSV
+    if outcome == "failed":
+        source = tmp_path / "bad.csv"
+        lines = MALL_CSV.read_text().splitlines()
+        lines[5] = "5,Female,forty,17,40"
+        source.write_text("\n".join(lines) + "\n")
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SEGMENT_", "PREFECT_"))}
@@ -54,7 +67,7 @@ def test_a_server_stopped_mid_run_leaves_the_run_its_real_outcome(tmp_path: Path
             assert time.monotonic() < deadline, "prefect server did not become healthy"
             time.sleep(0.5)
         db = tmp_path / "warehouse.duckdb"
-        args = segment_cmd("run", "--source", str(MALL_CSV), "--period", "2026Q1", "--db", str(db))
+        args = segment_cmd("run", "--source", str(source), "--period", "2026Q1", "--db", str(db))
         cli = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         lock = db.with_name(db.name + ".lock")
         while not lock.exists():  # the flow has started and holds the writer lock
@@ -71,11 +84,16 @@ def test_a_server_stopped_mid_run_leaves_the_run_its_real_outcome(tmp_path: Path
         if cli is not None and cli.poll() is None:
             cli.kill()
             cli.wait()
-    assert cli.returncode == 0, err
-    assert err.strip().splitlines() == [
-        "warning: Prefect's API stopped answering during the run: the Prefect UI's record of it is incomplete; "
-        "the warehouse has the run's real outcome, below."
-    ]
-    assert "segmented 2026Q1 into k=5 segments (silhouette 0.555)" in out
-    assert query(db, "SELECT status FROM runs")["status"].tolist() == ["succeeded"]
+    assert query(db, "SELECT status FROM runs")["status"].tolist() == [outcome]
     assert after_stop < 60, f"{after_stop:.0f}s after the server stopped"
+    if outcome == "succeeded":
+        assert cli.returncode == 0, err
+        assert err.strip().splitlines() == [WARNING]
+        assert "segmented 2026Q1 into k=5 segments (silhouette 0.555)" in out
+        return
+    assert cli.returncode == 1, err
+    assert err.strip().splitlines() == [
+        WARNING,
+        f"error: {source}: 1 value(s) in 1 row(s) break the input contract (line numbers count the header as line 1):",
+        "  - Age · is a whole number: 1 failing: 'forty' (line 6)",
+    ]
