@@ -119,8 +119,11 @@ def open_source(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     con.execute(sql("parse_macros"))
     if source.kind == "parquet":
         names = [source.columns[c] for c in source.columns]
-        with source.path.open("rb") as handle:  # a handle: Arrow cannot open a name that is not UTF-8
-            table = pq.read_table(handle, columns=names).rename_columns(list(source.columns))
+        try:
+            with source.path.open("rb") as handle:  # a handle: Arrow cannot open a name that is not UTF-8
+                table = pq.read_table(handle, columns=names).rename_columns(list(source.columns))
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise InputFileError(f"{shown(source.path)}: cannot be read as Parquet ({exc})") from None
         lines = pa.array(range(1, table.num_rows + 1), type=pa.int64())
         con.register("source_arrow", table.append_column("source_line", lines))
         con.execute(sql("source_parquet"))
@@ -148,9 +151,11 @@ def read_numbers(con: duckdb.DuckDBPyConnection, source: Source) -> pa.Table | N
 def _read(con: duckdb.DuckDBPyConnection, statement: str, source: Source) -> pa.Table:
     try:
         return relined(con.execute(sql(statement)).to_arrow_table(), layout_of(source))
-    except duckdb.InvalidInputException as exc:
-        if source.kind == "csv":
-            refuse_bad_records(source)  # the exact line and field count, when that is the problem
+    except duckdb.Error as exc:  # whatever the bytes: a message with the file, never a traceback
+        if source.kind != "csv":
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputFileError(f"{shown(source.path)}: cannot be read ({first})") from None
+        refuse_bad_records(source)  # the exact line and field count, when that is the problem
         raise InputFileError(describe_csv_error(exc, source=shown(source.path), layout=layout_of(source))) from None
 
 
