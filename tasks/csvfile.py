@@ -362,36 +362,56 @@ def _record_lines(path: Path, delimiter: str) -> np.ndarray | None:
     blank lines skipped, a line break inside quotes part of its record. None when record i is
     simply on line i + 2.
 
-    Vectorised: a line break is inside quotes when an odd number of quotes precede it. That
-    holds when every quote opens or closes a field (or is doubled inside one); a quote in the
-    middle of an unquoted field (`Fe"male`, which DuckDB reads as written) is counted by
-    reading the records one by one instead.
+    Vectorised, in 8 MB chunks (memory stays bounded): a line break is inside quotes when an odd
+    number of quotes precede it. That holds when every quote opens or closes a field (or is
+    doubled inside one); a quote in the middle of an unquoted field (`Fe"male`, which DuckDB
+    reads as written) is counted by reading the records one by one instead.
     """
-    buf = np.fromfile(path, dtype=np.uint8)
-    newlines = np.flatnonzero(buf == 10)
-    quotes = np.flatnonzero(buf == 34)
-    if quotes.size and _stray_quotes(buf, quotes, ord(delimiter)):
-        return record_lines_by_reading(path, delimiter)
-    inside = (np.searchsorted(quotes, newlines) % 2) == 1 if quotes.size else np.zeros(newlines.size, bool)
-    ends_at = np.flatnonzero(~inside)  # which newlines end a record
-    ends = newlines[ends_at]
-    starts = np.concatenate(([0], ends + 1))
-    stops = np.concatenate((ends, [buf.size]))
-    lines = np.concatenate(([1], ends_at + 2))
-    length = stops - starts
-    last = buf[np.maximum(stops - 1, 0)] if buf.size else np.zeros(0, np.uint8)
-    blank = (length == 0) | ((length == 1) & (last == 13))
-    kept = lines[~blank][1:]  # the first record is the header
-    if not inside.any() and not blank[: kept.size + 1].any():
+    edges = np.zeros(256, dtype=bool)  # bytes that may stand beside a quote that opens or closes a field
+    edges[[ord(delimiter), 10, 13, 34]] = True
+    kept: list[np.ndarray] = []
+    parity = breaks = offset = 0  # quotes so far (mod 2), line breaks so far, bytes so far
+    record_start, record_line = 0, 1  # the current record: where it began, on which line
+    previous = 10  # the byte before the chunk: the file starts a line
+    with path.open("rb") as handle:
+        chunk = handle.read(CHUNK_BYTES)
+        while chunk:
+            following = handle.read(CHUNK_BYTES)
+            buf = np.frombuffer(chunk, dtype=np.uint8)
+            quotes = np.flatnonzero(buf == 34)
+            if quotes.size and _stray(buf, quotes, edges, previous, following[:1]):
+                return record_lines_by_reading(path, delimiter)
+            newlines = np.flatnonzero(buf == 10)
+            inside = ((parity + np.searchsorted(quotes, newlines)) % 2) == 1
+            ending = newlines[~inside]  # the line breaks that end a record
+            lines_after = np.flatnonzero(~inside) + breaks + 2  # the line each next record starts on
+            starts = np.concatenate(([record_start - offset], ending[:-1] + 1))
+            lengths = ending - starts
+            before = np.where(ending > 0, buf[np.maximum(ending - 1, 0)], previous)
+            blank = (lengths == 0) | ((lengths == 1) & (before == 13))
+            lines = np.concatenate(([record_line], lines_after[:-1]))
+            kept.append(lines[~blank])
+            if ending.size:
+                record_start, record_line = offset + int(ending[-1]) + 1, int(lines_after[-1])
+            parity = (parity + quotes.size) % 2
+            breaks += newlines.size
+            previous = int(buf[-1])
+            offset += len(chunk)
+            chunk = following
+    if not (offset - record_start == 0 or (offset - record_start == 1 and previous == 13)):
+        kept.append(np.array([record_line]))  # a last record without a line break after it
+    lines = np.concatenate(kept).astype(np.int64)[1:] if kept else np.zeros(0, np.int64)  # [0]: the header
+    if np.array_equal(lines, np.arange(2, lines.size + 2)):
         return None
-    return kept.astype(np.int64)
+    return lines
 
 
-def _stray_quotes(buf: np.ndarray, quotes: np.ndarray, delimiter: int) -> bool:
+def _stray(buf: np.ndarray, quotes: np.ndarray, edges: np.ndarray, previous: int, following: bytes) -> bool:
     """Whether some quote neither follows a field start nor precedes a field end nor pairs up."""
-    edges = np.array([delimiter, 10, 13, 34], dtype=np.uint8)
-    before = np.isin(buf[np.maximum(quotes - 1, 0)], edges) | (quotes == 0)
-    after = np.isin(buf[np.minimum(quotes + 1, buf.size - 1)], edges) | (quotes == buf.size - 1)
+    before = edges[np.where(quotes > 0, buf[np.maximum(quotes - 1, 0)], previous)]
+    last = quotes + 1 >= buf.size
+    after = edges[buf[np.minimum(quotes + 1, buf.size - 1)]] & ~last
+    after |= last & (not following or bool(edges[following[0]]))
     return not bool(np.all(before | after))
 
 

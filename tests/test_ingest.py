@@ -299,3 +299,21 @@ def test_a_file_name_that_is_not_utf8_is_read_and_named(tmp_path: Path) -> None:
     path.write_bytes(mall_with([*MALL_LINES[:5], b"5,Female", *MALL_LINES[6:]]))
     with pytest.raises(InputFileError, match=r"caf\\xe9\.csv: line 6 has 2 fields"):
         read_source(inspect_source(path))
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
+def test_record_lines_are_the_same_whatever_the_chunk_size(
+    tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small chunks put every quote, CR and line break on a chunk's edge at least once."""
+    from tasks import csvfile
+
+    content = (
+        b'h1,h2\r\n\r\n"a\r\nb",1\r\n\r\n"x""",2\r\n"",""\r\n\r\n3,"4\n\n5"\r\n6,7\r\n\r\n"8",9'
+        b'\r\n"c,d","e\r\n"\r\n,\r\n'
+    )
+    path = tmp_path / "edges.csv"
+    path.write_bytes(content)
+    exact = csvfile.record_lines_by_reading(path, ",").tolist()
+    monkeypatch.setattr(csvfile, "CHUNK_BYTES", chunk)
+    assert csvfile._record_lines(path, ",").tolist() == exact == [3, 6, 7, 9, 12, 14, 15, 17]
