@@ -198,8 +198,8 @@ def _run_flow(the_period: Period, *, candidates: int, as_json: bool, verbose: bo
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=the_period.label) from None
     except Exception as error:
-        if not _unreachable(error):
-            raise
+        if not _unreachable(error):  # a bug: one line here, its traceback in Prefect's log of the run
+            raise _fail(f"the run stopped on an unexpected {type(error).__name__}: {error}", as_json=as_json) from None
         summary = _outcome_without_api(error, as_json=as_json, period=the_period.label)
     if as_json:
         _print_json(_summary_document(summary))
@@ -208,12 +208,14 @@ def _run_flow(the_period: Period, *, candidates: int, as_json: bool, verbose: bo
 
 
 def _unreachable(error: BaseException) -> bool:
-    """Whether an error is, or was caused by, Prefect's API not answering."""
+    """Whether an error is, or was caused by, Prefect's API not answering (or answering 5xx)."""
     import httpx
 
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, httpx.TransportError | ConnectionError):
+            return True
+        if isinstance(seen, httpx.HTTPStatusError) and seen.response.status_code >= 500:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
