@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from tasks.csvfile import path_parameter
 from tasks.errors import PipelineError
 from tasks.periods import Period, just_ended, period_range, resolve_source
 from tasks.settings import SAMPLE_ORDERS, SAMPLE_ROWS, SAMPLE_SEED, SAMPLE_SOURCE, make_settings
@@ -113,13 +115,27 @@ def _setting_problem(problem: Any) -> str:
     return f"{where}: {message} (got {shown!r})" if name else message
 
 
+# Under `main`, the error is printed after Prefect's exit handlers, which may still write to
+# stderr (its last logs and events); it stays the last thing there.
+_deferred_errors: list[str] | None = None
+_api_lost = False  # Prefect's API stopped answering during the run (see _run_flow)
+
+
 def _fail(error: BaseException | str, *, as_json: bool = False, **context: object) -> typer.Exit:
     """Say what went wrong once, as the last thing on stderr; exit 1."""
-    message = _error_text(error)
+    # Text, whatever bytes a file name held (a lone surrogate cannot be written to a stream).
+    message = _error_text(error).encode("utf-8", "backslashreplace").decode("utf-8")
     if as_json:
         _print_json({"status": "failed", **context, "error": message})
-    Console(file=sys.stderr, soft_wrap=True, highlight=False).print(f"[bold red]error:[/] {message}", markup=True)
+    if _deferred_errors is not None:
+        _deferred_errors.append(message)
+    else:
+        _print_error(message)
     return typer.Exit(code=1)
+
+
+def _print_error(message: str) -> None:
+    Console(file=sys.stderr, soft_wrap=True, highlight=False).print(f"[bold red]error:[/] {message}", markup=True)
 
 
 def _print_json(document: dict[str, Any]) -> None:
@@ -140,10 +156,17 @@ def _prepare_prefect(*, verbose: bool) -> None:
     """Before Prefect is imported: no telemetry, and its console log only when asked for."""
     # Telemetry cannot reach its host from a closed network and then locks Prefect's SQLite.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # A run's truth is the warehouse: if Prefect's API stops answering, a call to it gives up
+    # after two retries (six seconds), not five (about a minute).
+    os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "2")
+    # Prefect's log sender writes "--- Error logging to API ---" to stderr when it cannot reach
+    # the API, even after our error; the standard library's switch for handler errors stops it.
+    logging.raiseExceptions = False
     quiet = not verbose and "PREFECT_LOGGING_LEVEL" not in os.environ
     if quiet and "prefect" not in sys.modules:
         # Only the console copy goes: every line still reaches Prefect's API and UI.
         os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
+        os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")  # its event sender's errors
         logging.captureWarnings(True)
     for name in ("prefect.flow_runs", "prefect.task_runs"):
         logger = logging.getLogger(name)
@@ -179,8 +202,8 @@ def _order_parameters(settings: Any) -> dict[str, Any]:
     if not settings.orders:
         return {}
     return {
-        "orders": settings.orders,
-        "attributes": settings.attributes,
+        "orders": path_parameter(settings.orders),
+        "attributes": path_parameter(settings.attributes) if settings.attributes else None,
         "date_format": settings.date_format,
         "lookback_months": settings.lookback_months,
         "anonymous_orders": settings.anonymous_orders,
@@ -234,10 +257,46 @@ def _run_flow(the_period: Period, *, candidates: int, as_json: bool, verbose: bo
             summary = segment_customers(period=the_period.label, **parameters)
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=the_period.label) from None
+    except Exception as error:
+        if not _unreachable(error):  # a bug: one line here, its traceback in Prefect's log of the run
+            raise _fail(f"the run stopped on an unexpected {type(error).__name__}: {error}", as_json=as_json) from None
+        summary = _outcome_without_api(error, as_json=as_json, period=the_period.label)
     if as_json:
         _print_json(_summary_document(summary))
     else:
         _print_summary(summary)
+
+
+def _unreachable(error: BaseException) -> bool:
+    """Whether an error is, or was caused by, Prefect's API not answering (or answering 5xx)."""
+    import httpx
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, httpx.TransportError | ConnectionError):
+            return True
+        if isinstance(seen, httpx.HTTPStatusError) and seen.response.status_code >= 500:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _outcome_without_api(error: BaseException, *, as_json: bool, period: str) -> Any:
+    """The run's own outcome when Prefect's engine could not report it; one warning line."""
+    global _api_lost
+    from flows.segment import OUTCOME
+
+    _api_lost = True
+    if not OUTCOME:
+        raise _fail(f"Prefect's API stopped answering before the run began; nothing ran ({error})", as_json=as_json)
+    Console(file=sys.stderr, soft_wrap=True, highlight=False).print(
+        "[yellow]warning:[/] Prefect's API stopped answering during the run: the Prefect UI's record of it is "
+        "incomplete; the warehouse has the run's real outcome, below.",
+        markup=True,
+    )
+    if "summary" in OUTCOME:
+        return OUTCOME["summary"]
+    raise _fail(OUTCOME["error"], as_json=as_json, period=period) from None
 
 
 @app.command()
@@ -302,7 +361,7 @@ def run(
         candidates=len(settings.candidate_ks),
         as_json=as_json,
         verbose=verbose,
-        source=given,
+        source=path_parameter(given) if given else None,
         db=str(settings.db_path),
         k=settings.k,
         features=list(settings.features),
@@ -361,7 +420,7 @@ def score(
         candidates=0,
         as_json=as_json,
         verbose=verbose,
-        source=given,
+        source=path_parameter(given) if given else None,
         db=str(settings.db_path),
         columns=settings.columns or None,
         delimiter=settings.delimiter,
@@ -727,17 +786,41 @@ def main() -> None:
     of a second after the work is done. Everything is written by then; the exit handlers still
     run (Prefect sends its last logs and events, a temporary server stops), streams are flushed.
     """
+    global _deferred_errors
     code: int | str | None = 0
+    _deferred_errors = []
     try:
         app()
     except SystemExit as done:
         code = done.code
-    atexit._run_exitfuncs()
+    _run_exit_handlers()
+    for message in _deferred_errors:
+        _print_error(message)
     if isinstance(code, str):
         sys.stderr.write(code + "\n")
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def _run_exit_handlers() -> None:
+    """Prefect's exit handlers, and ours. When its API stopped answering during the run, its
+    last logs and events can only fail: they get three seconds, and their complaints are not
+    printed (the warning said it once)."""
+    if not _api_lost:
+        atexit._run_exitfuncs()
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        handlers = threading.Thread(target=atexit._run_exitfuncs, daemon=True)
+        handlers.start()
+        handlers.join(timeout=3)
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(devnull)
 
 
 if __name__ == "__main__":

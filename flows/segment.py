@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from typing import Literal
@@ -14,6 +16,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from tasks.continuity import compare
+from tasks.csvfile import path_from_parameter
 from tasks.errors import PeriodError
 from tasks.features import build_features, scaling_of
 from tasks.fit import fit, save_artifact
@@ -24,13 +27,14 @@ from tasks.periods import Period, just_ended, resolve_source
 from tasks.profile import profile
 from tasks.publish import OrderRun, Segmentation, publish
 from tasks.report import report
-from tasks.runs import RunSummary, find_succeeded_run, record_failure, start_run
+from tasks.runs import RunSummary, find_succeeded_run, record_failure, restated, start_run
 from tasks.score import identify_scored, load_scoring_model, score, scored_choice
 from tasks.select_k import decide_k, feasible_ks, score_candidate
 from tasks.serve import serve
 from tasks.settings import SAMPLE_SOURCE, Cadence, Settings, make_settings
 from tasks.validate import validate as validate_customers
 from warehouse import writer_lock
+from warehouse.connection import WarehouseError
 from warehouse.serving import ServingError
 
 
@@ -112,7 +116,28 @@ def score_segments(settings: Settings, period: Period, customers: pa.Table, mode
     )
 
 
+# What the flow body itself concluded: its summary or its error. When Prefect's API stops
+# answering mid-run, the engine cannot report the run's end and raises a connection error
+# instead; the command line then reports this, the run's real outcome (flows/cli.py).
+OUTCOME: dict[str, object] = {}
+
+
+def remember_outcome(body: Callable[..., RunSummary]) -> Callable[..., RunSummary]:
+    @functools.wraps(body)
+    def run(*args: object, **kwargs: object) -> RunSummary:
+        OUTCOME.clear()
+        try:
+            OUTCOME["summary"] = body(*args, **kwargs)
+        except BaseException as error:
+            OUTCOME["error"] = error
+            raise
+        return OUTCOME["summary"]
+
+    return run
+
+
 @flow(name="segment-customers", flow_run_name=run_name, validate_parameters=True)
+@remember_outcome
 def segment_customers(
     period: str | None = None,
     source: str | None = None,
@@ -173,10 +198,12 @@ def segment_customers(
     )
     the_period = resolve_period(period, cadence)
     if settings.orders:
-        the_source = resolve_source(settings.orders, the_period)
-        the_attributes = resolve_source(settings.attributes, the_period) if settings.attributes else None
+        the_source = resolve_source(path_from_parameter(settings.orders), the_period)
+        the_attributes = (
+            resolve_source(path_from_parameter(settings.attributes), the_period) if settings.attributes else None
+        )
     else:
-        the_source = resolve_source(source or str(SAMPLE_SOURCE), the_period)
+        the_source = resolve_source(path_from_parameter(source or str(SAMPLE_SOURCE)), the_period)
     with writer_lock(settings.db_path, wait_s=settings.writer_wait_s):
         if skip_if_succeeded and (done := find_succeeded_run(settings, the_period)):
             return RunSummary(
@@ -213,9 +240,11 @@ def segment_customers(
             )
         except Exception as error:
             record_failure(settings, run_id, error, the_source)
-            with suppress(ServingError):  # the run's own error is the one to report
+            with suppress(ServingError, WarehouseError):  # the run's own error is the one to report
                 serve(settings)
                 report(settings, run_id)
+            if (told := restated(error, run_id)) is not error:
+                raise told from None
             raise
         finally:
             if history is not None:

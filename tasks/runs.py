@@ -11,13 +11,14 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.csvfile import shown
 from tasks.errors import PipelineError, ValidationFailed
 from tasks.ingest import keep_raw_rows
 from tasks.periods import Period
 from tasks.settings import Settings
 from tasks.source import inspect_source
 from warehouse import connect, sql, transaction
-from warehouse.connection import utc_now
+from warehouse.connection import WarehouseError, WarehouseLocked, utc_now
 
 ABANDONED = (
     "abandoned: the run stopped before finishing (killed, or its machine went down); nothing it computed was published"
@@ -80,6 +81,10 @@ def start_run(settings: Settings, period: Period, source: str, flow_run_id: str 
     ):
         # The caller holds the writer lock, so any other 'running' row is a dead run.
         abandoned = con.execute(sql("mark_abandoned_runs"), [now, ABANDONED]).fetchall()
+        # ... unless it failed while the warehouse was locked and left its cause beside it.
+        causes = _pending_causes(settings.db_path)
+        for old, message in causes.items():
+            con.execute(sql("mark_run_failed"), [now, message, old])
         con.execute(
             sql("insert_run"),
             [
@@ -88,8 +93,8 @@ def start_run(settings: Settings, period: Period, source: str, flow_run_id: str 
                 period.start,
                 period.end,
                 now,
-                str(Path(source).resolve()),
-                source,
+                shown(Path(source).resolve()),  # any bytes Linux allows in a name, as text
+                shown(source),
                 ",".join(settings.features),
                 settings_json(settings),
                 flow_run_id,
@@ -108,7 +113,7 @@ def keep_failed_source(settings: Settings, run_id: str, source: str) -> None:
         kept = keep_raw_rows(
             settings, run_id, inspect_source(source, columns=settings.columns, delimiter=settings.delimiter)
         )
-    except PipelineError as reason:  # a missing or unreadable file has no rows to keep
+    except (PipelineError, WarehouseError) as reason:  # no rows to keep, or no way to keep them now
         get_run_logger().info("source rows not kept: %s", str(reason).splitlines()[0])
         return
     get_run_logger().info("kept the %d source rows of failed run %s in raw_customers", kept, run_id)
@@ -128,14 +133,55 @@ def failure_rows(run_id: str, error: BaseException) -> pd.DataFrame | None:
 def record_failure(settings: Settings, run_id: str, error: BaseException, source: str) -> None:
     """Mark the run failed with its error (and validation failures) in one transaction; keep
     its source rows if SEGMENT_RAW_RETENTION says so."""
-    message = str(error) or type(error).__name__
+    message = str(restated(error, run_id)) or type(error).__name__
     failures = failure_rows(run_id, error)
     if settings.raw_retention == "failed" and not settings.orders:  # raw_customers holds customer tables only
         keep_failed_source(settings, run_id, source)
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
-        if failures is not None:
-            con.register("failures_df", failures)
-            con.execute(sql("insert_validation_failures"))
-            con.unregister("failures_df")
-        con.execute(sql("mark_run_failed"), [utc_now(), message, run_id])
+    try:
+        with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
+            if failures is not None:
+                con.register("failures_df", failures)
+                con.execute(sql("insert_validation_failures"))
+                con.unregister("failures_df")
+            con.execute(sql("mark_run_failed"), [utc_now(), message, run_id])
+    except WarehouseError as locked:  # still held: the next run records the cause, not "killed"
+        _leave_cause(settings.db_path, run_id, f"{message} (recorded by the next run: {str(locked).split(';')[0]})")
     get_run_logger().error("run %s failed: %s", run_id, message)
+
+
+def restated(error: BaseException, run_id: str) -> BaseException:
+    """The error as the user should read it once the run has a row: a lock wait that gave up
+    mid-run did leave a record (its failed run), though nothing of it was published."""
+    if isinstance(error, WarehouseLocked) and "nothing was written" in str(error):
+        text = str(error).replace(
+            "nothing was written",
+            f"run {run_id} stopped and nothing of it was published; it is recorded as failed (by the next run, "
+            "if the warehouse is still held now)",
+        )
+        return WarehouseLocked(text)
+    return error
+
+
+def _causes_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".failed-runs.jsonl")
+
+
+def _leave_cause(db_path: Path, run_id: str, message: str) -> None:
+    with _causes_path(db_path).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"run_id": run_id, "error": message}) + "\n")
+
+
+def _pending_causes(db_path: Path) -> dict[str, str]:
+    """Causes left by runs that failed while the warehouse was locked; read once, then removed."""
+    path = _causes_path(db_path)
+    if not path.exists():
+        return {}
+    causes = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+            causes[entry["run_id"]] = entry["error"]
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut short by a crash: that run stays 'abandoned'
+    path.unlink()
+    return causes

@@ -15,7 +15,6 @@ documented headers (`CustomerID`, `Gender` or `Genre`, `Age`, `Annual Income (k$
 
 from __future__ import annotations
 
-import csv
 import difflib
 import os
 import re
@@ -31,6 +30,7 @@ from schemas.columns import (
     ORDER_HEADERS,
     ORDER_REQUIRED,
 )
+from tasks.csvfile import detect_fields_delimiter, read_first_record, shown
 from tasks.errors import InputFileError
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -194,21 +194,20 @@ def _split_pair(part: str) -> tuple[str, str]:
 
 def detect_delimiter(header_line: str) -> str:
     """The delimiter that splits the header line into the most fields; comma when none splits it."""
-    counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in DELIMITERS}
-    best = max(counts.values())
-    return next(d for d in DELIMITERS if counts[d] == best) if best > 1 else ","
+    return detect_fields_delimiter(header_line)
 
 
 def check_file(path: Path) -> None:
     """Refuse what is not a readable file, saying which it is."""
+    name = shown(path)
     if path.is_dir():
-        raise InputFileError(f"{path}: is a folder, not a file; name the CSV or Parquet file inside it")
+        raise InputFileError(f"{name}: is a folder, not a file; name the CSV or Parquet file inside it")
     if not path.exists():
-        raise InputFileError(f"{path}: no such file")
+        raise InputFileError(f"{name}: no such file")
     if not path.is_file():
-        raise InputFileError(f"{path}: is not a regular file")
+        raise InputFileError(f"{name}: is not a regular file")
     if not os.access(path, os.R_OK):
-        raise InputFileError(f"{path}: cannot be read (permission denied)")
+        raise InputFileError(f"{name}: cannot be read (permission denied)")
 
 
 def is_parquet(path: Path) -> bool:
@@ -219,26 +218,22 @@ def is_parquet(path: Path) -> bool:
 
 
 def csv_header(path: Path, delimiter: str | None) -> tuple[list[str], str]:
-    """The first line's fields and the delimiter they were split with (detected unless given)."""
-    with path.open("rb") as handle:
-        first = handle.readline()
-    if not first.strip():
-        raise InputFileError(f"{path}: the file is empty; expected a header line and data rows")
-    try:
-        text = first.decode("utf-8-sig").rstrip("\r\n")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path}: line 1 is not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-    delimiter = delimiter or detect_delimiter(text)
-    return next(csv.reader([text], delimiter=delimiter)), delimiter
+    """The first line's fields and the delimiter they were split with (detected unless given).
+
+    Whatever the line endings (LF, CRLF, CR); UTF-16/32 and text that is not UTF-8 are refused
+    here, before anything runs (see tasks.csvfile).
+    """
+    return read_first_record(path, delimiter)
 
 
 def parquet_header(path: Path) -> list[str]:
     import pyarrow.parquet as pq  # only Parquet sources pay for it
 
     try:
-        return list(pq.read_schema(path).names)
+        with path.open("rb") as handle:  # a handle: Arrow cannot open a name that is not UTF-8
+            return list(pq.read_schema(handle).names)
     except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise InputFileError(f"{path}: cannot be read as Parquet ({exc})") from None
+        raise InputFileError(f"{shown(path)}: cannot be read as Parquet ({exc})") from None
 
 
 def map_columns(
@@ -379,7 +374,7 @@ def inspect_source(
     else:
         header, used = csv_header(path, delimiter)
         kind = "csv"
-    found, extra = map_columns(header, columns or {}, source=str(path), delimiter=used, contract=contract)
+    found, extra = map_columns(header, columns or {}, source=shown(path), delimiter=used, contract=contract)
     return Source(absolute, kind, used, tuple(h.strip() for h in header), found, extra)
 
 

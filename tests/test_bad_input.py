@@ -3,6 +3,8 @@ run row; nothing published. And the odd-but-valid files that must be accepted.""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tasks.sample import generate_customers
-from tests.conftest import HEADER, query, run_segment
+from tests.conftest import HEADER, query, run_segment, segment_cmd, subprocess_env
 
 runner = CliRunner()
 Maker = Callable[[Path], Path]
@@ -56,7 +58,7 @@ def good_lines() -> list[str]:
 
 
 # Found by the command before anything runs (no run is recorded, no warehouse is created).
-BEFORE_THE_RUN = {"missing column", "empty file"}
+BEFORE_THE_RUN = {"missing column", "empty file", "utf-16 without a bom", "utf-32"}
 BAD_INPUTS: dict[str, tuple[Maker, list[str]]] = {
     "missing column": (
         csv_of(customers().drop(columns=["Age"])),
@@ -91,6 +93,45 @@ BAD_INPUTS: dict[str, tuple[Maker, list[str]]] = {
     "not utf-8": (
         raw_bytes(("\n".join([*good_lines()[:5], "77,Fémale,30,40,50"]) + "\n").encode("latin-1")),
         ["line 6 is not UTF-8 text"],
+    ),
+    "trailing empty field": (
+        raw_bytes(("\n".join([*good_lines()[:3], "99,Male,30,40,50,", *good_lines()[3:]]) + "\n").encode()),
+        ["line 4 has 6 fields where the header has 5: '99,Male,30,40,50,'", "one field too many"],
+    ),
+    "25 fields after a blank line": (
+        raw_bytes(("\n".join([*good_lines()[:3], "", ",".join(["9"] * 25), *good_lines()[3:]]) + "\n").encode()),
+        ["line 5 has 25 fields where the header has 5"],
+    ),
+    "thousands with an underscore": (
+        csv_of(with_cell(4, "Annual Income (k$)", "1_000")),
+        ["Annual Income (k$) · is a number: 1 failing: '1_000' (line 6)", "hint: write numbers without separators"],
+    ),
+    "nul in an id": (
+        csv_of(with_cell(4, "CustomerID", "1\x005")),
+        ["CustomerID · no control characters: 1 failing: '1\\x005' (line 6)"],
+    ),
+    "not utf-8 outside the contract": (
+        raw_bytes(
+            (
+                "\n".join(
+                    [
+                        good_lines()[0] + ",Note",
+                        *(line + ",ok" for line in good_lines()[1:5]),
+                        good_lines()[5] + ",caf\xe9",
+                    ]
+                )
+                + "\n"
+            ).encode("cp1252")
+        ),
+        ["line 6 is not UTF-8 text (byte 0xe9"],
+    ),
+    "utf-16 without a bom": (
+        raw_bytes(customers().to_csv(index=False).encode("utf-16-le")),
+        ["the file is UTF-16 (little-endian) text, not UTF-8; save it as UTF-8"],
+    ),
+    "utf-32": (
+        raw_bytes(customers().to_csv(index=False).encode("utf-32")),
+        ["the file is UTF-32 (little-endian) text, not UTF-8"],
     ),
     "fewer rows than smallest k": (
         csv_of(customers(2)),
@@ -166,3 +207,88 @@ def test_real_command_prints_no_traceback(prefect_server: str, workdir: Path, db
     assert "Traceback" not in result.stderr
     assert cli_error(result.stderr).startswith(f"error: {source}: 1 value(s) in 1 row(s) break the input contract")
     assert "Age · is a whole number: 1 failing: 'forty' (line 6)" in result.stderr
+
+
+@pytest.mark.parametrize("layout", ["CR", "CRLF header, LF rows"])
+def test_line_endings_a_spreadsheet_writes_are_accepted(layout: str, workdir: Path, db: Path) -> None:
+    lines = good_lines()
+    text = "\r".join(lines) + "\r" if layout == "CR" else lines[0] + "\r\n" + "\n".join(lines[1:]) + "\n"
+    source = raw_bytes(text.encode())(workdir / "endings.csv")
+    result = runner.invoke(app, ["run", "--source", str(source), "--period", "2026Q1", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert query(db, "SELECT status, n_rows FROM runs").values.tolist() == [["succeeded", 40]]
+
+
+def test_a_file_name_that_is_not_utf8_is_read_recorded_and_named(workdir: Path, db: Path) -> None:
+    source = workdir / os.fsdecode(b"caf\xe9.csv")
+    csv_of(customers())(source)
+    result = runner.invoke(app, ["run", "--source", str(source), "--period", "2026Q1", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert query(db, "SELECT source_path FROM runs")["source_path"].item() == f"{workdir}/caf\\xe9.csv"
+    csv_of(with_cell(4, "Age", "forty"))(source)
+    result = runner.invoke(app, ["run", "--source", str(source), "--period", "2026Q2", "--db", str(db)])
+    assert result.exit_code == 1
+    assert cli_error(result.stderr).startswith(f"error: {workdir}/caf\\xe9.csv: 1 value(s) in 1 row(s)")
+
+
+@pytest.mark.integration
+def test_without_a_server_the_error_is_the_last_thing_on_stderr(workdir: Path, db: Path) -> None:
+    """No PREFECT_API_URL: Prefect starts a temporary server and stops it at exit, and its log
+    sender complained after our error ('--- Error logging to API ---') in 7 runs of 9."""
+    source = csv_of(with_cell(4, "Age", "forty"))(workdir / "c.csv")
+    env = {k: v for k, v in subprocess_env("").items() if k != "PREFECT_API_URL"}
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
+    result = subprocess.run(
+        segment_cmd("run", "--source", str(source), "--period", "2026Q1", "--db", str(db)),
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Error logging to API" not in result.stderr
+    assert "Traceback" not in result.stderr
+    error = cli_error(result.stderr)
+    assert error.startswith(f"error: {source}: 1 value(s) in 1 row(s) break the input contract")
+    assert result.stderr.rstrip().endswith("Age · is a whole number: 1 failing: 'forty' (line 6)")
+
+
+def test_a_run_that_fails_waiting_for_a_lock_keeps_its_real_cause(workdir: Path, db: Path, mall_csv: Path) -> None:
+    """The lock is held mid-run: recording the failure waits for it too. The cause is left beside
+    the warehouse and the next run records it, instead of 'killed, or its machine went down'."""
+    from prefect import flow
+
+    from tasks.periods import Period
+    from tasks.runs import ABANDONED, record_failure, start_run
+    from tasks.settings import make_settings
+    from tests.test_warehouse import hold_read_only
+    from warehouse.connection import WarehouseLocked
+
+    settings = make_settings(db_path=db, lock_timeout_s=1)
+    locked = WarehouseLocked(
+        f"warehouse {db} is held by python3 (PID 1) and was not released within 1s; nothing was written."
+    )
+
+    @flow
+    def fails_while_locked() -> str:
+        run_id = start_run(settings, Period.parse("2026Q1"), str(mall_csv), None)
+        reader = hold_read_only(db, 30)
+        try:
+            record_failure(settings, run_id, locked, str(mall_csv))  # waits 1 s, then leaves the cause
+        finally:
+            reader.kill()
+            reader.wait()
+        return run_id
+
+    run_id = fails_while_locked()
+    assert query(db, "SELECT status FROM runs")["status"].tolist() == ["running"]
+    result = runner.invoke(app, ["run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    error = query(db, "SELECT status, error FROM runs WHERE run_id = ?", [run_id]).iloc[0]
+    assert error.status == "failed"
+    assert error.error != ABANDONED
+    assert error.error.startswith(f"warehouse {db} is held by python3 (PID 1) and was not released within 1s; run ")
+    assert "nothing was written" not in error.error
+    assert "(recorded by the next run: warehouse" in error.error
