@@ -22,7 +22,7 @@ from tasks.ingest import ingest
 from tasks.periods import Period, just_ended, resolve_source
 from tasks.profile import profile
 from tasks.publish import Segmentation, publish
-from tasks.report import report
+from tasks.report import publish_artifacts, report
 from tasks.runs import RunSummary, find_succeeded_run, record_failure, start_run
 from tasks.score import identify_scored, load_scoring_model, score, scored_choice
 from tasks.select_k import decide_k, feasible_ks, score_candidate
@@ -185,7 +185,9 @@ def segment_customers(
             record_failure(settings, run_id, error, the_source)
             with suppress(ServingError):  # the run's own error is the one to report
                 serve(settings)
-                report(settings, run_id)
+                publish_artifacts(settings, run_id, report(settings, run_id))
             raise
         serve(settings)
-        return replace(summary, report_path=report(settings, run_id))
+        page = report(settings, run_id)
+        publish_artifacts(settings, run_id, page)  # in the flow's context: they belong to the flow run
+        return replace(summary, report_path=page)

@@ -62,6 +62,15 @@ def test_a_run_leaves_plots_and_a_self_contained_report(mall_run: dict, db: Path
     for name in MALL_NAMES:
         assert name in html
     assert "Why k = 5" in html
+    assert "2026Q1 (2026-01-01 – 2026-03-31)" in html  # dates, not midnight timestamps
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", html)  # times to the second
+    assert "Scored on all 200 customers." in html
+    assert "seeded sample" not in html  # nothing was sampled: 200 customers, all shown and scored
+    assert "its silhouette 0.555 is the best" in html
+    assert html.count("All 200 customers") == 0  # the map's caption is in its PNG, not printed again
+    assert "40.5%" in html
+    for segment_id, colour in ((1, "#E69F00"), (4, "#0072B2")):
+        assert re.search(rf'background: {colour}"[^>]*></span>{segment_id}</td>', html)
 
 
 def test_segment_rules_describe_the_mall_segments_precisely(mall_run: dict, db: Path) -> None:
@@ -72,28 +81,42 @@ def test_segment_rules_describe_the_mall_segments_precisely(mall_run: dict, db: 
     assert (rules["rule_recall"] >= 0.9).all(), rules
 
 
-def test_prefect_artifacts_of_the_run_can_be_read_back(mall_run: dict, db: Path) -> None:
+def test_prefect_artifacts_belong_to_the_flow_run_and_carry_the_whole_report(mall_run: dict, db: Path) -> None:
     flow_run_id = query(db, "SELECT flow_run_id FROM runs")["flow_run_id"].item()
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]))
         )
     by_key = {artifact.key: artifact for artifact in artifacts}
+    assert set(by_key) == {f"segment-2026q1-{name}" for name in ("summary", "report", "profiles", "k-selection")}
+    assert all(artifact.task_run_id is None for artifact in artifacts)  # on the flow run's own page
     summary = by_key["segment-2026q1-summary"]
     assert summary.type == "markdown"
     assert summary.data.startswith("# 2026Q1: k=5 segments")
     assert "Why k=5" in summary.data
+    assert "| 1 | Average income · Average spending | 81 | 40.5% |" in summary.data
     for name in MALL_NAMES:
         assert name in summary.data
+    assert "file://" not in summary.data  # a browser refuses such a link from the UI
+    report = by_key["segment-2026q1-report"]  # the report's content, plots inline, readable in the UI
+    assert report.type == "markdown"
+    images = re.findall(r"!\[[^\]]*\]\(data:image/png;base64,([^)]+)\)", report.data)
+    assert len(images) == len(PLOTS)
+    with Image.open(io.BytesIO(base64.b64decode(images[0]))) as image:
+        assert image.format == "PNG"
     profiles = by_key["segment-2026q1-profiles"]
     assert profiles.type == "table"
     rows = json.loads(profiles.data) if isinstance(profiles.data, str) else profiles.data
-    assert {row["segment_name"] for row in rows} == MALL_NAMES
-    assert all(row["rule"] for row in rows)
-    assert by_key["segment-2026q1-k-selection"].type == "table"
-    link = by_key["segment-2026q1-report"].data  # a link artifact: markdown holding the link
-    assert link.startswith("[report.html](")
-    assert link.endswith(f"{mall_run['run_id']}/report.html)")
+    assert list(rows[0]) == ["ID", "Segment", "Customers", "Share", "Rule precision", "Rule recall", "Rule"]
+    assert {row["Segment"] for row in rows} == MALL_NAMES
+    assert [row["Share"] for row in rows] == ["40.5%", "19.5%", "17.5%", "11.5%", "11.0%"]
+    assert all(row["Rule"] != "–" for row in rows)
+    k_rows = by_key["segment-2026q1-k-selection"].data
+    k_rows = json.loads(k_rows) if isinstance(k_rows, str) else k_rows
+    assert list(k_rows[0]) == ["k", "Inertia", "Silhouette", "Stability", "Chosen"]
+    chosen = [row for row in k_rows if row["Chosen"] == "yes"]
+    assert [row["k"] for row in chosen] == [5]
+    assert chosen[0]["Silhouette"] == 0.555  # rounded to three places
 
 
 @pytest.fixture
