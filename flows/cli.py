@@ -76,12 +76,25 @@ def _error_text(error: BaseException | str) -> str:
     return str(error)
 
 
+# Settings that a command-line option also sets; every other setting only has its variable.
+OPTION_OF = {
+    "db_path": "--db",
+    "k": "--k",
+    "features": "--features",
+    "columns": "--columns",
+    "delimiter": "--delimiter",
+    "task_runner": "--task-runner",
+    "dask_address": "--dask-address",
+}
+
+
 def _setting_problem(problem: Any) -> str:
     name = ".".join(map(str, problem["loc"]))
     message = problem["msg"].removeprefix("Value error, ")
     given = problem.get("input")
     shown = ",".join(map(str, given)) if isinstance(given, list | tuple) else given
-    where = f"--{name.replace('_', '-')} / SEGMENT_{name.upper()}" if name else "settings"
+    variable = f"SEGMENT_{name.upper()}"
+    where = f"{OPTION_OF[name]} / {variable}" if name in OPTION_OF else variable
     return f"{where}: {message} (got {shown!r})" if name else message
 
 
@@ -90,8 +103,16 @@ def _fail(error: BaseException | str, *, as_json: bool = False, **context: objec
     message = _error_text(error)
     if as_json:
         _print_json({"status": "failed", **context, "error": message})
-    Console(file=sys.stderr, soft_wrap=True, highlight=False).print(f"[bold red]error:[/] {message}", markup=True)
+    _say_error(message)
     return typer.Exit(code=1)
+
+
+def _say_error(message: str) -> None:
+    """One block on stderr: `error:` and the message; its further lines (hints) indented beneath."""
+    first, *more = message.splitlines() or [""]
+    block = "\n".join([first, *(line if line.startswith(" ") else f"  {line}" for line in more)])
+    Console(file=sys.stderr, soft_wrap=True, highlight=False).print("[bold red]error:[/] ", end="", markup=True)
+    Console(file=sys.stderr, soft_wrap=True, highlight=False).print(block, markup=False)
 
 
 def _print_json(document: dict[str, Any]) -> None:
@@ -112,6 +133,8 @@ def _prepare_prefect(*, verbose: bool) -> None:
     """Before Prefect is imported: no telemetry, and its console log only when asked for."""
     # Telemetry cannot reach its host from a closed network and then locks Prefect's SQLite.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # A temporary server on a busy machine may take longer than Prefect's default 20 s to start.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     quiet = not verbose and "PREFECT_LOGGING_LEVEL" not in os.environ
     if quiet and "prefect" not in sys.modules:
         # Only the console copy goes: every line still reaches Prefect's API and UI.
@@ -180,6 +203,60 @@ def _run_flow(the_period: Period, *, candidates: int, as_json: bool, verbose: bo
         _print_summary(summary)
 
 
+def _rows_at_most(source: Any) -> int:
+    """An upper bound of the source's data rows, without parsing it: Parquet's footer count, or
+    the CSV's line breaks minus the header (blank lines and quoted breaks only make it larger)."""
+    if source.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(source.path).metadata.num_rows
+    lines, last = 0, b"\n"
+    with open(source.path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n") - 1
+
+
+def _check_k_fits(source: Any, candidates: list[int], *, pinned: bool) -> None:
+    """Refuse at once a k that the source's customers cannot fill (the flow would after ingest)."""
+    rows = _rows_at_most(source)
+    if min(candidates) < rows:
+        return
+    if pinned:
+        raise PipelineError(
+            f"--k {candidates[0]}: {source.path} has at most {rows:,} customer row(s); "
+            f"k must be below the number of customers"
+        )
+    raise PipelineError(
+        f"{source.path} has at most {rows:,} customer row(s): too few for {min(candidates)} or more segments"
+    )
+
+
+def _check_model_run(settings: Any, model_run: str | None) -> None:
+    """Before Prefect starts: the warehouse has the fitted run to score with (read on the BI surface)."""
+    from warehouse import connect_bi, sql
+
+    if not settings.bi_path.exists():
+        if settings.db_path.exists():
+            return  # a warehouse never served yet: the flow itself checks
+        raise PipelineError(
+            f"warehouse {settings.db_path} does not exist, so there is no fitted run to score with: "
+            "run `segment run` first"
+        )
+    con = connect_bi(settings.bi_path)
+    try:  # the flow's own queries (tasks.score.find_model_run), without importing Prefect
+        if model_run and con.execute(sql("find_model_run"), [model_run]).fetchone() is None:
+            raise PipelineError(
+                f"run {model_run} is not a succeeded fitted run of this warehouse; it has no model to score with "
+                "(`segment runs` lists them)"
+            )
+        if not model_run and con.execute(sql("find_current_model_run")).fetchone() is None:
+            raise PipelineError("this warehouse has no succeeded fitted run yet: run `segment run` before scoring")
+    finally:
+        con.close()
+
+
 @app.command()
 def run(
     source: SourceOpt = None,
@@ -220,7 +297,10 @@ def run(
         )
         the_period = Period.parse(label)
         given = source or str(SAMPLE_SOURCE)
-        inspect_source(resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter)
+        inspected = inspect_source(
+            resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter
+        )
+        _check_k_fits(inspected, settings.candidate_ks, pinned=settings.k is not None)
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=label) from None
     _run_flow(
@@ -265,6 +345,7 @@ def score(
         the_period = Period.parse(label)
         given = source or str(SAMPLE_SOURCE)
         inspect_source(resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter)
+        _check_model_run(settings, model_run)
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=label) from None
     _run_flow(
@@ -307,6 +388,9 @@ def backfill(
     verbose: VerboseOpt = False,
 ) -> None:
     """Run every period from --from to --to, in order; skip periods that already succeeded.
+
+    With --deployment the runs are submitted in order; they start together on the worker and
+    publish one at a time (the writer lock), so in period order only with --wait.
 
     Example: segment backfill --from 2025Q1 --to 2025Q4 --source 'exports/customers_{period}.csv'
     """
@@ -352,7 +436,8 @@ def backfill(
     if failed:
         errors = Console(file=sys.stderr, soft_wrap=True, highlight=False)
         for outcome in failed:
-            errors.print(f"[bold red]{outcome.period} failed:[/] {outcome.message}")
+            run = f" (run {outcome.run_id})" if outcome.run_id else ""
+            errors.print(f"[bold red]{outcome.period} failed{run}:[/] {outcome.message}", markup=True)
         raise _fail(f"{len(failed)} of {len(outcomes)} period(s) failed: {', '.join(o.period for o in failed)}")
 
 
@@ -443,10 +528,11 @@ def show(
         )
         return
     out = _out()
-    out.print(
-        f"Run {run['run_id']}: {run['period']}, {run['status']}, mode {run['mode'] or 'fit'}, "
-        f"{run['n_rows'] or 0:,} customers."
-    )
+    if run["status"] == "succeeded":
+        rows = f"{run['n_rows']:,} customers"
+    else:  # the rows read before it failed (kept while SEGMENT_RAW_RETENTION keeps failed runs' rows)
+        rows = "rows read unknown" if run["n_rows"] is None else f"{run['n_rows']:,} rows read"
+    out.print(f"Run {run['run_id']}: {run['period']}, {run['status']}, mode {run['mode'] or 'fit'}, {rows}.")
     if run["status"] != "succeeded":
         out.print(f"Error: {run['error']}")
         return
@@ -595,9 +681,21 @@ def main() -> None:
     of a second after the work is done. Everything is written by then; the exit handlers still
     run (Prefect sends its last logs and events, a temporary server stops), streams are flushed.
     """
+    from typer._click import exceptions as click  # the Click that Typer bundles and raises
+
     code: int | str | None = 0
     try:
-        app()
+        code = app(standalone_mode=False)
+    except click.NoArgsIsHelpError as usage:
+        usage.show()
+        code = usage.exit_code
+    except click.UsageError as usage:
+        # One `error:` line like every other mistake, not Click's usage box.
+        command = usage.ctx.command_path if usage.ctx else "segment"
+        _say_error(f"{usage.format_message()} (see `{command} --help`)")
+        code = usage.exit_code
+    except click.Abort:
+        code = 130
     except SystemExit as done:
         code = done.code
     atexit._run_exitfuncs()

@@ -215,6 +215,7 @@ def render_html(data: ReportData, images: dict[str, bytes]) -> str:
         failures=records(data.failures.head(200)),
         failure_count=len(data.failures),
         images=embedded,
+        map_note=map_note(data) if not data.profiles.empty else "",  # the map's alt text; its caption is in the PNG
     )
 
 

@@ -50,9 +50,41 @@ def test_mistakes_are_answered_at_once_with_one_error_last_on_stderr(
     assert result.stderr.startswith("error: ")
     assert result.stderr.count("error: ") == 1  # said once ...
     assert message in result.stderr  # ... with what and where ...
-    assert result.stderr.rstrip().splitlines()[-1].startswith(("error: ", "hint: "))  # ... and last
+    assert result.stderr.rstrip().splitlines()[-1].startswith(("error: ", "  hint: "))  # ... and last
     assert " | INFO " not in result.stderr
     assert " | ERROR " not in result.stderr
+    assert not (workdir / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code", "message"),
+    [
+        (("run", "--bogus"), {}, 2, "error: No such option: --bogus"),
+        (("run",), {"SEGMENT_RAW_RETENTION": "bogus"}, 1, "error: invalid option: SEGMENT_RAW_RETENTION: Input should"),
+        (("run", "--k", "300", "--source", "MALL"), {}, 1, "--k 300: MALL has at most 200 customer row(s)"),
+        (("score", "--period", "2026-05", "--source", "MALL"), {}, 1, "no fitted run to score with"),
+    ],
+    ids=["unknown option", "bad setting variable", "k above the customers", "score without a warehouse"],
+)
+def test_pre_run_mistakes_get_one_error_line_before_prefect_starts(
+    prefect_server: str,
+    workdir: Path,
+    mall_csv: Path,
+    args: tuple[str, ...],
+    env: dict[str, str],
+    code: int,
+    message: str,
+) -> None:
+    args = tuple(str(mall_csv) if a == "MALL" else a for a in args)
+    started = time.monotonic()
+    result = run_segment(prefect_server, *args, "--db", "w.duckdb", cwd=workdir, timeout=60, **env)
+    seconds = time.monotonic() - started
+    assert result.returncode == code, result.stderr
+    assert seconds < 2.5, f"took {seconds:.1f}s: something started before the checks"
+    assert result.stderr.count("error: ") == 1
+    assert message.replace("MALL", str(mall_csv)) in result.stderr
+    assert "Usage:" not in result.stderr  # not Click's box
+    assert "--raw-retention" not in result.stderr  # no option that does not exist
     assert not (workdir / "w.duckdb").exists()
 
 
@@ -70,6 +102,16 @@ def test_an_unmapped_header_gets_hints(prefect_server: str, workdir: Path, mall_
     assert "hint: did you mean 'Income' for 'Annual Income (k$)'? map it with --columns \"annual_income=Income\"" in (
         detected.stderr
     )
+
+
+def test_hints_sit_inside_the_one_error_block(prefect_server: str, workdir: Path) -> None:
+    source = _write(workdir / "h.csv", "id,sex,years,Income,score\n1,Male,19,15,39\n")
+    result = run_segment(prefect_server, "run", "--source", str(source), cwd=workdir)
+    lines = result.stderr.rstrip().splitlines()
+    assert lines[0].startswith("error: ")
+    assert len(lines) > 1
+    assert all(line.startswith("  ") for line in lines[1:])  # every hint indented under the error
+    assert any(line.startswith("  hint: ") for line in lines[1:])
 
 
 def test_a_failing_run_says_it_once_and_last_and_prefect_stays_quiet(

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.progress import ProgressListener
-from tests.conftest import query
+from tests.conftest import ROOT, query
 
 runner = CliRunner()
 MALL_NAMES = {
@@ -67,7 +67,9 @@ def test_a_run_leaves_plots_and_a_self_contained_report(mall_run: dict, db: Path
     assert "Scored on all 200 customers." in html
     assert "seeded sample" not in html  # nothing was sampled: 200 customers, all shown and scored
     assert "its silhouette 0.555 is the best" in html
-    assert html.count("All 200 customers") == 0  # the map's caption is in its PNG, not printed again
+    assert not re.search(
+        r">[^<]*All 200 customers", html
+    )  # the map's caption is in its PNG (and alt), not printed again
     assert "40.5%" in html
     for segment_id, colour in ((1, "#E69F00"), (4, "#0072B2")):
         assert re.search(rf'background: {colour}"[^>]*></span>{segment_id}</td>', html)
@@ -159,7 +161,7 @@ def test_show_prints_segments_rules_and_why_k(three_runs: dict[str, str], db: Pa
     by_prefix = runner.invoke(app, ["show", three_runs["2026Q1"][:8], "--db", str(db), "--json"])
     assert json.loads(by_prefix.stdout)["run"]["period"] == "2026Q1"
     failed = runner.invoke(app, ["show", "2026Q3", "--db", str(db)])
-    assert "2026Q3, failed" in failed.stdout
+    assert "2026Q3, failed, mode fit, 200 rows read." in failed.stdout
     assert "Gender · isin(['Female', 'Male']): 2 failing" in failed.stdout
     missing = runner.invoke(app, ["show", "2019Q1", "--db", str(db)])
     assert missing.exit_code == 1
@@ -215,3 +217,45 @@ def test_progress_shows_the_last_step_and_counts_candidates() -> None:
     assert "2026Q1: ingested 1000000 rows from x.csv" in tasks
     assert tasks["candidate k scored"].completed == 2
     assert tasks["candidate k scored"].total == 3
+
+
+def test_the_failed_runs_message_is_in_its_logs_once(three_runs: dict[str, str], db: Path) -> None:
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogHandler
+
+    flow_run_id = query(db, "SELECT flow_run_id FROM runs WHERE period = '2026Q3'")["flow_run_id"].item()
+    APILogHandler().flush()  # the run's logs are sent in batches: send what is queued
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(flow_run_id)])))
+    messages = [log.message for log in logs]
+    assert len(messages) >= 4, messages  # (at WARNING and above, as the tests log)
+    assert sum("break the input contract" in m for m in messages) == 1, messages
+    assert any(m.startswith(f"run {three_runs['2026Q3']} failed: ") for m in messages)
+    assert "Finished in state Failed (ValidationFailed)" in messages
+
+
+def test_export_writes_every_documented_view_and_nothing_on_failure(
+    three_runs: dict[str, str], workdir: Path, db: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    documented = re.findall(r"^\| `(\w+)` \|", (ROOT / "docs" / "warehouse.md").read_text(encoding="utf-8"), re.M)
+    views = documented[documented.index("current_run") :]  # the "Views (what BI should query)" table
+    assert len(views) == 11
+    result = runner.invoke(app, ["export", "--out", str(workdir / "exports"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.stem for p in (workdir / "exports").glob("*.parquet")) == sorted(views)
+    profiles = pq.read_table(workdir / "exports" / "current_profiles.parquet").to_pandas()
+    assert dict(zip(profiles["segment_id"], profiles["colour"], strict=True))[4] == "#0072B2"
+    failed = runner.invoke(app, ["export", "--out", str(workdir / "nowhere"), "--db", str(workdir / "none.duckdb")])
+    assert failed.exit_code == 1
+    assert not (workdir / "nowhere").exists()  # no empty folder left behind
+
+
+def test_score_checks_its_model_before_prefect_starts(three_runs: dict[str, str], mall_csv: Path, db: Path) -> None:
+    unknown = runner.invoke(
+        app, ["score", "--period", "2026-10", "--source", str(mall_csv), "--db", str(db), "--model-run", "nope"]
+    )
+    assert unknown.exit_code == 1
+    assert "run nope is not a succeeded fitted run of this warehouse" in unknown.stderr
+    assert query(db, "SELECT count(*) AS n FROM runs WHERE period = '2026-10'")["n"].item() == 0  # no run started
