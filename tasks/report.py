@@ -98,9 +98,13 @@ def figures(data: ReportData) -> dict[str, bytes]:
         **{c: data.profiles[f"centroid_{c}"].fillna(data.profiles[f"mean_{c}"]) for c in (x, y)}
     )
     points = data.sample
+    if not {x, y} <= set(points.columns):  # a sample stored without these features: centres only
+        points = pd.DataFrame(columns=["segment_id", x, y])
     images["segment_map"] = png(segment_map_figure(points, centroids, x=x, y=y, names=names, note=map_note(data)))
     images["profile"] = png(profile_figure(data.profiles, features=data.features))
-    images["demographics"] = png(demographics_figure(data.profiles, None if points.empty else points))
+    if {"mean_age", "median_age", "share_female", "share_male"} <= set(data.profiles.columns):
+        ages = None if points.empty or "age" not in points else points
+        images["demographics"] = png(demographics_figure(data.profiles, ages))
     return images
 
 
@@ -209,6 +213,7 @@ def render_html(data: ReportData, images: dict[str, bytes]) -> str:
         selection_note=selection_note(data.run),
         profiles=records(profiles),
         means=mean_columns(data.profiles, data.features),
+        has_gender="share_female" in data.profiles,
         lineage=records(data.lineage),
         transitions=transitions,
         flags=records(data.flags),

@@ -4,6 +4,7 @@ mistakes, output for people and programs, retailers' own files, paths that mean 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import query, run_segment, segment_cmd, subprocess_env
+from tests.conftest import ROOT, query, run_segment, segment_cmd, subprocess_env
 
 INCOME, SPENDING = "Annual Income (k$)", "Spending Score (1-100)"
 COMMANDS = ("run", "score", "backfill", "export", "serve", "sample", "runs", "show", "report")
@@ -257,6 +258,44 @@ def test_every_command_has_a_clean_help_with_an_example() -> None:
     top = subprocess.run(segment_cmd("--help"), capture_output=True, text=True, timeout=30, check=False)
     for command in COMMANDS:
         assert f"  {command} " in top.stdout, command
+
+
+def readme_synopsis() -> dict[str, str]:
+    """README's synopsis block: command -> every line given for it."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Command line", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    lines: dict[str, str] = {}
+    command = None
+    for line in block.splitlines():
+        if line.startswith("segment "):
+            command = line.split()[1]
+        if command:
+            lines[command] = lines.get(command, "") + " " + line
+    return lines
+
+
+def test_readme_synopsis_names_every_option_of_every_command() -> None:
+    import typer.main
+
+    from flows.cli import app
+
+    synopsis = readme_synopsis()
+    assert set(synopsis) == set(COMMANDS)
+    for name, command in typer.main.get_command(app).commands.items():
+        for param in command.params:
+            for option in (o for o in param.opts if o.startswith("--") and o != "--help"):
+                assert option in synopsis[name], f"README's synopsis of `segment {name}` lacks {option}"
+
+
+def test_json_keys_are_the_ones_readme_lists() -> None:
+    from dataclasses import fields
+
+    from tasks.runs import RunSummary
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = text.split("`--json` prints one JSON document with the keys", 1)[1].split(".\n", 1)[0]
+    keys = re.findall(r"`(\w+)`(?! \()", listed.replace("`segments` (", "`segments`, ("))
+    assert [k for k in keys if k not in ("segment_id", "name", "customers")] == [f.name for f in fields(RunSummary)]
 
 
 def test_the_console_script_is_the_module(tmp_path: Path) -> None:
