@@ -1,4 +1,9 @@
-"""Backfills: one segmentation run per period, in order, in-process or through a deployment."""
+"""Backfills: one segmentation run per period, in order, in-process or through a deployment.
+
+In-process, the periods run one after another. Through a deployment they are submitted in order,
+but the worker starts them together and they publish one at a time in the order they get the
+writer lock; `wait_s` makes each submission wait for its run, so they run in period order.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import duckdb
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL
@@ -14,7 +20,9 @@ from prefect.settings import PREFECT_API_URL
 from flows.segment import segment_customers
 from tasks.errors import PipelineError
 from tasks.periods import Period
-from warehouse import WarehouseError
+from tasks.settings import make_settings
+from warehouse import WarehouseError, connect_bi, sql
+from warehouse.connection import utc_now
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ def backfill_in_process(
     outcomes = []
     for period in periods:
         cadence = "quarterly" if period.kind == "quarter" else "monthly"
+        started = utc_now()
         try:
             summary = segment_customers(
                 period=period.label,
@@ -58,10 +67,27 @@ def backfill_in_process(
                 **(orders or {}),
             )
         except (PipelineError, WarehouseError) as error:
-            outcomes.append(Outcome(period.label, "failed", message=str(error)))
+            outcomes.append(Outcome(period.label, "failed", run_id=run_since(db, period, started), message=str(error)))
             continue
         outcomes.append(Outcome(period.label, summary.status, summary.k, summary.run_id))
     return outcomes
+
+
+def run_since(db: str | None, period: Period, started: datetime) -> str | None:
+    """The run a failed period left (its report says why), read on the BI surface; None if it
+    failed before a run was recorded (the writer lock, say) or the surface cannot be read."""
+    bi_path = make_settings(db_path=db).bi_path
+    if not bi_path.exists():
+        return None
+    try:
+        con = connect_bi(bi_path)
+        try:
+            row = con.execute(sql("find_run_since"), [period.label, started]).fetchone()
+        finally:
+            con.close()
+    except (WarehouseError, duckdb.Error):
+        return None
+    return row[0] if row else None
 
 
 def idempotency_key(deployment: str, period: Period, *, source: str | None, db: str | None, batch: str) -> str:

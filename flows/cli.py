@@ -106,12 +106,25 @@ def _error_text(error: BaseException | str) -> str:
     return str(error)
 
 
+# Settings that a command-line option also sets; every other setting only has its variable.
+OPTION_OF = {
+    "db_path": "--db",
+    "k": "--k",
+    "features": "--features",
+    "columns": "--columns",
+    "delimiter": "--delimiter",
+    "task_runner": "--task-runner",
+    "dask_address": "--dask-address",
+}
+
+
 def _setting_problem(problem: Any) -> str:
     name = ".".join(map(str, problem["loc"]))
     message = problem["msg"].removeprefix("Value error, ")
     given = problem.get("input")
     shown = ",".join(map(str, given)) if isinstance(given, list | tuple) else given
-    where = f"--{name.replace('_', '-')} / SEGMENT_{name.upper()}" if name else "settings"
+    variable = f"SEGMENT_{name.upper()}"
+    where = f"{OPTION_OF[name]} / {variable}" if name in OPTION_OF else variable
     return f"{where}: {message} (got {shown!r})" if name else message
 
 
@@ -130,12 +143,16 @@ def _fail(error: BaseException | str, *, as_json: bool = False, **context: objec
     if _deferred_errors is not None:
         _deferred_errors.append(message)
     else:
-        _print_error(message)
+        _say_error(message)
     return typer.Exit(code=1)
 
 
-def _print_error(message: str) -> None:
-    Console(file=sys.stderr, soft_wrap=True, highlight=False).print(f"[bold red]error:[/] {message}", markup=True)
+def _say_error(message: str) -> None:
+    """One block on stderr: `error:` and the message; its further lines (hints) indented beneath."""
+    first, *more = message.splitlines() or [""]
+    block = "\n".join([first, *(line if line.startswith(" ") else f"  {line}" for line in more)])
+    Console(file=sys.stderr, soft_wrap=True, highlight=False).print("[bold red]error:[/] ", end="", markup=True)
+    Console(file=sys.stderr, soft_wrap=True, highlight=False).print(block, markup=False)
 
 
 def _print_json(document: dict[str, Any]) -> None:
@@ -162,6 +179,8 @@ def _prepare_prefect(*, verbose: bool) -> None:
     # Prefect's log sender writes "--- Error logging to API ---" to stderr when it cannot reach
     # the API, even after our error; the standard library's switch for handler errors stops it.
     logging.raiseExceptions = False
+    # A temporary server on a busy machine may take longer than Prefect's default 20 s to start.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     quiet = not verbose and "PREFECT_LOGGING_LEVEL" not in os.environ
     if quiet and "prefect" not in sys.modules:
         # Only the console copy goes: every line still reaches Prefect's API and UI.
@@ -299,6 +318,70 @@ def _outcome_without_api(error: BaseException, *, as_json: bool, period: str) ->
     raise _fail(OUTCOME["error"], as_json=as_json, period=period) from None
 
 
+def _rows_at_most(source: Any) -> int:
+    """An upper bound of the source's data rows, without parsing it: Parquet's footer count, or
+    the CSV's line breaks minus the header (blank lines and quoted breaks only make it larger)."""
+    if source.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(source.path).metadata.num_rows
+    lines, last = 0, b"\n"
+    with open(source.path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n") - 1
+
+
+def _check_k_fits(source: Any, candidates: list[int], *, pinned: bool) -> None:
+    """Refuse at once a k that the source's customers cannot fill (the flow would after ingest)."""
+    rows = _rows_at_most(source)
+    if min(candidates) < rows:
+        return
+    if pinned:
+        raise PipelineError(
+            f"--k {candidates[0]}: {source.path} has at most {rows:,} customer row(s); "
+            f"k must be below the number of customers"
+        )
+    raise PipelineError(
+        f"{source.path} has at most {rows:,} customer row(s): too few for {min(candidates)} or more segments"
+    )
+
+
+def _check_model_run(settings: Any, model_run: str | None, period: Period) -> None:
+    """Before Prefect starts: the warehouse has a fitted run to score the period with, at or before it
+    (read on the BI surface)."""
+    from warehouse import connect_bi, sql
+
+    if not settings.bi_path.exists():
+        if settings.db_path.exists():
+            return  # a warehouse never served yet: the flow itself checks
+        raise PipelineError(
+            f"warehouse {settings.db_path} does not exist, so there is no fitted run to score with: "
+            "run `segment run` first"
+        )
+    con = connect_bi(settings.bi_path)
+    try:  # the flow's own queries (tasks.score.find_model_run), without importing Prefect
+        found = con.execute(sql("find_model_run"), [model_run]).fetchone() if model_run else None
+        if model_run and found is None:
+            raise PipelineError(
+                f"run {model_run} is not a succeeded fitted run of this warehouse; it has no model to score with "
+                "(`segment runs` lists them)"
+            )
+        if found is not None and found[4] > period.end:
+            raise PipelineError(
+                f"run {model_run} fitted {found[1]}, which ends after {period} ({found[4]} > {period.end}): scoring "
+                f"{period} with it would use a model from the period's future; name an earlier fitted run"
+            )
+        if not model_run and con.execute(sql("find_current_model_run"), [period.end]).fetchone() is None:
+            raise PipelineError(
+                f"this warehouse has no succeeded fitted run of a period ending by {period.end} to score {period} "
+                f"with: run `segment run --period {period}` (or an earlier period) first"
+            )
+    finally:
+        con.close()
+
+
 @app.command()
 def run(
     source: SourceOpt = None,
@@ -354,6 +437,11 @@ def run(
         )
         the_period = Period.parse(label)
         given = _check_inputs(settings, the_period, source)
+        if given is not None:  # a customer table: one row per customer, so k must fit its rows
+            inspected = inspect_source(
+                resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter
+            )
+            _check_k_fits(inspected, settings.candidate_ks, pinned=settings.k is not None)
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=label) from None
     _run_flow(
@@ -413,6 +501,7 @@ def score(
         )
         the_period = Period.parse(label)
         given = _check_inputs(settings, the_period, source)
+        _check_model_run(settings, model_run, the_period)
     except EXPECTED_ERRORS as error:
         raise _fail(error, as_json=as_json, period=label) from None
     _run_flow(
@@ -461,6 +550,9 @@ def backfill(
     verbose: VerboseOpt = False,
 ) -> None:
     """Run every period from --from to --to, in order; skip periods that already succeeded.
+
+    With --deployment the runs are submitted in order; they start together on the worker and
+    publish one at a time (the writer lock), so in period order only with --wait.
 
     Example: segment backfill --from 2025Q1 --to 2025Q4 --source 'exports/customers_{period}.csv'
     """
@@ -519,7 +611,8 @@ def backfill(
     if failed:
         errors = Console(file=sys.stderr, soft_wrap=True, highlight=False)
         for outcome in failed:
-            errors.print(f"[bold red]{outcome.period} failed:[/] {outcome.message}")
+            run = f" (run {outcome.run_id})" if outcome.run_id else ""
+            errors.print(f"[bold red]{outcome.period} failed{run}:[/] {outcome.message}", markup=True)
         raise _fail(f"{len(failed)} of {len(outcomes)} period(s) failed: {', '.join(o.period for o in failed)}")
 
 
@@ -616,11 +709,13 @@ def show(
         )
         return
     out = _out()
-    out.print(
-        f"Run {run['run_id']}: {run['period']}, {run['status']}, mode {run['mode'] or 'fit'}, "
-        f"{_customers(run):,} customers"
-        + (f" from {run['n_rows']:,} order lines." if run.get("source_kind") == "orders" else ".")
-    )
+    if run["status"] == "succeeded":
+        rows = f"{_customers(run):,} customers"
+        if run.get("source_kind") == "orders":
+            rows += f" from {run['n_rows']:,} order lines"
+    else:  # the rows read before it failed (kept while SEGMENT_RAW_RETENTION keeps failed runs' rows)
+        rows = "rows read unknown" if run["n_rows"] is None else f"{run['n_rows']:,} rows read"
+    out.print(f"Run {run['run_id']}: {run['period']}, {run['status']}, mode {run['mode'] or 'fit'}, {rows}.")
     if run["status"] != "succeeded":
         out.print(f"Error: {run['error']}")
         return
@@ -787,15 +882,27 @@ def main() -> None:
     run (Prefect sends its last logs and events, a temporary server stops), streams are flushed.
     """
     global _deferred_errors
+    from typer._click import exceptions as click  # the Click that Typer bundles and raises
+
     code: int | str | None = 0
     _deferred_errors = []
     try:
-        app()
+        code = app(standalone_mode=False)
+    except click.NoArgsIsHelpError as usage:
+        usage.show()
+        code = usage.exit_code
+    except click.UsageError as usage:
+        # One `error:` line like every other mistake, not Click's usage box.
+        command = usage.ctx.command_path if usage.ctx else "segment"
+        _deferred_errors.append(f"{usage.format_message()} (see `{command} --help`)")
+        code = usage.exit_code
+    except click.Abort:
+        code = 130
     except SystemExit as done:
         code = done.code
     _run_exit_handlers()
     for message in _deferred_errors:
-        _print_error(message)
+        _say_error(message)
     if isinstance(code, str):
         sys.stderr.write(code + "\n")
     sys.stdout.flush()

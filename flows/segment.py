@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
+import re
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
@@ -17,7 +19,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from tasks.continuity import compare
 from tasks.csvfile import path_from_parameter
-from tasks.errors import PeriodError
+from tasks.errors import PeriodError, PipelineError
 from tasks.features import build_features, scaling_of
 from tasks.fit import fit, save_artifact
 from tasks.identity import identify
@@ -26,16 +28,59 @@ from tasks.orders import OrderHistory, customer_features, ingest_orders
 from tasks.periods import Period, just_ended, resolve_source
 from tasks.profile import profile
 from tasks.publish import OrderRun, Segmentation, publish
-from tasks.report import report
+from tasks.report import publish_artifacts, report
 from tasks.runs import RunSummary, find_succeeded_run, record_failure, restated, start_run
 from tasks.score import identify_scored, load_scoring_model, score, scored_choice
 from tasks.select_k import decide_k, feasible_ks, score_candidate
 from tasks.serve import serve
 from tasks.settings import SAMPLE_SOURCE, Cadence, Settings, make_settings
 from tasks.validate import validate as validate_customers
-from warehouse import writer_lock
-from warehouse.connection import WarehouseError
+from warehouse import WarehouseError, writer_lock
 from warehouse.serving import ServingError
+
+FAILED_STATE = re.compile(r"^Finished in state (Failed|Crashed)\([\"'].*? exception:? (\w+):", re.DOTALL)
+
+
+def _expected_names() -> set[str]:
+    names, pending = set(), [PipelineError, WarehouseError]
+    while pending:
+        kind = pending.pop()
+        names.add(kind.__name__)
+        pending += kind.__subclasses__()
+    return names
+
+
+class SayFailureOnce(logging.Filter):
+    """A failed run's message reaches its logs once, not five times.
+
+    Our own errors state everything in their message. `record_failure` logs it ("run … failed:
+    …"), then Prefect repeats it as the task's exception, the task's final state, the flow's
+    exception and the flow's final state. Those lines keep the error's type only; the flow's
+    exception line keeps the message when no run was recorded to carry it (a failure before the
+    run started). Installed on Prefect's run loggers when this module is imported, so a worker
+    running the deployments gets it too.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, PipelineError | WarehouseError):
+            record.exc_info, record.exc_text = None, None  # the message says it all: no traceback
+            flow_level = record.name == "prefect.flow_runs"
+            if not flow_level or getattr(error, "recorded_in_run", False):
+                head = str(record.msg).split(":")[0]
+                record.msg, record.args = f"{head}: {type(error).__name__} (its message: the line 'run … failed')", ()
+            return True
+        if record.levelno >= logging.INFO and str(record.msg).startswith("Finished in state"):
+            found = FAILED_STATE.match(record.getMessage())
+            if found and found.group(2) in _expected_names():
+                record.msg, record.args = f"Finished in state {found.group(1)} ({found.group(2)})", ()
+        return True
+
+
+for _name in ("prefect.task_runs", "prefect.flow_runs"):
+    if not any(isinstance(f, SayFailureOnce) for f in logging.getLogger(_name).filters):
+        # First, before any filter that drops the exception (the command line's does).
+        logging.getLogger(_name).filters.insert(0, SayFailureOnce())
 
 
 def resolve_period(period: str | None, cadence: Cadence) -> Period:
@@ -75,7 +120,7 @@ def fit_segments(settings: Settings, period: Period, run_id: str, customers: pa.
         ).result()
     choice, k_table = decide_k(settings, scores)
     model = fit(settings, features, choice)
-    identity = identify(settings, period, features, model)
+    identity = identify(settings, period, features, model, customers)
     profiles = profile(settings, customers, features.names, identity.model, identity.names)
     continuity = compare(settings, identity, customers, profiles, features.names)
     artifact = save_artifact(settings, run_id, features, identity.model)
@@ -240,9 +285,11 @@ def segment_customers(
             )
         except Exception as error:
             record_failure(settings, run_id, error, the_source)
+            with suppress(AttributeError):
+                error.recorded_in_run = True  # its message is in the run's logs now (SayFailureOnce)
             with suppress(ServingError, WarehouseError):  # the run's own error is the one to report
                 serve(settings)
-                report(settings, run_id)
+                publish_artifacts(settings, run_id, report(settings, run_id))
             if (told := restated(error, run_id)) is not error:
                 raise told from None
             raise
@@ -250,4 +297,6 @@ def segment_customers(
             if history is not None:
                 history.close()
         serve(settings)
-        return replace(summary, report_path=report(settings, run_id))
+        page = report(settings, run_id)
+        publish_artifacts(settings, run_id, page)  # in the flow's context: they belong to the flow run
+        return replace(summary, report_path=page)

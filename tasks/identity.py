@@ -8,6 +8,12 @@ inherits the reference segment's ID. A pair further apart than SEGMENT_MATCH_MAX
 (default 1.0 SD) is no match: the new segment gets an ID never used before in the warehouse
 (the largest ever issued + 1, in size order) and the reference segment is retired.
 
+Customers. When most of this run's customers were also in the reference run, who is in a
+segment counts too: the cost of a pair is its distance times (1 - the Jaccard overlap of their
+common customers), and a pair whose overlap is at least MIN_OVERLAP (0.5) matches however far its
+centre moved. A segment that lost the customers on one side keeps its ID, instead of being
+retired and reborn under the same name.
+
 The reference is the newest succeeded run of the nearest earlier period. A rerun of a period
 uses the reference its period's current run used, and may also match the IDs that run issued,
 so a rerun or a reseeded fit of the same data gives every customer the same ID. A period older
@@ -20,7 +26,9 @@ schemas/features.py (orders: "Recent · Frequent · High spend"; a low-frequency
 one order is "One-time"). Levels are measured in model space (log1p of counts and money). A matched
 segment keeps the words of its previous name unless a feature moved more than NAME_MARGIN
 (0.25 SD) past the boundary it crossed, so a segment hovering at a boundary keeps its name.
-Two segments of one run never share a name: the later ID gets " (2)", " (3)", ...
+Two segments of one run never share a name: the later ID gets " (2)", " (3)", ... A new segment
+whose name a reference segment of another ID carries gets the word that tells them apart, from
+the feature where their centres differ most: "High income · Low spending (higher annual income)".
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from scipy.optimize import linear_sum_assignment
@@ -41,13 +50,15 @@ from tasks.features import Features
 from tasks.fit import FittedModel, load_model
 from tasks.periods import Period
 from tasks.settings import Settings
-from warehouse import connect, sql
+from warehouse import connect, scratch, sql
 
 LEVEL_THRESHOLD = 0.5
 ONE_TIME_BELOW = 1.5  # orders: a centre below this is a one-time buyer's
 NAME_MARGIN = 0.25
 FEATURE_WORDS = {name: feature.words for name, feature in FEATURES.items()}
 SEPARATOR = " · "
+MIN_OVERLAP = 0.5  # Jaccard overlap of two segments' common customers that makes them one segment
+MIN_PERSISTING = 0.5  # share of this run's customers that must be in the reference for overlap to count
 
 
 @dataclass(frozen=True)
@@ -149,15 +160,25 @@ def segment_names(
 
 
 def match(
-    centroids: np.ndarray, pool: np.ndarray, *, scale: np.ndarray, max_distance: float
+    centroids: np.ndarray,
+    pool: np.ndarray,
+    *,
+    scale: np.ndarray,
+    max_distance: float,
+    overlap: np.ndarray | None = None,
+    min_overlap: float = MIN_OVERLAP,
 ) -> list[tuple[int, int, float]]:
-    """Pair new segments with pool segments at the smallest total centroid distance.
+    """Pair new segments with pool segments at the smallest total cost: centroid distance, less
+    where the two share customers.
 
     Args:
         centroids: new segments' centroids, original units (one row each).
         pool: candidate segments' centroids, original units.
         scale: the common space's standard deviation per feature.
-        max_distance: pairs further apart than this (in standard deviations) do not match.
+        max_distance: pairs further apart than this (in standard deviations) do not match...
+        overlap: ... unless their customers overlap (Jaccard, new rows x pool rows) by at least
+            `min_overlap`; None where customers do not persist between the runs.
+        min_overlap: see `overlap`.
 
     Returns:
         (new row, pool row, distance) for every accepted pair.
@@ -165,12 +186,65 @@ def match(
     if len(centroids) == 0 or len(pool) == 0:
         return []
     distance = np.linalg.norm((centroids[:, None, :] - pool[None, :, :]) / scale, axis=2)
-    rows, cols = linear_sum_assignment(distance)
+    cost = distance if overlap is None else distance * (1 - overlap)
+    rows, cols = linear_sum_assignment(cost)
     return [
         (int(r), int(c), float(distance[r, c]))
         for r, c in zip(rows, cols, strict=True)
-        if distance[r, c] <= max_distance
+        if distance[r, c] <= max_distance or (overlap is not None and overlap[r, c] >= min_overlap)
     ]
+
+
+def overlap_matrix(
+    transitions: pd.DataFrame, new_ids: np.ndarray, pool_ids: np.ndarray, *, n_customers: int
+) -> np.ndarray | None:
+    """Jaccard overlap of each new segment with each pool segment, over the customers in both runs.
+
+    Args:
+        transitions: from_segment (pool ID), to_segment (new ID), n_customers; NULL on either side
+            for customers in one run only.
+        new_ids, pool_ids: the row order of the result.
+        n_customers: this run's customers.
+
+    Returns:
+        (new rows x pool rows) in [0, 1], or None when fewer than MIN_PERSISTING of this run's
+        customers were in the reference run (then who is where says little).
+    """
+    both = transitions.dropna(subset=["from_segment", "to_segment"])
+    if n_customers == 0 or both["n_customers"].sum() < MIN_PERSISTING * n_customers:
+        return None
+    counts = both.pivot_table(index="to_segment", columns="from_segment", values="n_customers", aggfunc="sum")
+    counts = counts.reindex(index=list(new_ids), columns=list(pool_ids)).fillna(0).to_numpy(dtype=float)
+    union = counts.sum(axis=1, keepdims=True) + counts.sum(axis=0, keepdims=True) - counts
+    return np.divide(counts, union, out=np.zeros_like(counts), where=union > 0)
+
+
+def tell_apart(
+    names: list[str],
+    ids: np.ndarray,
+    centroids: np.ndarray,
+    pool: pd.DataFrame,
+    features: tuple[str, ...],
+    scale: np.ndarray,
+) -> list[str]:
+    """Names of new segments that a pool segment of another ID also carries, with the word that
+    tells them apart: where their centres differ most ("higher annual income")."""
+    taken = {str(n).split(" (")[0]: i for n, i in zip(pool["segment_name"], pool["segment_id"], strict=True)}
+    result = []
+    for name, segment_id, centroid in zip(names, ids, centroids, strict=True):
+        other = taken.get(name.split(" (")[0])
+        if other is None or other == segment_id:
+            result.append(name)
+            continue
+        theirs = pool.loc[pool["segment_id"] == other, "centroid"].iloc[0]
+        difference = (centroid - theirs) / scale
+        feature = int(np.argmax(np.abs(difference)))
+        word = "higher" if difference[feature] > 0 else "lower"
+        column = model_columns(features)[feature]
+        what = FEATURES[column].rule_label if column in FEATURES else column.replace("_", " ")
+        result.append(f"{name.split(' (')[0]} ({word} {what})")
+    # Names stay distinct within the run: a told-apart name that another segment has keeps its number.
+    return [new if result.count(new) == 1 else old for new, old in zip(result, names, strict=True)]
 
 
 def assign_ids(n_new: int, pairs: list[tuple[int, int, float]], pool_ids: np.ndarray, next_id: int) -> np.ndarray:
@@ -281,7 +355,13 @@ def _segments(con: object, run_id: str, features: tuple[str, ...]) -> pd.DataFra
 
 
 def identify_segments(
-    model: FittedModel, features: tuple[str, ...], reference: Reference | None, *, next_id: int, max_distance: float
+    model: FittedModel,
+    features: tuple[str, ...],
+    reference: Reference | None,
+    *,
+    next_id: int,
+    max_distance: float,
+    overlap: np.ndarray | None = None,
 ) -> Identity:
     """Give a fitted model's segments their lasting IDs and names.
 
@@ -291,6 +371,7 @@ def identify_segments(
         reference: what to match against (None: the first run, or no common space).
         next_id: the smallest ID never issued in the warehouse.
         max_distance: the largest centroid distance (reference SDs) that still matches.
+        overlap: Jaccard overlap of customers, model.ids rows x pool rows (see `overlap_matrix`).
 
     Returns:
         The identity of every segment.
@@ -303,7 +384,9 @@ def identify_segments(
         pool = reference.pool
         width = len(model_columns(features))
         pool_centroids = np.vstack(pool["centroid"].to_numpy()) if len(pool) else np.empty((0, width))
-        pairs = match(model.centroids, pool_centroids, scale=reference.scale, max_distance=max_distance)
+        pairs = match(
+            model.centroids, pool_centroids, scale=reference.scale, max_distance=max_distance, overlap=overlap
+        )
         ids = assign_ids(len(model.ids), pairs, pool["segment_id"].to_numpy(), next_id)
     renumbered = model.renumbered(ids)
     previous_by_id = {}
@@ -311,18 +394,39 @@ def identify_segments(
         previous_by_id = {int(ids[row]): pool.iloc[col]["segment_name"] for row, col, _ in pairs}
     previous = [previous_by_id.get(int(i)) for i in renumbered.ids]
     names = segment_names(renumbered.scaled_centroids, features, previous, renumbered.centroids)
+    if pool is not None:
+        names = tell_apart(names, renumbered.ids, renumbered.centroids, pool, features, reference.scale)
     lineage = lineage_rows(ids, pairs, pool)
     return Identity(renumbered, dict(zip(renumbered.ids.tolist(), names, strict=True)), reference, lineage)
 
 
+def customer_overlap(con: object, reference: Reference, customers: pa.Table, model: FittedModel) -> np.ndarray | None:
+    """The overlap of the fitted segments (model.ids rows) with the pool's, by customer_id."""
+    ours = pa.table({"customer_id": customers.column("customer_id"), "segment_id": model.segment_ids})
+    theirs = con.execute(sql("customer_segments_of_run"), [reference.run_id]).to_arrow_table()
+    with scratch() as local:
+        local.register("current_assignments", ours)
+        local.register("reference_assignments", theirs)
+        transitions = local.execute(sql("overlap_transitions")).df()
+    return overlap_matrix(
+        transitions, model.ids, reference.pool["segment_id"].to_numpy(), n_customers=customers.num_rows
+    )
+
+
 @task(cache_policy=NO_CACHE)
-def identify(settings: Settings, period: Period, features: Features, model: FittedModel) -> Identity:
-    """Match the fitted segments to the reference run's; issue IDs and names."""
+def identify(
+    settings: Settings, period: Period, features: Features, model: FittedModel, customers: pa.Table | None = None
+) -> Identity:
+    """Match the fitted segments to the reference run's (by centre, and by customers where they
+    persist); issue IDs and names."""
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         reference = load_reference(con, period, features.names)
         next_id = con.execute(sql("max_segment_id")).fetchone()[0] + 1
+        overlap = None
+        if reference is not None and customers is not None and len(reference.pool):
+            overlap = customer_overlap(con, reference, customers, model)
     identity = identify_segments(
-        model, features.names, reference, next_id=next_id, max_distance=settings.match_max_distance
+        model, features.names, reference, next_id=next_id, max_distance=settings.match_max_distance, overlap=overlap
     )
     logger = get_run_logger()
     if reference is None:

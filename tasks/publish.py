@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from schemas.features import NUMERIC_FEATURES
 from schemas.output import DriftFlag, KScore, SegmentLineage, SegmentProfile, SegmentTransition
+from tasks.colours import segment_colour
 from tasks.continuity import Continuity
 from tasks.errors import AuditFailed
 from tasks.features import selection_sample
@@ -127,7 +128,9 @@ def build_publication(
     return Publication(
         assignments=assignments,
         sample=sample,
-        profiles=SegmentProfile.validate(profiles.assign(**stamp)),
+        profiles=SegmentProfile.validate(
+            profiles.assign(**stamp, colour=[segment_colour(i) for i in profiles["segment_id"]])
+        ),
         k_table=KScore.validate(k_table.assign(run_id=run_id)) if len(k_table) else k_table,
         lineage=SegmentLineage.validate(lineage.assign(**stamp, **reference)),
         transitions=SegmentTransition.validate(transitions.assign(**stamp, **compared))

@@ -13,6 +13,7 @@ import base64
 import logging
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,16 +22,18 @@ import duckdb
 import jinja2
 import pandas as pd
 from prefect import get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from schemas.features import FEATURES, label
+from schemas.features import FEATURES
+from tasks.colours import segment_colour
 from tasks.errors import PipelineError
-from tasks.plots import demographics_figure, k_selection_figure, png, profile_figure, segment_map_figure
+from tasks.plots import demographics_figure, k_selection_figure, label, png, profile_figure, segment_map_figure
 from tasks.settings import Settings
 from warehouse import connect, connect_bi, sql
 
 logger = logging.getLogger(__name__)
+PLOTS = ("k_selection", "segment_map", "profile", "demographics")
 MAP_AXES = (
     ("annual_income", "spending_score"),
     ("recency_days", "monetary"),
@@ -111,27 +114,38 @@ def figures(data: ReportData) -> dict[str, bytes]:
         **{c: data.profiles[f"centroid_{c}"].fillna(data.profiles[f"mean_{c}"]) for c in (x, y)}
     )
     points = data.sample
+    if not {x, y} <= set(points.columns):  # a sample stored without these features: centres only
+        points = pd.DataFrame(columns=["segment_id", x, y])
     images["segment_map"] = png(segment_map_figure(points, centroids, x=x, y=y, names=names, note=map_note(data)))
     images["profile"] = png(profile_figure(data.profiles, features=data.numeric_features))
     if data.profiles["share_female"].notna().any() or data.profiles["mean_age"].notna().any():
-        images["demographics"] = png(demographics_figure(data.profiles, None if points.empty else points))
+        ages = None if points.empty or "age" not in points or points["age"].isna().all() else points
+        images["demographics"] = png(demographics_figure(data.profiles, ages))
     return images
 
 
 def map_note(data: ReportData) -> str:
-    """What the segment map's points are."""
+    """What the segment map's points and crosses are."""
     customers = data.run.get("n_customers")
     n_rows = int(customers if customers is not None and not pd.isna(customers) else data.run["n_rows"])
     shown = len(data.sample)
+    if data.run.get("mode") == "score":
+        model = data.run.get("model_period") or data.run.get("model_run_id")
+        centres = (
+            f"✕ marks the centres of the model of {model} the customers were scored with, not this period's "
+            "own centres (a segment whose customers moved sits off its ✕)."
+        )
+    else:
+        centres = "✕ marks each segment's centre."
     if shown == 0:
-        return "No customer sample is stored for this run (made before migration 006): centres only."
+        return f"No customer sample is stored for this run (made before migration 006): centres only. {centres}"
     if shown < n_rows:
-        return f"A seeded sample of {shown:,} of the run's {n_rows:,} customers; ✕ marks each segment's centre."
-    return f"All {n_rows:,} customers; ✕ marks each segment's centre."
+        return f"A seeded sample of {shown:,} of the run's {n_rows:,} customers; {centres}"
+    return f"All {n_rows:,} customers; {centres}"
 
 
 def _map_axes(features: tuple[str, ...]) -> tuple[str, str]:
-    """The two main features: income and spending when clustered on, else the first pair that was."""
+    """The two main features: income and spending when clustered on, else the first two features."""
     for pair in MAP_AXES:
         if set(pair) <= set(features):
             return pair
@@ -143,14 +157,11 @@ def _template() -> jinja2.Template:
     text = resources.files("tasks").joinpath("templates", "report.html").read_text(encoding="utf-8")
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     environment.filters["number"] = _number
-    environment.filters["percent"] = _percent
+    environment.filters["percent"] = percent
+    environment.filters["day"] = day
+    environment.filters["moment"] = moment
+    environment.filters["colour"] = segment_colour
     return environment.from_string(text)
-
-
-def _percent(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "–"
-    return f"{100 * float(value):.0f}%"
 
 
 def _number(value: object, digits: int = 3) -> str:
@@ -159,6 +170,48 @@ def _number(value: object, digits: int = 3) -> str:
     if isinstance(value, float):
         return f"{value:,.{digits}f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def percent(value: object, digits: int = 1) -> str:
+    """A share as a percentage, as every table of the report prints shares: 0.405 -> '40.5%'."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def day(value: object) -> str:
+    """A period bound as a date: '2026-01-01', never '2026-01-01 00:00:00'."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    return value.strftime("%Y-%m-%d") if isinstance(value, date | datetime) else str(value)[:10]
+
+
+def moment(value: object) -> str:
+    """A time to the second: '2026-12-01 06:12:09', never with microseconds."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else str(value)[:19]
+
+
+def mean_columns(profiles: pd.DataFrame, features: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(column, header) of each mean the segments table shows: the run's features first, then the
+    other profiled columns; headers from the features' labels, so any feature reads right."""
+    # Only what the run has: an order history has no spending score, a customer table no recency.
+    profiled = [
+        c.removeprefix("mean_") for c in profiles.columns if c.startswith("mean_") and profiles[c].notna().any()
+    ]
+    ordered = [f for f in features if f in profiled] + [c for c in profiled if c not in features]
+    return [(f"mean_{c}", f"mean {label(c)[0].lower()}{label(c)[1:]}") for c in ordered]
+
+
+def selection_note(run: dict[str, object]) -> str:
+    """On how many customers the candidate k were scored; a sample is said only when there was one."""
+    rows, n_rows = run.get("selection_rows"), run.get("n_rows")
+    if rows is None or pd.isna(rows):
+        return ""
+    if n_rows is not None and not pd.isna(n_rows) and int(rows) < int(n_rows):
+        return f"Scored on a seeded sample of {int(rows):,} of the run's {int(n_rows):,} customers."
+    return f"Scored on all {int(rows):,} customers."
 
 
 def render_html(data: ReportData, images: dict[str, bytes]) -> str:
@@ -172,31 +225,24 @@ def render_html(data: ReportData, images: dict[str, bytes]) -> str:
         }
         for t in records(data.transitions)
     ]
+    profiles = data.profiles
+    if not profiles.empty and "colour" not in profiles:
+        profiles = profiles.assign(colour=[segment_colour(i) for i in profiles["segment_id"]])
     return _template().render(
         run=records(pd.DataFrame([data.run]))[0],
         k_table=records(data.k_table),
-        profiles=records(data.profiles),
+        selection_note=selection_note(data.run),
+        profiles=records(profiles),
+        means=mean_columns(data.profiles, data.features),
+        has_gender="share_female" in data.profiles and bool(data.profiles["share_female"].notna().any()),
         lineage=records(data.lineage),
         transitions=transitions,
         flags=records(data.flags),
         failures=records(data.failures.head(200)),
         failure_count=len(data.failures),
         images=embedded,
-        map_note=map_note(data) if not data.profiles.empty else "",
-        feature_columns=profile_columns(data),
-        show_gender=bool(len(data.profiles)) and bool(data.profiles["share_female"].notna().any()),
+        map_note=map_note(data) if not data.profiles.empty else "",  # the map's alt text; its caption is in the PNG
     )
-
-
-def profile_columns(data: ReportData) -> list[tuple[str, str]]:
-    """(column, label) of the means the segments table shows: the run's features, then age and
-    income where the run had them without clustering on them."""
-    shown = list(data.numeric_features) + [c for c in ("age", "annual_income") if c not in data.numeric_features]
-    return [
-        (c, label(c).lower())
-        for c in shown
-        if c in FEATURES and len(data.profiles) and data.profiles[f"mean_{c}"].notna().any()
-    ]
 
 
 def _segment_label(segment_id: object, name: object, missing: str) -> str:
@@ -223,33 +269,147 @@ def write_report(
     return page, data
 
 
+def _md(text: object) -> str:
+    """A value inside a markdown table cell: pipes escaped, never a line break."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def summary_markdown(data: ReportData, page: Path) -> str:
-    """The run in a few lines of markdown, for the Prefect UI."""
+    """The run in a few lines of markdown, for the Prefect UI: what a person checks first."""
     run = data.run
+    key = artifact_key(data)
     if run["status"] != "succeeded":
-        return f"# Run {run['run_id']} ({run['period']}) failed\n\n```\n{run['error']}\n```\n\nReport: `{page}`"
+        lines = [
+            f"# {run['period']}: the run failed",
+            f"{int(run['n_rows'] or 0):,} rows read from `{run['source_path']}`.",
+            "",
+            "```",
+            str(run["error"]),
+            "```",
+        ]
+        if not data.failures.empty:
+            lines += ["", f"**Validation failures** ({len(data.failures):,}; the first 20):", ""]
+            lines += ["| column | check | value | line |", "| --- | --- | --- | ---: |"]
+            lines += [
+                f"| {_md(f['column_name'])} | {_md(f['check_name'])} | {_md(f['failure_case'])} | "
+                f"{_number(f['source_line'])} |"
+                for f in records(data.failures.head(20))
+            ]
+        lines += ["", f"The whole report: artifact `{key}-report`; on disk: `{page}`"]
+        return "\n".join(lines)
     lines = [
         f"# {run['period']}: k={run['k']} segments",
         f"Silhouette {_number(run['silhouette'])}; {int(run.get('n_customers') or run['n_rows']):,} customers; "
-        f"mode {run['mode']}.",
+        f"mode {run['mode'] or 'fit'}.",
+        "",
         f"**Why k={run['k']}:** {run['k_reason']}",
         "",
-        "| segment | name | customers | share | rule |",
-        "| --- | --- | --- | --- | --- |",
+        "| segment | name | customers | share |",
+        "| ---: | --- | ---: | ---: |",
     ]
     lines += [
-        f"| {p['segment_id']} | {p['segment_name']} | {p['n_customers']:,} | {p['share']:.1%} | {p['rule'] or ''} |"
-        for p in data.profiles.to_dict("records")
+        f"| {p['segment_id']} | {_md(p['segment_name'])} | {p['n_customers']:,} | {percent(p['share'])} |"
+        for p in records(data.profiles)
     ]
+    rules = [p for p in records(data.profiles) if p.get("rule")]
+    if rules:  # below the table, not in it: a long column would push the others out of view
+        lines += ["", "**Rules** (precision / recall):", ""]
+        lines += [
+            f"- {p['segment_id']}: {p['rule']} ({_number(p['rule_precision'], 2)} / {_number(p['rule_recall'], 2)})"
+            for p in rules
+        ]
     if pd.notna(run["ari_vs_reference"]):
         lines += [
             "",
             f"Since {run['reference_period']}: ARI {run['ari_vs_reference']:.3f}, "
-            f"{run['kept_share']:.1%} kept their segment; {len(data.flags)} drift flag(s).",
+            f"{percent(run['kept_share'])} kept their segment; {len(data.flags)} drift flag(s).",
         ]
         lines += [f"- {reason}" for reason in data.flags["reason"]]
-    lines += ["", f"Report: `{page}`"]
+    lines += ["", f"The whole report with its plots: artifact `{key}-report`; on disk: `{page}`"]
     return "\n".join(lines)
+
+
+def report_markdown(data: ReportData, images: dict[str, bytes]) -> str:
+    """The report's content as one markdown document with its plots inline (data-URI images), so
+    the Prefect UI shows the whole report: a browser refuses the `file://` link of the HTML page."""
+    lines = [summary_markdown(data, Path(".")).split("\n\nThe whole report")[0]]
+    captions = {
+        "k_selection": "How k was chosen",
+        "segment_map": "Segment map",
+        "profile": "Segment sizes and means",
+        "demographics": "Age and gender mix",
+    }
+    if not data.k_table.empty:
+        lines += [
+            "",
+            "## Candidate k",
+            "",
+            "| k | inertia | silhouette | stability | chosen |",
+            "| ---: | ---: | ---: | ---: | --- |",
+        ]
+        lines += [
+            f"| {r['k']} | {_number(r['inertia'], 1)} | {_number(r['silhouette'])} | {_number(r['stability'], 2)} | "
+            f"{'**yes**' if r['chosen'] else ''} |"
+            for r in records(data.k_table)
+        ]
+        lines += ["", selection_note(data.run)]
+    for name, image in images.items():
+        encoded = base64.b64encode(image).decode("ascii")
+        lines += [
+            "",
+            f"## {captions.get(name, name)}",
+            "",
+            f"![{captions.get(name, name)}](data:image/png;base64,{encoded})",
+        ]
+    if not data.lineage.empty:
+        lines += [
+            "",
+            "## Segments then and now",
+            "",
+            "| ID | status | name now | name then | share then | share now |",
+            "| ---: | --- | --- | --- | ---: | ---: |",
+        ]
+        lines += [
+            f"| {r['segment_id']} | {r['status']} | {_md(r['segment_name'] or '–')} | "
+            f"{_md(r['reference_name'] or '–')} | "
+            f"{percent(r['reference_share'])} | {percent(r['share'])} |"
+            for r in records(data.lineage)
+        ]
+    return "\n".join(lines)
+
+
+def artifact_key(data: ReportData) -> str:
+    return f"segment-{data.run['period']}".lower()
+
+
+def profile_rows(profiles: pd.DataFrame) -> list[dict[str, object]]:
+    """The segments as a Prefect table: few columns, human headers, rounded, so it fits the UI."""
+    return [
+        {
+            "ID": p["segment_id"],
+            "Segment": p["segment_name"],
+            "Customers": p["n_customers"],
+            "Share": percent(p["share"]),
+            "Rule precision": None if p["rule_precision"] is None else round(p["rule_precision"], 2),
+            "Rule recall": None if p["rule_recall"] is None else round(p["rule_recall"], 2),
+            "Rule": p["rule"] or "–",  # last: the one long column may scroll, the numbers stay in view
+        }
+        for p in records(profiles)
+    ]
+
+
+def k_rows(k_table: pd.DataFrame) -> list[dict[str, object]]:
+    """The candidate k as a Prefect table, rounded, human headers."""
+    return [
+        {
+            "k": r["k"],
+            "Inertia": None if r["inertia"] is None else round(r["inertia"], 1),
+            "Silhouette": None if r["silhouette"] is None else round(r["silhouette"], 3),
+            "Stability": None if r["stability"] is None else round(r["stability"], 2),
+            "Chosen": "yes" if r["chosen"] else "",
+        }
+        for r in records(k_table)
+    ]
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, object]]:
@@ -259,21 +419,38 @@ def records(frame: pd.DataFrame) -> list[dict[str, object]]:
 
 @task(cache_policy=NO_CACHE)
 def report(settings: Settings, run_id: str) -> str | None:
-    """Write the run's plots and report; publish its Prefect artifacts. A report that cannot be
-    written is logged, not raised: the run it describes is already committed."""
+    """Write the run's plots and report. A report that cannot be written is logged, not raised:
+    the run it describes is already committed."""
     log = get_run_logger()
     try:
-        page, data = write_report(settings.bi_path, run_id, settings.artifacts_root, warehouse=settings.db_path)
-        key = f"segment-{data.run['period']}".lower()
-        create_markdown_artifact(summary_markdown(data, page), key=f"{key}-summary", description="The run in brief")
-        if not data.profiles.empty:
-            shown = ["segment_id", "segment_name", "n_customers", "share", "rule", "rule_precision", "rule_recall"]
-            create_table_artifact(records(data.profiles[shown]), key=f"{key}-profiles", description="Segments")
-        if not data.k_table.empty:
-            create_table_artifact(records(data.k_table), key=f"{key}-k-selection", description="Candidate k")
-        create_link_artifact(page.as_uri(), link_text=page.name, key=f"{key}-report", description="Report")
+        page, _ = write_report(settings.bi_path, run_id, settings.artifacts_root)
     except Exception:
         log.exception("the report of run %s could not be written", run_id)
         return None
     log.info("report: %s", page)
     return str(page)
+
+
+def publish_artifacts(settings: Settings, run_id: str, page: str | None) -> None:
+    """The run's Prefect artifacts: a summary, the whole report (tables and plots) as markdown, and
+    the segments and candidate k as tables. Called in the flow's own context, not in a task's, so
+    they belong to the flow run and show on its page. Logged, not raised, like the report."""
+    log = get_run_logger()
+    try:
+        con = connect_bi(settings.bi_path)
+        try:
+            data = load_report_data(con, run_id)
+        finally:
+            con.close()
+        folder = Path(page).parent if page else settings.artifacts_root / run_id
+        images = {name: (folder / f"{name}.png").read_bytes() for name in PLOTS if (folder / f"{name}.png").is_file()}
+        key = artifact_key(data)
+        where = Path(page) if page else folder / "report.html"
+        create_markdown_artifact(summary_markdown(data, where), key=f"{key}-summary", description="The run in brief")
+        create_markdown_artifact(report_markdown(data, images), key=f"{key}-report", description="The whole report")
+        if not data.profiles.empty:
+            create_table_artifact(profile_rows(data.profiles), key=f"{key}-profiles", description="Segments")
+        if not data.k_table.empty:
+            create_table_artifact(k_rows(data.k_table), key=f"{key}-k-selection", description="Candidate k")
+    except Exception:
+        log.exception("the Prefect artifacts of run %s could not be created", run_id)

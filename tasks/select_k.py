@@ -219,7 +219,9 @@ def choose_k(
         if pd.notna(knee_sil) and knee_sil >= best_sil * (1 - tolerance):
             k = knee
             reason = (
-                f"knee of the inertia curve at k={knee} (kneed); its silhouette {knee_sil:.3f} is within "
+                f"knee of the inertia curve at k={knee} (kneed); its silhouette {knee_sil:.3f} is the best"
+                if knee == best_k
+                else f"knee of the inertia curve at k={knee} (kneed); its silhouette {knee_sil:.3f} is within "
                 f"{tolerance:.0%} of the best ({best_sil:.3f} at k={best_k})"
             )
         else:

@@ -3,6 +3,7 @@ second backfill started at the same moment."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from uuid import UUID
@@ -70,8 +71,17 @@ def test_one_bad_period_does_not_stop_the_others(period_files: str, workdir: Pat
     assert result.exit_code == 1
     statuses = dict(query(db, "SELECT period, status FROM runs").values.tolist())
     assert statuses == {"2025Q1": "succeeded", "2025Q2": "failed", "2025Q3": "succeeded", "2025Q4": "succeeded"}
-    assert "2025Q2 failed:" in result.stderr
+    failed_run = query(db, "SELECT run_id FROM runs WHERE period = '2025Q2'")["run_id"].item()
+    assert f"2025Q2 failed (run {failed_run}):" in result.stderr
     assert "Gender · isin(['Female', 'Male']): 1 failing: 'Unknown'" in result.stderr
+    row = next(line for line in result.stdout.splitlines() if "2025Q2" in line)
+    assert failed_run in row  # the table names the run whose report says why
+    as_json = backfill("--source", period_files, "--db", str(db), "--json")
+    outcomes = {o["period"]: o for o in json.loads(as_json.stdout)["outcomes"]}
+    newest = query(db, "SELECT run_id FROM runs WHERE period = '2025Q2' ORDER BY started_at DESC LIMIT 1")
+    assert outcomes["2025Q2"]["outcome"] == "failed"
+    assert outcomes["2025Q2"]["run_id"] == newest["run_id"].item() != failed_run  # this backfill's own run
+    assert outcomes["2025Q1"]["outcome"] == "skipped"
 
 
 def test_bad_range_is_refused() -> None:

@@ -4,6 +4,7 @@ mistakes, output for people and programs, retailers' own files, paths that mean 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import query, run_segment, segment_cmd, subprocess_env
+from tests.conftest import ROOT, query, run_segment, segment_cmd, subprocess_env
 
 INCOME, SPENDING = "Annual Income (k$)", "Spending Score (1-100)"
 COMMANDS = ("run", "score", "backfill", "export", "serve", "sample", "runs", "show", "report")
@@ -50,9 +51,41 @@ def test_mistakes_are_answered_at_once_with_one_error_last_on_stderr(
     assert result.stderr.startswith("error: ")
     assert result.stderr.count("error: ") == 1  # said once ...
     assert message in result.stderr  # ... with what and where ...
-    assert result.stderr.rstrip().splitlines()[-1].startswith(("error: ", "hint: "))  # ... and last
+    assert result.stderr.rstrip().splitlines()[-1].startswith(("error: ", "  hint: "))  # ... and last
     assert " | INFO " not in result.stderr
     assert " | ERROR " not in result.stderr
+    assert not (workdir / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code", "message"),
+    [
+        (("run", "--bogus"), {}, 2, "error: No such option: --bogus"),
+        (("run",), {"SEGMENT_RAW_RETENTION": "bogus"}, 1, "error: invalid option: SEGMENT_RAW_RETENTION: Input should"),
+        (("run", "--k", "300", "--source", "MALL"), {}, 1, "--k 300: MALL has at most 200 customer row(s)"),
+        (("score", "--period", "2026-05", "--source", "MALL"), {}, 1, "no fitted run to score with"),
+    ],
+    ids=["unknown option", "bad setting variable", "k above the customers", "score without a warehouse"],
+)
+def test_pre_run_mistakes_get_one_error_line_before_prefect_starts(
+    prefect_server: str,
+    workdir: Path,
+    mall_csv: Path,
+    args: tuple[str, ...],
+    env: dict[str, str],
+    code: int,
+    message: str,
+) -> None:
+    args = tuple(str(mall_csv) if a == "MALL" else a for a in args)
+    started = time.monotonic()
+    result = run_segment(prefect_server, *args, "--db", "w.duckdb", cwd=workdir, timeout=60, **env)
+    seconds = time.monotonic() - started
+    assert result.returncode == code, result.stderr
+    assert seconds < 2.5, f"took {seconds:.1f}s: something started before the checks"
+    assert result.stderr.count("error: ") == 1
+    assert message.replace("MALL", str(mall_csv)) in result.stderr
+    assert "Usage:" not in result.stderr  # not Click's box
+    assert "--raw-retention" not in result.stderr  # no option that does not exist
     assert not (workdir / "w.duckdb").exists()
 
 
@@ -70,6 +103,16 @@ def test_an_unmapped_header_gets_hints(prefect_server: str, workdir: Path, mall_
     assert "hint: did you mean 'Income' for 'Annual Income (k$)'? map it with --columns \"annual_income=Income\"" in (
         detected.stderr
     )
+
+
+def test_hints_sit_inside_the_one_error_block(prefect_server: str, workdir: Path) -> None:
+    source = _write(workdir / "h.csv", "id,sex,years,Income,score\n1,Male,19,15,39\n")
+    result = run_segment(prefect_server, "run", "--source", str(source), cwd=workdir)
+    lines = result.stderr.rstrip().splitlines()
+    assert lines[0].startswith("error: ")
+    assert len(lines) > 1
+    assert all(line.startswith("  ") for line in lines[1:])  # every hint indented under the error
+    assert any(line.startswith("  hint: ") for line in lines[1:])
 
 
 def test_a_failing_run_says_it_once_and_last_and_prefect_stays_quiet(
@@ -215,6 +258,44 @@ def test_every_command_has_a_clean_help_with_an_example() -> None:
     top = subprocess.run(segment_cmd("--help"), capture_output=True, text=True, timeout=30, check=False)
     for command in COMMANDS:
         assert f"  {command} " in top.stdout, command
+
+
+def readme_synopsis() -> dict[str, str]:
+    """README's synopsis block: command -> every line given for it."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Command line", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    lines: dict[str, str] = {}
+    command = None
+    for line in block.splitlines():
+        if line.startswith("segment "):
+            command = line.split()[1]
+        if command:
+            lines[command] = lines.get(command, "") + " " + line
+    return lines
+
+
+def test_readme_synopsis_names_every_option_of_every_command() -> None:
+    import typer.main
+
+    from flows.cli import app
+
+    synopsis = readme_synopsis()
+    assert set(synopsis) == set(COMMANDS)
+    for name, command in typer.main.get_command(app).commands.items():
+        for param in command.params:
+            for option in (o for o in param.opts if o.startswith("--") and o != "--help"):
+                assert option in synopsis[name], f"README's synopsis of `segment {name}` lacks {option}"
+
+
+def test_json_keys_are_the_ones_readme_lists() -> None:
+    from dataclasses import fields
+
+    from tasks.runs import RunSummary
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = text.split("`--json` prints one JSON document with the keys", 1)[1].split(".\n", 1)[0]
+    keys = re.findall(r"`(\w+)`(?! \()", listed.replace("`segments` (", "`segments`, ("))
+    assert [k for k in keys if k not in ("segment_id", "name", "customers")] == [f.name for f in fields(RunSummary)]
 
 
 def test_the_console_script_is_the_module(tmp_path: Path) -> None:

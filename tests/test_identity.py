@@ -8,7 +8,16 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from tasks.continuity import ari_from_transitions, drift_flags, kept_share
-from tasks.identity import assign_ids, kept_level, level, lineage_rows, match, segment_names
+from tasks.identity import (
+    assign_ids,
+    kept_level,
+    level,
+    lineage_rows,
+    match,
+    overlap_matrix,
+    segment_names,
+    tell_apart,
+)
 
 FEATURES = ("annual_income", "spending_score")
 
@@ -128,3 +137,45 @@ def test_drift_flags_have_readable_reasons() -> None:
         lineage, silhouette=0.6, size_change=0.25, centroid_shift=0.5, min_silhouette=0.25, compared=False
     )
     assert quiet.empty
+
+
+def test_customers_who_stay_together_keep_their_segment_however_far_its_centre_moved() -> None:
+    pool = np.array([[20.0, 80.0], [90.0, 20.0]])
+    new = np.array([[21.0, 79.0], [130.0, 30.0]])  # the second moved 1.7 SD: lost one side
+    scale = np.array([25.0, 25.0])
+    assert [(r, c) for r, c, _ in match(new, pool, scale=scale, max_distance=1.0)] == [(0, 0)]
+    transitions = pd.DataFrame(
+        {
+            "from_segment": [1, 2, 2, None],
+            "to_segment": [10, 11, None, 11],  # 2's customers that stayed are all in 11; 5 newcomers
+            "n_customers": [50, 18, 17, 5],
+        }
+    )
+    overlap = overlap_matrix(transitions, np.array([10, 11]), np.array([1, 2]), n_customers=73)
+    assert overlap[0, 0] == pytest.approx(1.0)
+    assert overlap[1, 1] == pytest.approx(1.0)  # over the customers in both runs: the 17 who left do not count
+    assert overlap[0, 1] == overlap[1, 0] == 0
+    pairs = match(new, pool, scale=scale, max_distance=1.0, overlap=overlap)
+    assert [(r, c) for r, c, _ in pairs] == [(0, 0), (1, 1)]
+    assert pairs[1][2] == pytest.approx(np.hypot(40, 10) / 25)  # the real distance is still recorded
+    strangers = transitions.assign(from_segment=[1, 2, 2, None], n_customers=[5, 2, 60, 60])
+    assert overlap_matrix(strangers, np.array([10, 11]), np.array([1, 2]), n_customers=70) is None  # few persist
+
+
+def test_a_new_segment_named_like_another_id_gets_the_word_that_tells_them_apart() -> None:
+    pool = pd.DataFrame(
+        {
+            "segment_id": [3, 4],
+            "segment_name": ["High income · Low spending", "Low income · Low spending"],
+            "centroid": [np.array([88.0, 17.0]), np.array([26.0, 20.0])],
+        }
+    )
+    names = tell_apart(
+        ["High income · Low spending", "Low income · Low spending"],
+        np.array([6, 4]),
+        np.array([[120.0, 30.0], [25.0, 21.0]]),
+        pool,
+        FEATURES,
+        np.array([26.0, 25.0]),
+    )
+    assert names == ["High income · Low spending (higher annual income)", "Low income · Low spending"]

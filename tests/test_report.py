@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.progress import ProgressListener
-from tests.conftest import query
+from tests.conftest import ROOT, query
 
 runner = CliRunner()
 MALL_NAMES = {
@@ -62,6 +62,17 @@ def test_a_run_leaves_plots_and_a_self_contained_report(mall_run: dict, db: Path
     for name in MALL_NAMES:
         assert name in html
     assert "Why k = 5" in html
+    assert "2026Q1 (2026-01-01 – 2026-03-31)" in html  # dates, not midnight timestamps
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", html)  # times to the second
+    assert "Scored on all 200 customers." in html
+    assert "seeded sample" not in html  # nothing was sampled: 200 customers, all shown and scored
+    assert "its silhouette 0.555 is the best" in html
+    assert not re.search(
+        r">[^<]*All 200 customers", html
+    )  # the map's caption is in its PNG (and alt), not printed again
+    assert "40.5%" in html
+    for segment_id, colour in ((1, "#E69F00"), (4, "#0072B2")):
+        assert re.search(rf'background: {colour}"[^>]*></span>{segment_id}</td>', html)
 
 
 def test_segment_rules_describe_the_mall_segments_precisely(mall_run: dict, db: Path) -> None:
@@ -72,28 +83,42 @@ def test_segment_rules_describe_the_mall_segments_precisely(mall_run: dict, db: 
     assert (rules["rule_recall"] >= 0.9).all(), rules
 
 
-def test_prefect_artifacts_of_the_run_can_be_read_back(mall_run: dict, db: Path) -> None:
+def test_prefect_artifacts_belong_to_the_flow_run_and_carry_the_whole_report(mall_run: dict, db: Path) -> None:
     flow_run_id = query(db, "SELECT flow_run_id FROM runs")["flow_run_id"].item()
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]))
         )
     by_key = {artifact.key: artifact for artifact in artifacts}
+    assert set(by_key) == {f"segment-2026q1-{name}" for name in ("summary", "report", "profiles", "k-selection")}
+    assert all(artifact.task_run_id is None for artifact in artifacts)  # on the flow run's own page
     summary = by_key["segment-2026q1-summary"]
     assert summary.type == "markdown"
     assert summary.data.startswith("# 2026Q1: k=5 segments")
     assert "Why k=5" in summary.data
+    assert "| 1 | Average income · Average spending | 81 | 40.5% |" in summary.data
     for name in MALL_NAMES:
         assert name in summary.data
+    assert "file://" not in summary.data  # a browser refuses such a link from the UI
+    report = by_key["segment-2026q1-report"]  # the report's content, plots inline, readable in the UI
+    assert report.type == "markdown"
+    images = re.findall(r"!\[[^\]]*\]\(data:image/png;base64,([^)]+)\)", report.data)
+    assert len(images) == len(PLOTS)
+    with Image.open(io.BytesIO(base64.b64decode(images[0]))) as image:
+        assert image.format == "PNG"
     profiles = by_key["segment-2026q1-profiles"]
     assert profiles.type == "table"
     rows = json.loads(profiles.data) if isinstance(profiles.data, str) else profiles.data
-    assert {row["segment_name"] for row in rows} == MALL_NAMES
-    assert all(row["rule"] for row in rows)
-    assert by_key["segment-2026q1-k-selection"].type == "table"
-    link = by_key["segment-2026q1-report"].data  # a link artifact: markdown holding the link
-    assert link.startswith("[report.html](")
-    assert link.endswith(f"{mall_run['run_id']}/report.html)")
+    assert list(rows[0]) == ["ID", "Segment", "Customers", "Share", "Rule precision", "Rule recall", "Rule"]
+    assert {row["Segment"] for row in rows} == MALL_NAMES
+    assert [row["Share"] for row in rows] == ["40.5%", "19.5%", "17.5%", "11.5%", "11.0%"]
+    assert all(row["Rule"] != "–" for row in rows)
+    k_rows = by_key["segment-2026q1-k-selection"].data
+    k_rows = json.loads(k_rows) if isinstance(k_rows, str) else k_rows
+    assert list(k_rows[0]) == ["k", "Inertia", "Silhouette", "Stability", "Chosen"]
+    chosen = [row for row in k_rows if row["Chosen"] == "yes"]
+    assert [row["k"] for row in chosen] == [5]
+    assert chosen[0]["Silhouette"] == 0.555  # rounded to three places
 
 
 @pytest.fixture
@@ -136,7 +161,7 @@ def test_show_prints_segments_rules_and_why_k(three_runs: dict[str, str], db: Pa
     by_prefix = runner.invoke(app, ["show", three_runs["2026Q1"][:8], "--db", str(db), "--json"])
     assert json.loads(by_prefix.stdout)["run"]["period"] == "2026Q1"
     failed = runner.invoke(app, ["show", "2026Q3", "--db", str(db)])
-    assert "2026Q3, failed" in failed.stdout
+    assert "2026Q3, failed, mode fit, 200 rows read." in failed.stdout
     assert "Gender · isin(['Female', 'Male']): 2 failing" in failed.stdout
     missing = runner.invoke(app, ["show", "2019Q1", "--db", str(db)])
     assert missing.exit_code == 1
@@ -192,3 +217,45 @@ def test_progress_shows_the_last_step_and_counts_candidates() -> None:
     assert "2026Q1: ingested 1000000 rows from x.csv" in tasks
     assert tasks["candidate k scored"].completed == 2
     assert tasks["candidate k scored"].total == 3
+
+
+def test_the_failed_runs_message_is_in_its_logs_once(three_runs: dict[str, str], db: Path) -> None:
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogHandler
+
+    flow_run_id = query(db, "SELECT flow_run_id FROM runs WHERE period = '2026Q3'")["flow_run_id"].item()
+    APILogHandler().flush()  # the run's logs are sent in batches: send what is queued
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(flow_run_id)])))
+    messages = [log.message for log in logs]
+    assert len(messages) >= 4, messages  # (at WARNING and above, as the tests log)
+    assert sum("break the input contract" in m for m in messages) == 1, messages
+    assert any(m.startswith(f"run {three_runs['2026Q3']} failed: ") for m in messages)
+    assert "Finished in state Failed (ValidationFailed)" in messages
+
+
+def test_export_writes_every_documented_view_and_nothing_on_failure(
+    three_runs: dict[str, str], workdir: Path, db: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    documented = re.findall(r"^\| `(\w+)` \|", (ROOT / "docs" / "warehouse.md").read_text(encoding="utf-8"), re.M)
+    views = documented[documented.index("current_run") :]  # the "Views (what BI should query)" table
+    assert len(views) == 11
+    result = runner.invoke(app, ["export", "--out", str(workdir / "exports"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.stem for p in (workdir / "exports").glob("*.parquet")) == sorted(views)
+    profiles = pq.read_table(workdir / "exports" / "current_profiles.parquet").to_pandas()
+    assert dict(zip(profiles["segment_id"], profiles["colour"], strict=True))[4] == "#0072B2"
+    failed = runner.invoke(app, ["export", "--out", str(workdir / "nowhere"), "--db", str(workdir / "none.duckdb")])
+    assert failed.exit_code == 1
+    assert not (workdir / "nowhere").exists()  # no empty folder left behind
+
+
+def test_score_checks_its_model_before_prefect_starts(three_runs: dict[str, str], mall_csv: Path, db: Path) -> None:
+    unknown = runner.invoke(
+        app, ["score", "--period", "2026-10", "--source", str(mall_csv), "--db", str(db), "--model-run", "nope"]
+    )
+    assert unknown.exit_code == 1
+    assert "run nope is not a succeeded fitted run of this warehouse" in unknown.stderr
+    assert query(db, "SELECT count(*) AS n FROM runs WHERE period = '2026-10'")["n"].item() == 0  # no run started

@@ -1,0 +1,1 @@
+SELECT * FROM period_runs;
