@@ -106,10 +106,10 @@ def test_a_quarterly_backfill_equals_the_periods_run_one_by_one(workdir: Path, h
 
 
 def test_scoring_a_past_month_uses_the_model_of_its_own_past(workdir: Path, db: Path, history: Path) -> None:
-    result, _failed = segment("score", "--orders", str(history), "--period", "2025-11", "--db", str(db))
-    assert result.exit_code == 1
-    assert "no succeeded fitted run of a period ending by 2025-11-30" in result.stderr
     q1 = ok("run", "--orders", str(history), "--period", "2026Q1", "--db", str(db))
+    result, _ = segment("score", "--orders", str(history), "--period", "2025-11", "--db", str(db))
+    assert result.exit_code == 1  # a warehouse with only a later model has none for November 2025
+    assert "no succeeded fitted run of a period ending by 2025-11-30" in result.stderr
     q3 = ok("run", "--orders", str(history), "--period", "2026Q3", "--db", str(db))
     may = ok("score", "--orders", str(history), "--period", "2026-05", "--db", str(db))
     assert may["model_run_id"] == q1["run_id"]  # not the later 2026Q3 model
