@@ -38,6 +38,7 @@ class Feature:
     transform: Literal["none", "log1p"] = "none"
     source: Literal["customers", "orders"] = "customers"
     levels: tuple[str, ...] = ()  # a categorical feature's values, one-hot encoded in this order
+    comparative: tuple[str, str] = ("", "")  # how two segments differ in it: (lower, higher)
 
     @property
     def categorical(self) -> bool:
@@ -52,7 +53,14 @@ class Feature:
 FEATURES: dict[str, Feature] = {
     f.name: f
     for f in (
-        Feature("age", "Age (years)", ("Younger", "Middle-aged", "Older"), "age", whole=True),
+        Feature(
+            "age",
+            "Age (years)",
+            ("Younger", "Middle-aged", "Older"),
+            "age",
+            whole=True,
+            comparative=("younger", "older"),
+        ),
         # Words by the segment's share of women: at most a third, between, at least two thirds.
         Feature(
             "gender", "Gender", ("Mostly men", "Mixed gender", "Mostly women"), "gender", levels=("Female", "Male")
@@ -63,6 +71,7 @@ FEATURES: dict[str, Feature] = {
             ("Low income", "Average income", "High income"),
             "annual income",
             " k$",
+            comparative=("lower income", "higher income"),
         ),
         Feature(
             "spending_score",
@@ -70,6 +79,7 @@ FEATURES: dict[str, Feature] = {
             ("Low spending", "Average spending", "High spending"),
             "spending score",
             whole=True,
+            comparative=("lower spending score", "higher spending score"),
         ),
         Feature(
             "recency_days",
@@ -79,6 +89,7 @@ FEATURES: dict[str, Feature] = {
             " days ago",
             whole=True,
             source="orders",
+            comparative=("more recent", "less recent"),
         ),
         Feature(
             "frequency",
@@ -89,6 +100,7 @@ FEATURES: dict[str, Feature] = {
             whole=True,
             transform="log1p",
             source="orders",
+            comparative=("fewer orders", "more orders"),
         ),
         Feature(
             "monetary",
@@ -98,6 +110,7 @@ FEATURES: dict[str, Feature] = {
             "",
             transform="log1p",
             source="orders",
+            comparative=("lower spend", "higher spend"),
         ),
         Feature(
             "avg_order_value",
@@ -107,6 +120,7 @@ FEATURES: dict[str, Feature] = {
             "",
             transform="log1p",
             source="orders",
+            comparative=("smaller baskets", "bigger baskets"),
         ),
         Feature(
             "tenure_days",
@@ -116,6 +130,7 @@ FEATURES: dict[str, Feature] = {
             " days ago",
             whole=True,
             source="orders",
+            comparative=("newer", "longer-standing"),
         ),
     )
 }

@@ -28,7 +28,7 @@ segment keeps the words of its previous name unless a feature moved more than NA
 (0.25 SD) past the boundary it crossed, so a segment hovering at a boundary keeps its name.
 Two segments of one run never share a name: the later ID gets " (2)", " (3)", ... A new segment
 whose name a reference segment of another ID carries gets the word that tells them apart, from
-the feature where their centres differ most: "High income · Low spending (higher annual income)".
+the feature where their centres differ most: "High income · Low spending (higher income)".
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ def tell_apart(
     scale: np.ndarray,
 ) -> list[str]:
     """Names of new segments that a pool segment of another ID also carries, with the word that
-    tells them apart: where their centres differ most ("higher annual income")."""
+    tells them apart: where their centres differ most ("higher income", "less recent")."""
     taken = {str(n).split(" (")[0]: i for n, i in zip(pool["segment_name"], pool["segment_id"], strict=True)}
     result = []
     for name, segment_id, centroid in zip(names, ids, centroids, strict=True):
@@ -239,10 +239,12 @@ def tell_apart(
         theirs = pool.loc[pool["segment_id"] == other, "centroid"].iloc[0]
         difference = (centroid - theirs) / scale
         feature = int(np.argmax(np.abs(difference)))
-        word = "higher" if difference[feature] > 0 else "lower"
         column = model_columns(features)[feature]
-        what = FEATURES[column].rule_label if column in FEATURES else column.replace("_", " ")
-        result.append(f"{name.split(' (')[0]} ({word} {what})")
+        if column in FEATURES and any(FEATURES[column].comparative):
+            phrase = FEATURES[column].comparative[difference[feature] > 0]
+        else:  # a one-hot column: more of its level ('more female')
+            phrase = f"{'more' if difference[feature] > 0 else 'less'} {column.split('_', 1)[-1]}"
+        result.append(f"{name.split(' (')[0]} ({phrase})")
     # Names stay distinct within the run: a told-apart name that another segment has keeps its number.
     return [new if result.count(new) == 1 else old for new, old in zip(result, names, strict=True)]
 

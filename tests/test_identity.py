@@ -178,4 +178,4 @@ def test_a_new_segment_named_like_another_id_gets_the_word_that_tells_them_apart
         FEATURES,
         np.array([26.0, 25.0]),
     )
-    assert names == ["High income · Low spending (higher annual income)", "Low income · Low spending"]
+    assert names == ["High income · Low spending (higher income)", "Low income · Low spending"]
