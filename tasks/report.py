@@ -206,7 +206,9 @@ def mean_columns(profiles: pd.DataFrame, features: tuple[str, ...]) -> list[tupl
 
 def selection_note(run: dict[str, object]) -> str:
     """On how many customers the candidate k were scored; a sample is said only when there was one."""
-    rows, n_rows = run.get("selection_rows"), run.get("n_rows")
+    rows, n_rows = run.get("selection_rows"), run.get("n_customers")
+    if n_rows is None or pd.isna(n_rows):  # runs before migration 008: one row per customer
+        n_rows = run.get("n_rows")
     if rows is None or pd.isna(rows):
         return ""
     if n_rows is not None and not pd.isna(n_rows) and int(rows) < int(n_rows):
