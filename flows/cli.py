@@ -320,23 +320,25 @@ def _outcome_without_api(error: BaseException, *, as_json: bool, period: str) ->
 
 def _rows_at_most(source: Any) -> int:
     """An upper bound of the source's data rows, without parsing it: Parquet's footer count, or
-    the CSV's line breaks minus the header (blank lines and quoted breaks only make it larger)."""
+    the CSV's line breaks (LF and CR alike: a spreadsheet's CR-only file has lines too) minus the
+    header (blank lines, CRLF and quoted breaks only make it larger)."""
     if source.kind == "parquet":
         import pyarrow.parquet as pq
 
         return pq.ParquetFile(source.path).metadata.num_rows
-    lines, last = 0, b"\n"
+    breaks, last = 0, b"\n"
     with open(source.path, "rb") as handle:
         while chunk := handle.read(1 << 20):
-            lines += chunk.count(b"\n")
+            breaks += chunk.count(b"\n") + chunk.count(b"\r")
             last = chunk[-1:]
-    return lines + (last != b"\n") - 1
+    return breaks + (last not in (b"\n", b"\r")) - 1
 
 
 def _check_k_fits(source: Any, candidates: list[int], *, pinned: bool) -> None:
-    """Refuse at once a k that the source's customers cannot fill (the flow would after ingest)."""
+    """Refuse at once a k that the source's customers cannot fill (the flow would after ingest).
+    A file with no data rows is left to the flow, which says so in its own words."""
     rows = _rows_at_most(source)
-    if min(candidates) < rows:
+    if rows <= 0 or min(candidates) < rows:
         return
     if pinned:
         raise PipelineError(
@@ -344,7 +346,8 @@ def _check_k_fits(source: Any, candidates: list[int], *, pinned: bool) -> None:
             f"k must be below the number of customers"
         )
     raise PipelineError(
-        f"{source.path} has at most {rows:,} customer row(s): too few for {min(candidates)} or more segments"
+        f"{source.path} has at most {rows:,} customer row(s): {rows} customer(s) cannot be split into "
+        f"{min(candidates)} or more segments"
     )
 
 

@@ -425,7 +425,8 @@ def report(settings: Settings, run_id: str) -> str | None:
     the run it describes is already committed."""
     log = get_run_logger()
     try:
-        page, _ = write_report(settings.bi_path, run_id, settings.artifacts_root)
+        # The warehouse, never the BI file: a run never opens what BI tools hold (docs/warehouse.md).
+        page, _ = write_report(settings.bi_path, run_id, settings.artifacts_root, warehouse=settings.db_path)
     except Exception:
         log.exception("the report of run %s could not be written", run_id)
         return None
@@ -439,11 +440,8 @@ def publish_artifacts(settings: Settings, run_id: str, page: str | None) -> None
     they belong to the flow run and show on its page. Logged, not raised, like the report."""
     log = get_run_logger()
     try:
-        con = connect_bi(settings.bi_path)
-        try:
+        with connect(settings.db_path, read_only=True) as con:  # like the report: never the BI file
             data = load_report_data(con, run_id)
-        finally:
-            con.close()
         folder = Path(page).parent if page else settings.artifacts_root / run_id
         images = {name: (folder / f"{name}.png").read_bytes() for name in PLOTS if (folder / f"{name}.png").is_file()}
         key = artifact_key(data)

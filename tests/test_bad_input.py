@@ -58,7 +58,8 @@ def good_lines() -> list[str]:
 
 
 # Found by the command before anything runs (no run is recorded, no warehouse is created).
-BEFORE_THE_RUN = {"missing column", "empty file", "utf-16 without a bom", "utf-32"}
+# Refused before Prefect starts (issue 18: k that the rows cannot fill is one of them), so no warehouse is made.
+BEFORE_THE_RUN = {"missing column", "empty file", "utf-16 without a bom", "utf-32", "fewer rows than smallest k"}
 BAD_INPUTS: dict[str, tuple[Maker, list[str]]] = {
     "missing column": (
         csv_of(customers().drop(columns=["Age"])),

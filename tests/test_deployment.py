@@ -182,9 +182,9 @@ def test_backfill_through_the_deployment_is_idempotent(stack: Stack) -> None:
         "flows.cli",
         "backfill",
         "--from",
-        "2025Q1",
+        "2024Q3",
         "--to",
-        "2025Q2",
+        "2024Q4",
         "--deployment",
         "quarterly",
         "--db",
@@ -199,8 +199,10 @@ def test_backfill_through_the_deployment_is_idempotent(stack: Stack) -> None:
     assert first.stdout.count("Completed") == 2
     again = subprocess.run(args, cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
-    runs = query(stack.db, "SELECT period, status, flow_run_id FROM runs WHERE period LIKE '2025Q%' ORDER BY 1")
-    assert runs[["period", "status"]].values.tolist() == [["2025Q1", "succeeded"], ["2025Q2", "succeeded"]]
+    runs = query(
+        stack.db, "SELECT period, status, flow_run_id FROM runs WHERE period IN ('2024Q3', '2024Q4') ORDER BY 1"
+    )
+    assert runs[["period", "status"]].values.tolist() == [["2024Q3", "succeeded"], ["2024Q4", "succeeded"]]
     # Same idempotency keys: the second submission returns the same flow runs, adding none.
     for flow_run_id in runs["flow_run_id"]:
         assert flow_run_id in first.stdout

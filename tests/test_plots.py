@@ -111,8 +111,8 @@ def test_plots_work_for_any_features_with_readable_labels() -> None:
     frame = profiles([1, 2, 3], [5, 3, 2]).assign(mean_recency_days=[10.0, 40.0, 90.0], mean_frequency=[9.0, 3, 1])
     figure = profile_figure(frame, features=("recency_days", "frequency", "annual_income"))
     assert [axis.get_ylabel() for axis in figure.axes[1:]] == [
-        "mean recency days",
-        "mean frequency",
+        "mean days since last order",  # labels from the feature registry (schemas/features.py)
+        "mean orders in the window",
         "mean annual income (k$)",
     ]
     frame_points = points([1, 2, 3]).rename(columns={"annual_income": "recency_days", "spending_score": "frequency"})
@@ -120,7 +120,7 @@ def test_plots_work_for_any_features_with_readable_labels() -> None:
     figure = segment_map_figure(
         frame_points, centres, x="recency_days", y="frequency", names={1: "a", 2: "b", 3: "c"}, note="n"
     )
-    assert figure.axes[0].get_xlabel() == "Recency days"
+    assert figure.axes[0].get_xlabel() == "Days since last order"
 
 
 def test_gender_legend_sits_above_the_bars_and_the_k_label_is_in_the_legend() -> None:

@@ -20,6 +20,8 @@ EXPORTED = (
     "current_transitions",
     "current_lineage",
     "current_drift_flags",
+    "current_customer_features",
+    "customer_features",
 )
 
 

@@ -435,3 +435,5 @@ COMMENT ON COLUMN current_customer_features.segment_id IS 'the lasting segment I
 COMMENT ON COLUMN current_customer_features.segment_name IS 'the segment''s name in the run';
 COMMENT ON COLUMN current_customer_features.period_start IS 'first day of the period';
 COMMENT ON COLUMN current_customer_features.period_end IS 'last day of the period';
+COMMENT ON COLUMN segment_profiles.colour IS 'hex #RRGGBB of the segment ID, the same in every period, plot and report (Okabe-Ito palette, repeating every 8 IDs)';
+COMMENT ON COLUMN current_profiles.colour IS 'hex #RRGGBB of the segment ID, the same in every period, plot and report (Okabe-Ito palette, repeating every 8 IDs)';
