@@ -241,7 +241,7 @@ def tell_apart(
         feature = int(np.argmax(np.abs(difference)))
         column = model_columns(features)[feature]
         if column in FEATURES and any(FEATURES[column].comparative):
-            phrase = FEATURES[column].comparative[difference[feature] > 0]
+            phrase = FEATURES[column].comparative[int(difference[feature] > 0)]
         else:  # a one-hot column: more of its level ('more female')
             phrase = f"{'more' if difference[feature] > 0 else 'less'} {column.split('_', 1)[-1]}"
         result.append(f"{name.split(' (')[0]} ({phrase})")
