@@ -260,6 +260,8 @@ def _print_summary(summary: Any) -> None:
     for reason in summary.drift:
         out.print(f"  drift: {reason}")
     out.print(f"BI tools read: {summary.bi_path}")
+    if summary.bi_rebuilt:
+        out.print(f"  (rebuilt: {summary.bi_rebuilt})")
     out.print(f"Warehouse (pipeline only): {summary.db_path}")
     out.print(f"Model: {summary.model_path}")
     out.print(f"Report: {summary.report_path or 'not written (see the run in the Prefect UI)'}")

@@ -296,7 +296,7 @@ def segment_customers(
         finally:
             if history is not None:
                 history.close()
-        serve(settings)
+        served = serve(settings)
         page = report(settings, run_id)
         publish_artifacts(settings, run_id, page)  # in the flow's context: they belong to the flow run
-        return replace(summary, report_path=page)
+        return replace(summary, report_path=page, bi_rebuilt=served.reason if served.rebuilt else None)

@@ -48,6 +48,7 @@ class RunSummary:
     bi_path: str = ""
     model_path: str | None = None
     report_path: str | None = None
+    bi_rebuilt: str | None = None  # why this run rebuilt the BI surface (moved, copied, migrated, ...), if it did
 
 
 def settings_json(settings: Settings) -> str:

@@ -246,7 +246,8 @@ def test_a_moved_surface_is_rebuilt_by_the_next_run(tmp_path: Path, mall_csv: Pa
     old_inode = bi_of(db).stat().st_ino
     result = run(db, mall_csv, "2026Q2")
     assert result.exit_code == 0, result.output
-    assert bi_of(db).stat().st_ino != old_inode  # the run built a new BI file (its log says why)
+    assert bi_of(db).stat().st_ino != old_inode  # the run built a new BI file, and says why
+    assert "(rebuilt: " in result.stdout
     assert query(bi_of(db), "SELECT period FROM current_run")["period"].tolist() == ["2026Q2"]
     assert query(bi_of(db), "SELECT count(*) AS n FROM period_segments")["n"].item() == 400
     assert_surface_matches_warehouse(db)
