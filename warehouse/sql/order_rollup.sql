@@ -26,7 +26,7 @@ WITH cast_lines AS (
         CASE WHEN NOT contains(quantity, '_') THEN TRY_CAST(trim(quantity) AS DOUBLE) END AS quantity_cast,
         CASE WHEN NOT contains(unit_price, '_') THEN TRY_CAST(trim(unit_price) AS DOUBLE) END AS price_cast,
         nullif(trim(quantity), '') IS NOT NULL AS has_quantity
-    FROM order_text
+    FROM order_values
 ),
 typed AS (
     SELECT
