@@ -333,7 +333,7 @@ def summary_markdown(data: ReportData, page: Path) -> str:
 
 def report_markdown(data: ReportData, images: dict[str, bytes]) -> str:
     """The report's content as one markdown document with its plots inline (data-URI images), so
-    the Prefect UI shows the whole report: a browser refuses the `file://` link of the HTML page."""
+    the Prefect UI shows the whole report: a browser refuses a link to the HTML page on disk."""
     lines = [summary_markdown(data, Path(".")).split("\n\nThe whole report")[0]]
     captions = {
         "k_selection": "How k was chosen",
