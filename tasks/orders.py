@@ -22,6 +22,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import pandas as pd
@@ -162,23 +163,26 @@ def choose_date_format(values: list[str], given: str | None, *, source: str) -> 
     return form, DATE_FORMS[form]
 
 
-def open_orders(con: duckdb.DuckDBPyConnection, source: Source) -> None:
-    """Define the temporary view `order_text` over the file (contract columns as text)."""
-    con.execute(sql("order_macros"))
+def open_text(con: duckdb.DuckDBPyConnection, source: Source, kind: Literal["order", "attribute"]) -> None:
+    """Define the temporary view `<kind>_text` over the file: its contract columns as text, with
+    their line (warehouse/sql/<kind>_text_csv.sql, or _arrow.sql over a Parquet file's rows)."""
     if source.kind == "parquet":
-        names = list(source.columns.values())
-        table = pq.read_table(source.path, columns=names).rename_columns(list(source.columns))
+        table = pq.read_table(source.path, columns=list(source.columns.values())).rename_columns(list(source.columns))
         table = pa.table({name: table.column(name).cast(pa.string()) for name in table.column_names})
         lines = pa.array(range(1, table.num_rows + 1), type=pa.int64())
-        con.register("order_arrow", table.append_column("source_line", lines))
-        con.execute(sql("order_text_arrow"))
+        con.register(f"{kind}_arrow", table.append_column("source_line", lines))
+        con.execute(sql(f"{kind}_text_arrow"))
         return
-    by_name = {name: canonical for canonical, name in source.columns.items()}
-    reader = {by_name.get(name, f"extra_{i}"): "VARCHAR" for i, name in enumerate(source.header)}
     con.execute("SET VARIABLE source_path = ?", [str(source.path)])
-    con.execute("SET VARIABLE reader_columns = ?", [reader])
+    con.execute("SET VARIABLE reader_columns = ?", [source.reader_columns])
     con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
-    con.execute(sql("order_text_csv"))
+    con.execute(sql(f"{kind}_text_csv"))
+
+
+def open_orders(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Define the temporary views `order_text` and `order_values` over the file (contract columns as text)."""
+    con.execute(sql("order_macros"))
+    open_text(con, source, "order")
 
 
 def _set_date_form(con: duckdb.DuckDBPyConnection, form: str, patterns: tuple[str, ...]) -> None:
@@ -311,20 +315,7 @@ def read_attributes(path: str | Path, *, columns: dict[str, str] | None, delimit
     """
     source = inspect_source(path, columns=columns, delimiter=delimiter, contract=ATTRIBUTES)
     with scratch() as con:
-        if source.kind == "parquet":
-            table = pq.read_table(source.path, columns=list(source.columns.values()))
-            table = table.rename_columns(list(source.columns))
-            table = pa.table({n: table.column(n).cast(pa.string()) for n in table.column_names})
-            lines = pa.array(range(1, table.num_rows + 1), type=pa.int64())
-            con.register("attribute_arrow", table.append_column("source_line", lines))
-            con.execute(sql("attribute_text_arrow"))
-        else:
-            by_name = {name: canonical for canonical, name in source.columns.items()}
-            reader = {by_name.get(name, f"extra_{i}"): "VARCHAR" for i, name in enumerate(source.header)}
-            con.execute("SET VARIABLE source_path = ?", [str(source.path)])
-            con.execute("SET VARIABLE reader_columns = ?", [reader])
-            con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
-            con.execute(sql("attribute_text_csv"))
+        open_text(con, source, "attribute")
         con.execute(sql("parse_macros"))
         con.execute(sql("order_macros"))
         try:
