@@ -11,8 +11,9 @@ SELECT
     customer_id,
     date_diff('day', max(first_date) FILTER (WHERE in_window AND amount > 0), $1::DATE) AS recency_days,
     count(*) FILTER (WHERE in_window AND amount > 0) AS frequency,
-    sum(amount) FILTER (WHERE in_window) AS monetary,
-    sum(amount) FILTER (WHERE in_window) / count(*) FILTER (WHERE in_window AND amount > 0) AS avg_order_value,
+    CAST(sum(amount) FILTER (WHERE in_window) AS DOUBLE) AS monetary,
+    CAST(sum(amount) FILTER (WHERE in_window) AS DOUBLE)
+        / count(*) FILTER (WHERE in_window AND amount > 0) AS avg_order_value,
     date_diff('day', min(first_date), $1::DATE) AS tenure_days
 FROM order_rollup
 WHERE customer_id IS NOT NULL

@@ -57,7 +57,9 @@ SELECT
     window_order IS NOT NULL AS in_window,            -- an order in the window, or the customer's other lines
     min(order_date) FILTER (WHERE order_date <= $5) AS first_date,  -- the order's date; outside: the earliest line
     max(order_date) AS last_date,
-    sum(amount) FILTER (WHERE window_order IS NOT NULL) AS amount,
+    -- Summed as decimals: exact, so the same file gives the same features however DuckDB's
+    -- threads split the lines (double sums differ in their last bits from run to run).
+    sum(CAST(amount AS DECIMAL(38, 6))) FILTER (WHERE window_order IS NOT NULL) AS amount,
     CAST(count(*) AS INTEGER) AS lines,
     CAST(count(*) FILTER (WHERE bad) AS INTEGER) AS bad_lines,
     CAST(count(*) FILTER (WHERE order_date > $5) AS INTEGER) AS lines_after_end
