@@ -19,10 +19,11 @@ with --date-format).
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import duckdb
 import pandas as pd
@@ -31,6 +32,7 @@ import pyarrow.parquet as pq
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.csvfile import prepare_csv, shown
 from tasks.errors import DataError, InputFileError, ValidationFailed
 from tasks.files import sha256_file
 from tasks.periods import Period
@@ -39,6 +41,7 @@ from tasks.source import ATTRIBUTES, Source, inspect_orders, inspect_source
 from tasks.validate import FAILURE_COLUMNS, _show
 from warehouse import open_scratch, scratch, sql
 
+T = TypeVar("T")
 DATE_SAMPLE = 50_000
 ORDERS_MEMORY_LIMIT = "1.5GB"  # DuckDB's share of a run's memory while it groups order lines
 SHOWN_PER_CHECK = 5
@@ -163,9 +166,12 @@ def choose_date_format(values: list[str], given: str | None, *, source: str) -> 
     return form, DATE_FORMS[form]
 
 
-def open_text(con: duckdb.DuckDBPyConnection, source: Source, kind: Literal["order", "attribute"]) -> None:
+def open_text(
+    con: duckdb.DuckDBPyConnection, source: Source, kind: Literal["order", "attribute"], read_path: Path | None = None
+) -> None:
     """Define the temporary view `<kind>_text` over the file: its contract columns as text, with
-    their line (warehouse/sql/<kind>_text_csv.sql, or _arrow.sql over a Parquet file's rows)."""
+    their line (warehouse/sql/<kind>_text_csv.sql, or _arrow.sql over a Parquet file's rows).
+    `read_path`: what DuckDB reads instead of the file itself (a copy with LF line endings)."""
     if source.kind == "parquet":
         table = pq.read_table(source.path, columns=list(source.columns.values())).rename_columns(list(source.columns))
         table = pa.table({name: table.column(name).cast(pa.string()) for name in table.column_names})
@@ -173,16 +179,42 @@ def open_text(con: duckdb.DuckDBPyConnection, source: Source, kind: Literal["ord
         con.register(f"{kind}_arrow", table.append_column("source_line", lines))
         con.execute(sql(f"{kind}_text_arrow"))
         return
-    con.execute("SET VARIABLE source_path = ?", [str(source.path)])
+    con.execute("SET VARIABLE source_path = ?", [str(read_path or source.path)])
     con.execute("SET VARIABLE reader_columns = ?", [source.reader_columns])
     con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
     con.execute(sql(f"{kind}_text_csv"))
 
 
-def open_orders(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+def open_orders(con: duckdb.DuckDBPyConnection, source: Source, read_path: Path | None = None) -> None:
     """Define the temporary views `order_text` and `order_values` over the file (contract columns as text)."""
     con.execute(sql("order_macros"))
-    open_text(con, source, "order")
+    open_text(con, source, "order", read_path)
+
+
+def read_text_file(source: Source, read: Callable[[Path | None], T]) -> T:
+    """`read(None)` reads the file as it is: the fast path, no pass of our own over its bytes.
+
+    Only when DuckDB's reader refuses the file does the byte-level pass (tasks/csvfile.py) look at
+    it: a byte that is not UTF-8 text is named by line; CR or mixed line endings are read again
+    from a copy with LF endings (`read(copy)`, same lines); records with the wrong number of
+    fields are listed; anything else is said with DuckDB's own words and the line.
+    """
+    from tasks.ingest import describe_csv_error, refuse_bad_records  # the customer reader's wording
+
+    try:
+        return read(None)
+    except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+        if source.kind != "csv":
+            raise InputFileError(f"{shown(source.path)}: cannot be read ({str(exc).splitlines()[0]})") from None
+        error = exc
+    layout = prepare_csv(source.path, source.delimiter or ",")
+    if layout.copied:
+        try:
+            return read(layout.read_path)
+        except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+            error = exc
+    refuse_bad_records(source)
+    raise InputFileError(describe_csv_error(error, source=shown(source.path), layout=layout)) from None
 
 
 def _set_date_form(con: duckdb.DuckDBPyConnection, form: str, patterns: tuple[str, ...]) -> None:
@@ -234,11 +266,25 @@ def read_orders(
         InputFileError: the file cannot be read as CSV, has no lines, or no date form fits.
         ValidationFailed: lines break the contract (every failing value, by line).
     """
+    return read_text_file(
+        source,
+        lambda read_path: _read_orders(source, read_path, date_format, period, lookback_months, skip_anonymous),
+    )
+
+
+def _read_orders(
+    source: Source,
+    read_path: Path | None,
+    date_format: str | None,
+    period: Period,
+    lookback_months: int,
+    skip_anonymous: bool,
+) -> OrderHistory:
     # Kept open until the period's features are computed; tens of millions of orders are grouped
     # here, so it may use more memory than the run's other DuckDB instances (it is closed first).
     con = open_scratch(memory_limit=ORDERS_MEMORY_LIMIT)
     try:
-        open_orders(con, source)
+        open_orders(con, source, read_path)
         values = [row[0] for row in con.execute(sql("order_date_sample"), [DATE_SAMPLE]).fetchall()]
         if not values:
             total = con.execute("SELECT count(*) FROM order_text").fetchone()[0]
@@ -252,12 +298,7 @@ def read_orders(
         start = window_start(period.end, lookback_months)
         parameters = [form == "iso", list(patterns) or ["%Y-%m-%d"], amount_from_price, skip_anonymous]
         parameters += [period.end, start]
-        try:
-            con.execute(sql("order_rollup"), parameters)
-        except duckdb.InvalidInputException as exc:
-            from tasks.ingest import describe_csv_error  # the customer reader's wording, one place
-
-            raise InputFileError(describe_csv_error(exc, source=str(source.path))) from None
+        con.execute(sql("order_rollup"), parameters)
         lines, bad, anonymous = con.execute(
             "SELECT sum(lines), sum(bad_lines), coalesce(sum(lines) FILTER (WHERE customer_id IS NULL "
             "AND bad_lines = 0), 0) FROM order_rollup"
@@ -293,10 +334,15 @@ def period_features(history: OrderHistory) -> tuple[pa.Table, PeriodFacts]:
         last_order_date=_day(last),
     )
     if table.num_rows == 0:
-        span = f"{facts.first_order_date} – {facts.last_order_date}" if facts.first_order_date else "no dates"
+        if facts.first_order_date:
+            held = f"the file's orders up to {period.end} span {facts.first_order_date} – {facts.last_order_date}"
+        else:
+            held = f"the file has no order up to {period.end}"
+        if facts.lines_after_end:
+            held += f"; {facts.lines_after_end} order line(s) are after it (a later --period?)"
         raise DataError(
             f"{history.source.path}: no customer ordered in the window {start} (excl.) – {period.end} of {period}; "
-            f"the file's orders span {span}"
+            + held
         )
     return table, facts
 
@@ -314,22 +360,21 @@ def read_attributes(path: str | Path, *, columns: dict[str, str] | None, delimit
         InputFileError, ValidationFailed: as for a customer table.
     """
     source = inspect_source(path, columns=columns, delimiter=delimiter, contract=ATTRIBUTES)
+    table = read_text_file(source, lambda read_path: _read_attributes(source, read_path))
+    present = [c for c in ("gender", "age", "annual_income") if c in source.columns]
+    return table.select(["customer_id", *present])
+
+
+def _read_attributes(source: Source, read_path: Path | None) -> pa.Table:
     with scratch() as con:
-        open_text(con, source, "attribute")
+        open_text(con, source, "attribute", read_path)
         con.execute(sql("parse_macros"))
         con.execute(sql("order_macros"))
-        try:
-            failures = con.execute(sql("attribute_failures"), [STORED_PER_CHECK]).df()
-        except duckdb.InvalidInputException as exc:
-            from tasks.ingest import describe_csv_error
-
-            raise InputFileError(describe_csv_error(exc, source=str(source.path))) from None
+        failures = con.execute(sql("attribute_failures"), [STORED_PER_CHECK]).df()
         if len(failures):
             report = failure_report(failures, source=source).replace("order contract", "attributes contract")
             raise ValidationFailed(report.replace("order line(s)", "row(s)"), failures[FAILURE_COLUMNS])
-        table = con.execute(sql("attribute_rows")).to_arrow_table()
-    present = [c for c in ("gender", "age", "annual_income") if c in source.columns]
-    return table.select(["customer_id", *present])
+        return con.execute(sql("attribute_rows")).to_arrow_table()
 
 
 def join_attributes(customers: pa.Table, attributes: pa.Table) -> pa.Table:

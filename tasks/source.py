@@ -315,6 +315,13 @@ def _missing_message(
                 f"hint: the header looks {other[0]}-separated; give --delimiter {other[0]} (or drop --delimiter "
                 "to detect it)"
             )
+        elif re.search(r"\S\s{2,}\S|\S \S+ \S", names[0].strip()):
+            # aligned columns ("customer_id  date  amount"): no delimiter to give, and no name to guess
+            lines.append(
+                "hint: the header is one field of several space-separated names: columns aligned with spaces "
+                "cannot be read; save the file as CSV (comma, semicolon or tab between values)"
+            )
+            return "\n".join(lines)
     unused = [n for n in names if n not in found.values()]
     for canonical in missing:
         guess = _closest(canonical, unused, contract)

@@ -170,8 +170,39 @@ def test_header_without_dates_or_amount_gets_hints(tmp_path: Path) -> None:
 
 
 def test_nobody_in_the_window_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"no customer ordered in the window 2022-12-31 \(excl.\) – 2023-12-31"):
+    with pytest.raises(
+        DataError, match=r"no customer ordered in the window 2022-12-31 \(excl.\) – 2023-12-31"
+    ) as caught:
         features_of(write(tmp_path, ORDERS), Period.parse("2023Q4"))
+    assert "no order up to 2023-12-31; 7 order line(s) are after it" in str(caught.value)
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_cr_or_mixed_line_endings_read_as_the_same_lines(tmp_path: Path, mixed: bool) -> None:
+    lines = ORDERS.encode().splitlines()
+    # mixed: a header rewritten by a Unix tool on top of a Windows export; else old Mac CR endings
+    data = lines[0] + b"\n" + b"\r\n".join(lines[1:]) + b"\r\n" if mixed else b"\r".join(lines) + b"\r"
+    path = tmp_path / "orders.csv"
+    path.write_bytes(data)
+    assert features_of(path)["rows"] == features_of(write(tmp_path, ORDERS, "lf.csv"))["rows"]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(data.replace(b"A4,c2,2026-03-31 10:00:00,10", b"A4,c2,2026-03-31 10:00:00,ten"))
+    with pytest.raises(ValidationFailed, match=r"'ten' \(line 6\)"):
+        features_of(bad)
+
+
+def test_a_byte_that_is_not_utf8_is_named_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(ORDERS.encode().replace(b"A5,c3", b"A5,c\xe93"))
+    with pytest.raises(InputFileError, match=r"line 7.*UTF-8|UTF-8.*line 7"):
+        features_of(path)
+
+
+def test_columns_aligned_with_spaces_get_a_plain_hint(tmp_path: Path) -> None:
+    text = " customer_id  date number_of_cds  dollar_value\n 00001 19970101  1   11.77\n"
+    with pytest.raises(InputFileError, match=r"aligned with spaces cannot be read; save the file as CSV") as caught:
+        inspect_orders(write(tmp_path, text), columns=None, delimiter=None)
+    assert "did you mean" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
