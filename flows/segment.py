@@ -288,8 +288,9 @@ def segment_customers(
             with suppress(AttributeError):
                 error.recorded_in_run = True  # its message is in the run's logs now (SayFailureOnce)
             with suppress(ServingError, WarehouseError):  # the run's own error is the one to report
-                serve(settings)
+                served = serve(settings)
                 publish_artifacts(settings, run_id, report(settings, run_id))
+                served.wait_until_visible()
             if (told := restated(error, run_id)) is not error:
                 raise told from None
             raise
@@ -299,4 +300,5 @@ def segment_customers(
         served = serve(settings)
         page = report(settings, run_id)
         publish_artifacts(settings, run_id, page)  # in the flow's context: they belong to the flow run
+        served.wait_until_visible()  # a run that returned is one every BI reader's next query shows
         return replace(summary, report_path=page, bi_rebuilt=served.reason if served.rebuilt else None)

@@ -13,7 +13,9 @@ from warehouse.serving import SyncResult, sync
 
 @task(cache_policy=NO_CACHE)
 def serve(settings: Settings) -> SyncResult:
-    """Publish the finished runs the BI surface does not show yet, then its run record."""
+    """Publish the finished runs the BI surface does not show yet, then their run records.
+
+    Returns before readers see them: the flow waits (`wait_until_visible`) before it returns."""
     if settings.debug_pause_before_serving_s:
         # Lets the crash-safety test kill the process between the two commits.
         get_run_logger().warning(
@@ -26,6 +28,7 @@ def serve(settings: Settings) -> SyncResult:
         lock_timeout_s=settings.lock_timeout_s,
         storage_version=settings.storage_version,
         mount_path=settings.bi_mount_path,
+        wait=False,
     )
     if result.rebuilt:  # moved, copied, mounted elsewhere, migrated or missing: say why
         get_run_logger().warning("BI surface %s rebuilt: %s", result.bi_path, result.reason)

@@ -68,6 +68,12 @@ class SyncResult:
     runs_added: int
     rebuilt: bool
     reason: str = ""
+    visible_at: datetime | None = None  # when readers see the runs added (None: nothing to wait for)
+
+    def wait_until_visible(self) -> None:
+        """Return once every reader's next query shows the runs added (see `publish_records`)."""
+        if self.visible_at is not None:
+            time.sleep(max(0.0, (self.visible_at - datetime.now(UTC)).total_seconds()) + 0.01)
 
 
 def data_dir(bi_path: Path) -> Path:
@@ -155,17 +161,17 @@ def publish_run(con: duckdb.DuckDBPyConnection, folder: Path, tables: Iterable[s
 
 def publish_records(
     con: duckdb.DuckDBPyConnection, folder: Path, run_ids: list[str], *, delay_s: float = VISIBILITY_DELAY_S
-) -> None:
-    """Write the records of runs whose files are all in place, then wait until readers see them.
+) -> datetime | None:
+    """Write the records of runs whose files are all in place; return the moment readers see them.
 
     Each record is stamped `published_at` = now + `delay_s` and renamed in only while that moment
     is still ahead (else it is stamped again, further ahead): so every record a query may see
     (`published_at <= now()`) was already in place when the query started, whichever moment
-    DuckDB expands the glob at. Returning after that moment means the caller's next query, and
-    every BI tool's, shows the runs.
+    DuckDB expands the glob at. After the returned moment, the caller's next query, and every
+    BI tool's, shows the runs (SyncResult.wait_until_visible).
     """
     if not run_ids:
-        return
+        return None
     (folder / MANIFEST).mkdir(parents=True, exist_ok=True)
     while True:
         stamp = datetime.now(UTC) + timedelta(seconds=delay_s)
@@ -184,7 +190,7 @@ def publish_records(
     late = (datetime.now(UTC) - stamp).total_seconds()
     if late > 0:  # the renames themselves stalled past the stamp: a reader in between may have missed one
         logger.warning("run records were renamed in %.3fs after the moment they became visible", late)
-    time.sleep(max(0.0, (stamp - datetime.now(UTC)).total_seconds()) + 0.01)
+    return stamp
 
 
 def write_schema_files(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[str]) -> None:
@@ -352,6 +358,7 @@ def sync(
     storage_version: str = "v1.0.0",
     mount_path: Path | str | None = None,
     visibility_delay_s: float = VISIBILITY_DELAY_S,
+    wait: bool = True,
 ) -> SyncResult:
     """Bring the serving surface up to date with the warehouse.
 
@@ -372,6 +379,9 @@ def sync(
         storage_version: DuckDB storage format of the BI file (v1.0.0 opens in DuckDB 1.x).
         mount_path: the BI file's folder as BI tools see it (SEGMENT_BI_MOUNT_PATH); default: where it is.
         visibility_delay_s: how far ahead a run record is stamped (tests shorten it).
+        wait: return only once readers see the runs added; else the caller waits with
+            `wait_until_visible` when it needs to (a run builds its report meanwhile, and does
+            not hold the warehouse while it waits).
 
     Returns:
         What was done, and why the BI file was rebuilt.
@@ -394,7 +404,7 @@ def sync(
             pending = [r for r in finished if r not in served]
             for run_id in finished if reason else pending:  # a rebuild also puts back any file that went missing
                 publish_run(con, folder, keyed, run_id)
-            publish_records(con, folder, pending, delay_s=visibility_delay_s)  # last: the commit point
+            visible_at = publish_records(con, folder, pending, delay_s=visibility_delay_s)  # last: the commit point
             if reason:
                 views_path = f"{views_root}/{generation}"
                 build_bi_file(con, bi_path, folder, tables, storage_version=storage_version, views_path=views_path)
@@ -410,7 +420,10 @@ def sync(
         logger.warning("BI surface %s rebuilt: %s. Its views read %s/%s", bi_path, reason, views_root, generation)
     if pending or reason:
         logger.info("BI surface %s: %d run(s) published%s", bi_path, len(pending), " (rebuilt)" if reason else "")
-    return SyncResult(bi_path, len(pending), bool(reason), reason)
+    result = SyncResult(bi_path, len(pending), bool(reason), reason, visible_at)
+    if wait:
+        result.wait_until_visible()
+    return result
 
 
 def remove_unused(root: Path, *, keep: set[str]) -> None:

@@ -18,14 +18,14 @@
 CREATE OR REPLACE TEMP TABLE order_rollup AS
 WITH cast_lines AS (
     SELECT
-        nullif(trim(customer_id), '') AS customer_id,
-        nullif(trim(order_id), '') AS order_id,
-        CAST(CASE WHEN $1 THEN TRY_CAST(trim(order_date) AS TIMESTAMP)
-                  ELSE try_strptime(trim(order_date), $2) END AS DATE) AS order_date,
-        CASE WHEN NOT contains(amount, '_') THEN TRY_CAST(trim(amount) AS DOUBLE) END AS amount_cast,
-        CASE WHEN NOT contains(quantity, '_') THEN TRY_CAST(trim(quantity) AS DOUBLE) END AS quantity_cast,
-        CASE WHEN NOT contains(unit_price, '_') THEN TRY_CAST(trim(unit_price) AS DOUBLE) END AS price_cast,
-        nullif(trim(quantity), '') IS NOT NULL AS has_quantity
+        nullif(trimmed(customer_id), '') AS customer_id,
+        nullif(trimmed(order_id), '') AS order_id,
+        CAST(CASE WHEN $1 THEN TRY_CAST(trimmed(order_date) AS TIMESTAMP)
+                  ELSE try_strptime(trimmed(order_date), $2) END AS DATE) AS order_date,
+        CASE WHEN NOT contains(amount, '_') THEN TRY_CAST(trimmed(amount) AS DOUBLE) END AS amount_cast,
+        CASE WHEN NOT contains(quantity, '_') THEN TRY_CAST(trimmed(quantity) AS DOUBLE) END AS quantity_cast,
+        CASE WHEN NOT contains(unit_price, '_') THEN TRY_CAST(trimmed(unit_price) AS DOUBLE) END AS price_cast,
+        nullif(trimmed(quantity), '') IS NOT NULL AS has_quantity
     FROM order_values
 ),
 typed AS (
