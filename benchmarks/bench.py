@@ -139,8 +139,8 @@ def full_sweep_k(scaled: np.ndarray) -> int:
     """The k the pipeline's own scoring and rule choose when every row is scored (no sample)."""
     import pandas as pd
 
+    from segmentation.settings import Settings
     from tasks.select_k import choose_k, score_k_with
-    from tasks.settings import Settings
 
     settings = Settings()
     scores = [score_k_with(settings, scaled, k) for k in settings.candidate_ks]

@@ -3,7 +3,7 @@
     python benchmarks/generate.py --rows 10000000 --out /tmp/customers_10m.csv [--seed 1]
     python benchmarks/generate.py --orders --rows 1000000 --out /tmp/orders_10m.csv   # about 10 lines per customer
 
-The same generators as `segment sample` (tasks/sample.py): the same seed gives the same file.
+The same generators as `segment sample` (segmentation/sample.py): the same seed gives the same file.
 Order histories are written in chunks of customers, so a hundred million lines need no more
 memory than five million.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow.csv as pacsv
 
-from tasks.sample import generate_customers, generate_orders, write_customers
+from segmentation.sample import generate_customers, generate_orders, write_customers
 
 ORDER_CHUNK = 250_000  # customers per chunk of an order history
 # About ten order lines per customer over the sample's two and a half years (the default

@@ -18,9 +18,9 @@ from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL
 
 from flows.segment import segment_customers
-from tasks.errors import PipelineError
-from tasks.periods import Period
-from tasks.settings import make_settings
+from segmentation.errors import PipelineError
+from segmentation.periods import Period
+from segmentation.settings import make_settings
 from warehouse import WarehouseError, connect_bi, sql
 from warehouse.connection import utc_now
 

@@ -24,11 +24,11 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from tasks.csvfile import path_parameter
-from tasks.errors import PipelineError
-from tasks.periods import Period, just_ended, period_range, resolve_source
-from tasks.settings import SAMPLE_ORDERS, SAMPLE_ROWS, SAMPLE_SEED, SAMPLE_SOURCE, make_settings
-from tasks.source import ATTRIBUTES, inspect_orders, inspect_source
+from segmentation.csvfile import path_parameter
+from segmentation.errors import PipelineError
+from segmentation.periods import Period, just_ended, period_range, resolve_source
+from segmentation.settings import SAMPLE_ORDERS, SAMPLE_ROWS, SAMPLE_SEED, SAMPLE_SOURCE, make_settings
+from segmentation.source import ATTRIBUTES, inspect_orders, inspect_source
 from warehouse.connection import WarehouseError
 
 app = typer.Typer(
@@ -866,7 +866,13 @@ def sample(
     customers who lapse; a few orders are partly returned.
     Example: segment sample --orders --out orders.csv --rows 5000 --seed 1
     """
-    from tasks.sample import ORDER_SAMPLE_CUSTOMERS, generate_customers, generate_orders, write_customers, write_orders
+    from segmentation.sample import (
+        ORDER_SAMPLE_CUSTOMERS,
+        generate_customers,
+        generate_orders,
+        write_customers,
+        write_orders,
+    )
 
     if orders:
         n = rows or ORDER_SAMPLE_CUSTOMERS

@@ -17,15 +17,16 @@ from prefect import flow, unmapped
 from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from segmentation.csvfile import path_from_parameter
+from segmentation.errors import PeriodError, PipelineError
+from segmentation.periods import Period, just_ended, resolve_source
+from segmentation.settings import SAMPLE_SOURCE, Cadence, Settings, make_settings
 from tasks.continuity import compare
-from tasks.csvfile import path_from_parameter
-from tasks.errors import PeriodError, PipelineError
 from tasks.features import build_features, scaling_of
 from tasks.fit import fit, save_artifact
 from tasks.identity import identify
 from tasks.ingest import ingest
 from tasks.orders import OrderHistory, customer_features, ingest_orders
-from tasks.periods import Period, just_ended, resolve_source
 from tasks.profile import profile
 from tasks.publish import OrderRun, Segmentation, publish
 from tasks.report import publish_artifacts, report
@@ -33,7 +34,6 @@ from tasks.runs import RunSummary, find_succeeded_run, record_failure, restated,
 from tasks.score import identify_scored, load_scoring_model, score, scored_choice
 from tasks.select_k import decide_k, feasible_ks, score_candidate
 from tasks.serve import serve
-from tasks.settings import SAMPLE_SOURCE, Cadence, Settings, make_settings
 from tasks.validate import validate as validate_customers
 from warehouse import WarehouseError, writer_lock
 from warehouse.serving import ServingError

@@ -53,7 +53,7 @@ class SegmentProfile(RunKeyed):
     rule: Series[str] = pa.Field(nullable=True)
     rule_precision: Series[float] = pa.Field(ge=0, le=1, nullable=True)
     rule_recall: Series[float] = pa.Field(ge=0, le=1, nullable=True)
-    colour: Series[str] = pa.Field(str_matches=r"^#[0-9A-F]{6}$")  # of the segment ID (tasks.colours)
+    colour: Series[str] = pa.Field(str_matches=r"^#[0-9A-F]{6}$")  # of the segment ID (segmentation.colours)
 
     class Config:
         strict = True

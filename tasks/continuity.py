@@ -20,9 +20,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from scipy.special import comb
 
-from schemas.features import FEATURES, mean_column, model_columns, to_model_space
+from segmentation.registry import FEATURES, mean_column, model_columns, to_model_space
+from segmentation.settings import Settings
 from tasks.identity import Identity
-from tasks.settings import Settings
 from warehouse import connect, sql
 
 FLAG_COLUMNS = ["segment_id", "flag", "value", "threshold", "reason"]

@@ -13,9 +13,9 @@ from prefect.cache_policies import NO_CACHE
 from sklearn.preprocessing import StandardScaler
 
 from schemas.columns import CANONICAL_HEADERS
-from schemas.features import FEATURES, is_one_hot, label, model_columns, to_model_space
-from tasks.errors import DataError
-from tasks.settings import Settings
+from segmentation.errors import DataError
+from segmentation.registry import FEATURES, is_one_hot, label, model_columns, to_model_space
+from segmentation.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def _model_block(customers: pa.Table, name: str) -> np.ndarray:
             )
         values = np.asarray(column.to_pylist(), dtype=object)
         return np.column_stack([(values == level).astype(np.float64) for level in feature.levels])
-    # Heavy-tailed counts and money are clustered on log1p (schemas/features.py).
+    # Heavy-tailed counts and money are clustered on log1p (segmentation/registry.py).
     return to_model_space(name, column.to_numpy().astype(np.float64))
 
 

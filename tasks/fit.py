@@ -27,10 +27,10 @@ from sklearn import config_context
 from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-from tasks.errors import ModelIntegrityError
+from segmentation.errors import ModelIntegrityError
+from segmentation.files import sha256_file
+from segmentation.settings import Settings
 from tasks.features import Features
-from tasks.files import sha256_file
-from tasks.settings import Settings
 
 if TYPE_CHECKING:
     from tasks.select_k import KChoice

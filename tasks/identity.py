@@ -22,7 +22,7 @@ different features share no space: their segments get new IDs.
 
 Names. As before, each feature of a centroid is Low below -0.5 standard deviations from the
 customers' mean, High above +0.5, Average between ("High income · Low spending"), in the words of
-schemas/features.py (orders: "Recent · Frequent · High spend"; a low-frequency centre of about
+segmentation/registry.py (orders: "Recent · Frequent · High spend"; a low-frequency centre of about
 one order is "One-time"). Levels are measured in model space (log1p of counts and money). A matched
 segment keeps the words of its previous name unless a feature moved more than NAME_MARGIN
 (0.25 SD) past the boundary it crossed, so a segment hovering at a boundary keeps its name.
@@ -45,11 +45,11 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from scipy.optimize import linear_sum_assignment
 
-from schemas.features import FEATURES, ONE_TIME, centre_column, model_columns, to_model_space, to_original
+from segmentation.periods import Period
+from segmentation.registry import FEATURES, ONE_TIME, centre_column, model_columns, to_model_space, to_original
+from segmentation.settings import Settings
 from tasks.features import Features
 from tasks.fit import FittedModel, load_model
-from tasks.periods import Period
-from tasks.settings import Settings
 from warehouse import connect, scratch, sql
 
 LEVEL_THRESHOLD = 0.5

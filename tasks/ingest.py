@@ -1,6 +1,6 @@
 """Ingest: DuckDB reads the source and types it; what moves on is Arrow columns, not text.
 
-The source is checked and its header matched to the contract first (`tasks.source`). DuckDB then
+The source is checked and its header matched to the contract first (`segmentation.source`). DuckDB then
 reads a CSV with its numbers typed by the CSV reader itself, in one pass; if any value cannot be
 read as a number, it reads the file again with every contract column as text and parses the
 numbers in SQL, so that validation can report every bad value with its line instead of the
@@ -21,11 +21,11 @@ import pyarrow.parquet as pq
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.csvfile import CsvLayout, prepare_csv, record_lines_by_reading, record_problems, shown
-from tasks.errors import InputFileError
-from tasks.files import sha256_file
-from tasks.settings import Settings
-from tasks.source import Source, inspect_source
+from segmentation.csvfile import CsvLayout, prepare_csv, record_lines_by_reading, record_problems, shown
+from segmentation.errors import InputFileError
+from segmentation.files import sha256_file
+from segmentation.settings import Settings
+from segmentation.source import Source, inspect_source
 from warehouse import connect, scratch, sql, transaction
 
 _CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (?P<line>\d+)")

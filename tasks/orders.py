@@ -32,12 +32,12 @@ import pyarrow.parquet as pq
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.csvfile import prepare_csv, shown
-from tasks.errors import DataError, InputFileError, ValidationFailed
-from tasks.files import sha256_file
-from tasks.periods import Period
-from tasks.settings import Settings
-from tasks.source import ATTRIBUTES, Source, inspect_orders, inspect_source
+from segmentation.csvfile import prepare_csv, shown
+from segmentation.errors import DataError, InputFileError, ValidationFailed
+from segmentation.files import sha256_file
+from segmentation.periods import Period
+from segmentation.settings import Settings
+from segmentation.source import ATTRIBUTES, Source, inspect_orders, inspect_source
 from tasks.validate import FAILURE_COLUMNS, _show
 from warehouse import open_scratch, scratch, sql
 
@@ -194,7 +194,7 @@ def open_orders(con: duckdb.DuckDBPyConnection, source: Source, read_path: Path 
 def read_text_file(source: Source, read: Callable[[Path | None], T]) -> T:
     """`read(None)` reads the file as it is: the fast path, no pass of our own over its bytes.
 
-    Only when DuckDB's reader refuses the file does the byte-level pass (tasks/csvfile.py) look at
+    Only when DuckDB's reader refuses the file does the byte-level pass (segmentation/csvfile.py) look at
     it: a byte that is not UTF-8 text is named by line; CR or mixed line endings are read again
     from a copy with LF endings (`read(copy)`, same lines); records with the wrong number of
     fields are listed; anything else is said with DuckDB's own words and the line.

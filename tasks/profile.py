@@ -1,5 +1,5 @@
 """Profile: what each segment looks like: size, share, means and medians, gender mix, centre,
-and a rule in original units that selects it (`tasks.rules`). Names come from `tasks.identity`.
+and a rule in original units that selects it (`segmentation.rules`). Names come from `tasks.identity`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.features import FEATURES, NUMERIC_FEATURES, model_columns, to_original
+from segmentation.registry import FEATURES, NUMERIC_FEATURES, model_columns, to_original
+from segmentation.rules import segment_rules
+from segmentation.settings import Settings
 from tasks.fit import FittedModel
-from tasks.rules import segment_rules
-from tasks.settings import Settings
 from warehouse import scratch, sql
 
 PROFILED = NUMERIC_FEATURES  # every profile has a mean, median and centre column per numeric feature
@@ -34,7 +34,7 @@ def profile_segments(
         customers: validated customers.
         segment_ids: segment id per customer, in the table's row order.
         ids: the segment ids, in the row order of `centroids`.
-        centroids: centroid per segment in model space (see schemas/features.py).
+        centroids: centroid per segment in model space (see segmentation/registry.py).
         names: name per segment id.
         features: the clustered columns, in centroid column order.
 

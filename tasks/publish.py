@@ -17,20 +17,20 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.features import NUMERIC_FEATURES
 from schemas.output import DriftFlag, KScore, SegmentLineage, SegmentProfile, SegmentTransition
-from tasks.colours import segment_colour
+from segmentation.colours import segment_colour
+from segmentation.errors import AuditFailed
+from segmentation.periods import Period
+from segmentation.registry import NUMERIC_FEATURES
+from segmentation.settings import Settings
 from tasks.continuity import Continuity
-from tasks.errors import AuditFailed
 from tasks.features import selection_sample
 from tasks.fit import library_versions
 from tasks.identity import Identity
 from tasks.ingest import Ingested
 from tasks.orders import OrderHistory, PeriodFacts
-from tasks.periods import Period
 from tasks.runs import RunSummary
 from tasks.select_k import KChoice
-from tasks.settings import Settings
 from warehouse import connect, sql, transaction
 from warehouse.connection import utc_now
 

@@ -25,11 +25,11 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from schemas.features import FEATURES
-from tasks.colours import segment_colour
-from tasks.errors import PipelineError
-from tasks.plots import demographics_figure, k_selection_figure, label, png, profile_figure, segment_map_figure
-from tasks.settings import Settings
+from segmentation.colours import segment_colour
+from segmentation.errors import PipelineError
+from segmentation.plots import demographics_figure, k_selection_figure, label, png, profile_figure, segment_map_figure
+from segmentation.registry import FEATURES
+from segmentation.settings import Settings
 from warehouse import connect, connect_bi, sql
 
 logger = logging.getLogger(__name__)

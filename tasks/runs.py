@@ -11,12 +11,12 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.csvfile import shown
-from tasks.errors import PipelineError, ValidationFailed
+from segmentation.csvfile import shown
+from segmentation.errors import PipelineError, ValidationFailed
+from segmentation.periods import Period
+from segmentation.settings import Settings
+from segmentation.source import inspect_source
 from tasks.ingest import keep_raw_rows
-from tasks.periods import Period
-from tasks.settings import Settings
-from tasks.source import inspect_source
 from warehouse import connect, sql, transaction
 from warehouse.connection import WarehouseError, WarehouseLocked, utc_now
 

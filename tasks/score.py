@@ -18,13 +18,13 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.errors import PipelineError
+from segmentation.errors import PipelineError
+from segmentation.periods import Period
+from segmentation.settings import Settings
 from tasks.features import feature_matrix, selection_sample
 from tasks.fit import FittedModel, cluster_scores, fitted_model, load_model
 from tasks.identity import Identity, Reference, lineage_rows, load_reference
-from tasks.periods import Period
 from tasks.select_k import KChoice
-from tasks.settings import Settings
 from warehouse import connect, sql
 
 

@@ -24,9 +24,9 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
-from tasks.errors import DataError
+from segmentation.errors import DataError
+from segmentation.settings import Settings
 from tasks.fit import fit_kmeans
-from tasks.settings import Settings
 
 SCORE_COLUMNS = ["k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability"]
 

@@ -7,7 +7,7 @@ import time
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.settings import Settings
+from segmentation.settings import Settings
 from warehouse.serving import SyncResult, sync
 
 

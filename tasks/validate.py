@@ -10,10 +10,10 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from schemas.input import CANONICAL_HEADERS, CATEGORY, NUMBER, TEXT, WHOLE, CustomerInput
-from tasks.csvfile import shown as shown_path
-from tasks.errors import ValidationFailed
+from segmentation.csvfile import shown as shown_path
+from segmentation.errors import ValidationFailed
+from segmentation.source import Source
 from tasks.ingest import Ingested, csv_layout, parse_failures
-from tasks.source import Source
 from warehouse import scratch, sql
 
 FAILURE_COLUMNS = ["column_name", "check_name", "failure_case", "source_line"]

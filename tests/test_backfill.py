@@ -13,7 +13,7 @@ from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.sample import generate_customers
+from segmentation.sample import generate_customers
 from tests.conftest import query, segment_cmd, subprocess_env
 
 runner = CliRunner()

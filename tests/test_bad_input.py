@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.sample import generate_customers
+from segmentation.sample import generate_customers
 from tests.conftest import HEADER, query, run_segment, segment_cmd, subprocess_env
 
 runner = CliRunner()
@@ -261,9 +261,9 @@ def test_a_run_that_fails_waiting_for_a_lock_keeps_its_real_cause(workdir: Path,
     the warehouse and the next run records it, instead of 'killed, or its machine went down'."""
     from prefect import flow
 
-    from tasks.periods import Period
+    from segmentation.periods import Period
+    from segmentation.settings import make_settings
     from tasks.runs import ABANDONED, record_failure, start_run
-    from tasks.settings import make_settings
     from tests.test_warehouse import hold_read_only
     from warehouse.connection import WarehouseLocked
 

@@ -4,8 +4,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from schemas.features import model_columns
-from tasks.errors import DataError
+from segmentation.errors import DataError
+from segmentation.registry import model_columns
 from tasks.features import feature_matrix, scale, scaling_of, selection_sample
 
 

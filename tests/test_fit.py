@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tasks.errors import ModelIntegrityError
+from segmentation.errors import ModelIntegrityError
 from tasks.fit import load_model, number_segments, save_model
 
 

@@ -148,7 +148,7 @@ def test_bad_options_are_refused_before_anything_runs(workdir: Path, db: Path) -
 def test_a_scheduled_run_records_a_missing_source_as_a_failed_run(workdir: Path, db: Path) -> None:
     """The command refuses a missing file before anything runs; a flow run (a deployment's) records it."""
     from flows.segment import segment_customers
-    from tasks.errors import InputFileError
+    from segmentation.errors import InputFileError
 
     with pytest.raises(InputFileError, match="no such file"):
         segment_customers(period="2026Q1", source=str(workdir / "customers_{period}.csv"), db=str(db))

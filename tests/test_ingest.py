@@ -6,9 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.errors import InputFileError
+from segmentation.errors import InputFileError
+from segmentation.source import detect_delimiter, inspect_source, map_columns, parse_column_map, parse_delimiter
 from tasks.ingest import read_source
-from tasks.source import detect_delimiter, inspect_source, map_columns, parse_column_map, parse_delimiter
 from tasks.validate import check_rows, failure_report
 from tests.conftest import HEADER, MALL_CSV, write_csv
 
@@ -306,7 +306,7 @@ def test_record_lines_are_the_same_whatever_the_chunk_size(
     tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Small chunks put every quote, CR and line break on a chunk's edge at least once."""
-    from tasks import csvfile
+    from segmentation import csvfile
 
     content = (
         b'h1,h2\r\n\r\n"a\r\nb",1\r\n\r\n"x""",2\r\n"",""\r\n\r\n3,"4\n\n5"\r\n6,7\r\n\r\n"8",9'

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from schemas.columns import GENDERS
-from tasks.errors import InputFileError
+from segmentation.errors import InputFileError
+from segmentation.source import inspect_source, map_columns
 from tasks.ingest import read_source
-from tasks.source import inspect_source, map_columns
 from tasks.validate import check_rows, failure_report
 from tests.conftest import MALL_CSV
 

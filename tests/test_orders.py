@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.errors import DataError, InputFileError, ValidationFailed
+from segmentation.errors import DataError, InputFileError, ValidationFailed
+from segmentation.periods import Period
+from segmentation.source import inspect_orders
 from tasks.orders import choose_date_format, period_features, read_orders, window_start
-from tasks.periods import Period
-from tasks.source import inspect_orders
 
 # c1: order A1 of two lines (100 + 50) on 2025-12-01, a return A2 (-20) on 2026-02-10.
 # c2: a first order in 2024 (before the window), one on the period's last day (a timestamp).

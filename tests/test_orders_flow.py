@@ -12,7 +12,7 @@ from sklearn.metrics import adjusted_rand_score
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.sample import generate_orders, write_orders
+from segmentation.sample import generate_orders, write_orders
 from tests.conftest import query
 
 runner = CliRunner()

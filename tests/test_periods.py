@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from tasks.periods import Period, just_ended, period_range, resolve_source
+from segmentation.periods import Period, just_ended, period_range, resolve_source
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import pytest
 from matplotlib.colors import to_hex
 from PIL import Image
 
-from tasks.colours import PALETTE, segment_colour
-from tasks.plots import (
+from segmentation.colours import PALETTE, segment_colour
+from segmentation.plots import (
     DPI,
     demographics_figure,
     k_selection_figure,
@@ -111,7 +111,7 @@ def test_plots_work_for_any_features_with_readable_labels() -> None:
     frame = profiles([1, 2, 3], [5, 3, 2]).assign(mean_recency_days=[10.0, 40.0, 90.0], mean_frequency=[9.0, 3, 1])
     figure = profile_figure(frame, features=("recency_days", "frequency", "annual_income"))
     assert [axis.get_ylabel() for axis in figure.axes[1:]] == [
-        "mean days since last order",  # labels from the feature registry (schemas/features.py)
+        "mean days since last order",  # labels from the feature registry (segmentation/registry.py)
         "mean orders in the window",
         "mean annual income (k$)",
     ]

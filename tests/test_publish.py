@@ -6,8 +6,8 @@ import pandera.errors as pa_errors
 import pyarrow as pa
 import pytest
 
-from schemas.features import ORDER_FEATURES
-from tasks.errors import AuditFailed, DataError, ValidationFailed
+from segmentation.errors import AuditFailed, DataError, ValidationFailed
+from segmentation.registry import ORDER_FEATURES
 from tasks.publish import build_publication
 from tasks.runs import failure_rows
 

@@ -6,11 +6,11 @@ import pandas as pd
 
 from flows.backfill import idempotency_key
 from schemas.input import CANONICAL_HEADERS
+from segmentation.periods import Period
+from segmentation.sample import SAMPLE_ROWS, SAMPLE_SEED, generate_customers, write_customers
+from segmentation.settings import SAMPLE_SOURCE
+from segmentation.source import inspect_source
 from tasks.ingest import read_source
-from tasks.periods import Period
-from tasks.sample import SAMPLE_ROWS, SAMPLE_SEED, generate_customers, write_customers
-from tasks.settings import SAMPLE_SOURCE
-from tasks.source import inspect_source
 from tasks.validate import check_rows
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.errors import DataError
+from segmentation.errors import DataError
 from tasks.select_k import choose_k, feasible_ks, score_k, stability_score
 
 

@@ -15,7 +15,7 @@ import sqlalchemy
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.sample import generate_customers
+from segmentation.sample import generate_customers
 from tests.conftest import kill_when_logged, query
 from warehouse import connect_bi
 from warehouse.serving import data_dir

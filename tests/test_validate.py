@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from segmentation.source import inspect_source
 from tasks.ingest import read_source
-from tasks.source import inspect_source
 from tasks.validate import check_rows, failure_report
 from tests.conftest import write_csv
 

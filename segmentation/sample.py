@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from schemas.columns import CANONICAL_HEADERS
-from tasks.settings import SAMPLE_ROWS, SAMPLE_SEED  # noqa: F401 (the bundled sample's recipe)
+from segmentation.settings import SAMPLE_ROWS, SAMPLE_SEED  # noqa: F401 (the bundled sample's recipe)
 
 # (share, income mean k$, income sd, spending mean, spending sd, age mean, age sd)
 GROUPS = (

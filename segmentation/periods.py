@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from tasks.errors import PeriodError
+from segmentation.errors import PeriodError
 
 _QUARTER = re.compile(r"^(?P<year>\d{4})Q(?P<q>[1-4])$")
 _MONTH = re.compile(r"^(?P<year>\d{4})-(?P<m>0[1-9]|1[0-2])$")

@@ -30,8 +30,8 @@ from schemas.columns import (
     ORDER_HEADERS,
     ORDER_REQUIRED,
 )
-from tasks.csvfile import detect_fields_delimiter, read_first_record, shown
-from tasks.errors import InputFileError
+from segmentation.csvfile import detect_fields_delimiter, read_first_record, shown
+from segmentation.errors import InputFileError
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 DELIMITER_NAMES = {name: char for char, name in DELIMITERS.items()} | {"\\t": "\t"}
@@ -221,7 +221,7 @@ def csv_header(path: Path, delimiter: str | None) -> tuple[list[str], str]:
     """The first line's fields and the delimiter they were split with (detected unless given).
 
     Whatever the line endings (LF, CRLF, CR); UTF-16/32 and text that is not UTF-8 are refused
-    here, before anything runs (see tasks.csvfile).
+    here, before anything runs (see segmentation.csvfile).
     """
     return read_first_record(path, delimiter)
 

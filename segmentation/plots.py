@@ -2,7 +2,7 @@
 
 Figures are built with the object-oriented API on `Figure` objects (no pyplot state, no display
 needed), with segment names and units in titles and legends. A segment's colour (and marker) is a
-function of its lasting ID (`tasks.colours`), never of its place in a list, so segment 4 looks the
+function of its lasting ID (`segmentation.colours`), never of its place in a list, so segment 4 looks the
 same in every period, plot and report. Features are whatever the run clustered on: their labels
 come from `LABELS` (a readable default otherwise), so every plot works for any two or more
 features. They read only what the warehouse holds, so a report can be rebuilt for any past run.
@@ -18,10 +18,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from schemas.features import FEATURES
-from tasks.colours import PALETTE, segment_colour, segment_marker
+from segmentation.colours import PALETTE, segment_colour, segment_marker
+from segmentation.registry import FEATURES
 
-LABELS = {name: feature.label for name, feature in FEATURES.items()}  # schemas/features.py: one registry
+LABELS = {name: feature.label for name, feature in FEATURES.items()}  # segmentation/registry.py: one registry
 DPI = 150  # a caption at 9 pt is 19 px high: readable in a report and in the Prefect UI
 CAPTION_PT = 9
 # Neutral for what is not a segment (metrics, gender), so no line or bar borrows a segment's colour.
@@ -40,7 +40,7 @@ def short_label(feature: str) -> str:
 
 
 def colour(segment_id: int) -> str:
-    """The colour of a segment ID (see `tasks.colours`)."""
+    """The colour of a segment ID (see `segmentation.colours`)."""
     return segment_colour(segment_id)
 
 

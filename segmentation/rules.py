@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
-from schemas.features import FEATURES
+from segmentation.registry import FEATURES
 
 RULE_DEPTH = 3
 WORDS = {name: (f.rule_label, f.unit) for name, f in FEATURES.items()}

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from schemas.features import CUSTOMER_FEATURES, DEFAULT_CUSTOMER_FEATURES, DEFAULT_ORDER_FEATURES, FEATURES
-from tasks.source import parse_column_map, parse_delimiter
+from segmentation.registry import CUSTOMER_FEATURES, DEFAULT_CUSTOMER_FEATURES, DEFAULT_ORDER_FEATURES, FEATURES
+from segmentation.source import parse_column_map, parse_delimiter
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SOURCE = PROJECT_ROOT / "data" / "sample_customers.csv"

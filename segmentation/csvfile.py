@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.errors import InputFileError
+from segmentation.errors import InputFileError
 
 CHUNK_BYTES = 8 << 20
 SNIFF_BYTES = 1 << 16
