@@ -12,8 +12,10 @@ from warehouse.connection import (
     transaction,
     writer_lock,
 )
+from warehouse.handle import Warehouse
 
 __all__ = [
+    "Warehouse",
     "WarehouseError",
     "WarehouseLocked",
     "WarehouseVersionError",
