@@ -1,4 +1,4 @@
-"""The one door to the warehouse: connections with lock retry, transactions, migrations.
+"""The one door to the warehouse: connections with lock retry, transactions, migrations, views.
 
 DuckDB allows one read-write process or many read-only ones. A BI tool that holds the file
 read-only makes a writer fail at once, so writers retry with backoff for a bounded time.
@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 _MIGRATION_NAME = re.compile(r"^(?P<version>\d{3})_(?P<name>\w+)\.sql$")
+_VIEW_FILE = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*)\.sql$")
+_VIEW_DDL = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+VIEW\s+(?P<name>\w+)\s+AS\s+(?P<query>.+?);?\s*$", re.I | re.S)
+_SQL_COMMENT = re.compile(r"--[^\n]*")
 MEMORY_LIMIT = "1GB"  # per DuckDB instance; a run has at most two open at once
 
 
@@ -58,6 +61,50 @@ def migrations() -> tuple[tuple[int, str, str], ...]:
         if match:
             found.append((int(match["version"]), match["name"], entry.read_text(encoding="utf-8")))
     return tuple(sorted(found))
+
+
+@cache
+def views() -> tuple[tuple[str, str], ...]:
+    """Return (name, sql) of every BI view, one file each (`warehouse/views/<name>.sql`), each view
+    after the views it reads: the order to create them in.
+
+    Read once per process. A view reads another when the other's name appears in its SQL (header
+    comments aside); names that are not views (tables) do not order anything.
+    """
+    found = {}
+    for entry in resources.files("warehouse").joinpath("views").iterdir():
+        match = _VIEW_FILE.match(entry.name)
+        if match:
+            found[match["name"]] = entry.read_text(encoding="utf-8")
+    reads = {
+        name: {other for other in found if other != name and re.search(rf"\b{other}\b", _SQL_COMMENT.sub("", text))}
+        for name, text in found.items()
+    }
+    ordered: list[str] = []
+    while len(ordered) < len(found):
+        ready = sorted(name for name in found if name not in ordered and reads[name] <= set(ordered))
+        if not ready:
+            raise WarehouseError(f"views read each other in a cycle: {sorted(set(found) - set(ordered))}")
+        ordered.extend(ready)
+    return tuple((name, found[name]) for name in ordered)
+
+
+def _stale_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The views of `views()` that the warehouse lacks or defines otherwise, in creation order.
+
+    DuckDB keeps a view's SQL in its own normal form (`duckdb_views().sql`); a file's query is put
+    in that form by parsing it (json_serialize_sql, no binding), so an unchanged view is left alone
+    and a writer that has nothing to change writes nothing."""
+    stored = dict(con.execute(sql("warehouse_views")).fetchall())
+    stale = []
+    for name, text in views():
+        match = _VIEW_DDL.match(_SQL_COMMENT.sub("", text))
+        if match is None or match["name"] != name:
+            raise WarehouseError(f"warehouse/views/{name}.sql must hold one CREATE OR REPLACE VIEW {name} AS ...")
+        normal = con.execute("SELECT json_deserialize_sql(json_serialize_sql(?))", [match["query"]]).fetchone()[0]
+        if stored.get(name) != f"CREATE VIEW {name} AS {normal};":
+            stale.append((name, text))
+    return stale
 
 
 def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -142,7 +189,12 @@ def refuse_newer_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def apply_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Bring the warehouse to the code's schema version in one transaction; return the version."""
+    """Bring the warehouse to the code's schema version, then its views to the code's
+    definitions (`views()`), in one transaction; return the version.
+
+    Migrations change tables; views are not migrated but replaced: whatever version a warehouse
+    was at, it ends with the views of warehouse/views/ (an older one's views from older migrations
+    included)."""
     known = migrations()
     current = _schema_version(con)
     newest = known[-1][0]
@@ -152,13 +204,20 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             f"{newest}: upgrade the pipeline before writing to it"
         )
     pending = [m for m in known if m[0] > current]
-    if pending:
+    stale = _stale_views(con)
+    if pending or stale:
         with transaction(con):
-            con.execute(sql("schema_migrations_create"))
+            if pending:
+                con.execute(sql("schema_migrations_create"))
             for version, name, text in pending:
                 con.execute(text)
                 con.execute(sql("schema_migrations_insert"), [version, name, utc_now()])
-        logger.info("warehouse %s migrated from version %d to %d", path, current, newest)
+            for _, text in stale:
+                con.execute(text)
+        if pending:
+            logger.info("warehouse %s migrated from version %d to %d", path, current, newest)
+        if stale:
+            logger.info("warehouse %s: views (re)created: %s", path, ", ".join(name for name, _ in stale))
     return newest
 
 

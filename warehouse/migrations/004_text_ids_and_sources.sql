@@ -14,20 +14,5 @@ ALTER TABLE runs ADD COLUMN column_map VARCHAR;        -- JSON: contract column 
 ALTER TABLE runs ADD COLUMN selection_rows BIGINT;     -- customers the candidate k were fitted and scored on (a seeded sample beyond SEGMENT_K_SAMPLE_SIZE)
 ALTER TABLE runs ADD COLUMN silhouette_rows BIGINT;    -- customers the run's silhouette was computed on (a seeded sample beyond SEGMENT_SILHOUETTE_SAMPLE_SIZE)
 
--- current_segments and period_segments gain customer_id_int (last, so existing column positions
--- hold), computed when queried: the id as a BIGINT when its text is exactly a plain integer.
-CREATE OR REPLACE VIEW current_segments AS
-SELECT
-    s.customer_id, s.segment_id, s.segment_name, s.period, s.run_id,
-    CASE WHEN CAST(TRY_CAST(s.customer_id AS BIGINT) AS VARCHAR) = s.customer_id
-         THEN TRY_CAST(s.customer_id AS BIGINT) END AS customer_id_int
-FROM customer_segments AS s
-JOIN current_run AS r ON s.run_id = r.run_id;
-
-CREATE OR REPLACE VIEW period_segments AS
-SELECT
-    s.period, s.customer_id, s.segment_id, s.segment_name, s.run_id,
-    CASE WHEN CAST(TRY_CAST(s.customer_id AS BIGINT) AS VARCHAR) = s.customer_id
-         THEN TRY_CAST(s.customer_id AS BIGINT) END AS customer_id_int
-FROM customer_segments AS s
-JOIN period_runs AS r ON s.run_id = r.run_id;
+-- Views: current_segments and period_segments gained customer_id_int here (last, so existing
+-- column positions hold); every view's current definition is in warehouse/views/.

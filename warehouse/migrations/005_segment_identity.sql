@@ -58,65 +58,6 @@ CREATE TABLE drift_flags (
     reason            VARCHAR NOT NULL   -- the flag in words
 );
 
--- segment_history: every segment in the newest succeeded run of each period: its name, size and
--- centroid per period. Grain: (segment_id, period).
-CREATE VIEW segment_history AS
-SELECT
-    p.segment_id, p.period, r.period_start, p.run_id, p.segment_name, p.n_customers, p.share,
-    p.centroid_age, p.centroid_annual_income, p.centroid_spending_score,
-    p.mean_age, p.mean_annual_income, p.mean_spending_score
-FROM segment_profiles AS p
-JOIN period_runs AS r ON p.run_id = r.run_id;
-
--- segment_dimension: one row per segment ID BI has ever seen (in some period's newest run): the
--- name it has now (its latest period's), when it was first and last seen, and whether it is in
--- the current run. Grain: segment_id. Join on segment_id: it means the same group over time.
-CREATE VIEW segment_dimension AS
-SELECT
-    h.segment_id,
-    arg_max(h.segment_name, h.period_start) AS segment_name,
-    arg_min(h.period, h.period_start) AS first_period,
-    arg_max(h.period, h.period_start) AS last_period,
-    count(*) AS periods_seen,
-    CASE WHEN h.segment_id IN (SELECT segment_id FROM current_profiles) THEN 'active' ELSE 'retired' END AS status
-FROM segment_history AS h
-GROUP BY h.segment_id;
-
--- current_transitions: the current run's migration matrix, with names. Grain: (from_segment, to_segment).
-CREATE VIEW current_transitions AS
-SELECT
-    t.period,
-    ref.period AS reference_period,
-    t.from_segment,
-    fp.segment_name AS from_name,
-    t.to_segment,
-    tp.segment_name AS to_name,
-    t.n_customers,
-    t.n_customers / sum(t.n_customers) OVER (PARTITION BY t.from_segment) AS share_of_from
-FROM segment_transitions AS t
-JOIN current_run AS r ON t.run_id = r.run_id
-LEFT JOIN runs AS ref ON t.reference_run_id = ref.run_id
-LEFT JOIN segment_profiles AS fp ON fp.run_id = t.reference_run_id AND fp.segment_id = t.from_segment
-LEFT JOIN segment_profiles AS tp ON tp.run_id = t.run_id AND tp.segment_id = t.to_segment;
-
--- current_lineage: the current run's segments next to the reference run's. Grain: segment_id.
-CREATE VIEW current_lineage AS
-SELECT l.*
-FROM segment_lineage AS l
-JOIN current_run AS r ON l.run_id = r.run_id;
-
--- current_drift_flags: what drifted in the current run. Grain: one flag.
-CREATE VIEW current_drift_flags AS
-SELECT f.*
-FROM drift_flags AS f
-JOIN current_run AS r ON f.run_id = r.run_id;
-
--- run_history gains how each run relates to the one before (new columns last).
-CREATE OR REPLACE VIEW run_history AS
-SELECT
-    run_id, period, status, started_at, finished_at, duration_s, n_rows, k, k_reason,
-    silhouette, source_path, error,
-    run_id = (SELECT run_id FROM current_run) AS is_current,
-    mode, model_run_id, reference_run_id, ari_vs_reference, kept_share, drift_flags
-FROM runs
-ORDER BY started_at DESC;
+-- Views: segment_history, segment_dimension, current_transitions, current_lineage and
+-- current_drift_flags were added here and run_history gained columns; every view's current
+-- definition is in warehouse/views/.

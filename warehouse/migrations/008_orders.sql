@@ -65,34 +65,5 @@ CREATE TABLE customer_features (
     tenure_days      BIGINT NOT NULL    -- days from the customer's first order to the period's end
 );
 
--- current_customer_features: the current run's customers with their features and segment.
--- Grain: customer_id. Empty when the current run segmented a customer table.
-CREATE VIEW current_customer_features AS
-SELECT f.customer_id, s.segment_id, s.segment_name, f.period, r.period_start, r.period_end,
-       f.recency_days, f.frequency, f.monetary, f.avg_order_value, f.tenure_days, f.run_id
-FROM customer_features AS f
-JOIN current_run AS r ON f.run_id = r.run_id
-JOIN customer_segments AS s ON s.run_id = f.run_id AND s.customer_id = f.customer_id;
-
--- segment_history gains the behavioural centres (new columns last).
-CREATE OR REPLACE VIEW segment_history AS
-SELECT
-    p.segment_id, p.period, r.period_start, p.run_id, p.segment_name, p.n_customers, p.share,
-    p.centroid_age, p.centroid_annual_income, p.centroid_spending_score,
-    p.mean_age, p.mean_annual_income, p.mean_spending_score,
-    p.centroid_recency_days, p.centroid_frequency, p.centroid_monetary,
-    p.centroid_avg_order_value, p.centroid_tenure_days
-FROM segment_profiles AS p
-JOIN period_runs AS r ON p.run_id = r.run_id;
-
--- run_history gains what a run segmented (new columns last): customers (for a customer table,
--- the rows read) and the kind of source.
-CREATE OR REPLACE VIEW run_history AS
-SELECT
-    run_id, period, status, started_at, finished_at, duration_s, n_rows, k, k_reason,
-    silhouette, source_path, error,
-    run_id = (SELECT run_id FROM current_run) AS is_current,
-    mode, model_run_id, reference_run_id, ari_vs_reference, kept_share, drift_flags,
-    coalesce(n_customers, n_rows) AS n_customers, coalesce(source_kind, 'customers') AS source_kind
-FROM runs
-ORDER BY started_at DESC;
+-- Views: current_customer_features was added here, and segment_history and run_history gained
+-- columns; every view's current definition is in warehouse/views/.
