@@ -25,6 +25,7 @@ docs/warehouse.md#the-serving-surface.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -48,6 +49,7 @@ from warehouse.connection import (
     sql_string_literal,
     utc_now,
 )
+from warehouse.connection import views as view_files
 
 logger = logging.getLogger(__name__)
 
@@ -290,6 +292,16 @@ def _create_in_dependency_order(bi: duckdb.DuckDBPyConnection, views: list[tuple
             del pending[name]
 
 
+def views_digest() -> str:
+    """sha256 of the BI views' definitions (warehouse/views/). The BI file copies the warehouse's
+    views when it is built, and a view's file can change without a migration, so serving.json
+    records which definitions its BI file holds."""
+    digest = hashlib.sha256()
+    for name, text in view_files():
+        digest.update(f"{name}\0{text}\0".encode())
+    return digest.hexdigest()
+
+
 def read_state(folder: Path) -> dict[str, object]:
     try:
         return json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
@@ -306,6 +318,7 @@ def write_state(folder: Path, bi_path: Path, schema_version: int, views_path: st
         "generation": generation,
         "bi_file": str(bi_path),
         "views_path": views_path,
+        "views": views_digest(),
         "built_at": utc_now().isoformat(),
     }
     partial.write_text(json.dumps(state, indent=2), encoding="utf-8")
@@ -324,7 +337,7 @@ def rebuild_reason(bi_path: Path, state: dict[str, object], views_path: str, *, 
     """Why the BI file must be built anew (every reason that holds, or ""), and whether its files
     must be written anew too, as a new generation (a rebuild, a migration, an older layout: rows
     of published runs may differ) rather than only its views (a lost BI file, a moved or copied
-    folder, another mount path: the files are right)."""
+    folder, another mount path, other view definitions: the files are right)."""
     rewrite, rebuild = [], []
     if asked:
         rewrite.append("asked for")
@@ -340,6 +353,11 @@ def rebuild_reason(bi_path: Path, state: dict[str, object], views_path: str, *, 
         rebuild.append(f"the surface was moved or copied here from {state.get('bi_file')}")
     elif state.get("views_path") not in (None, views_path):
         rebuild.append(f"its views read {state.get('views_path')}, BI tools now see the folder at {views_path}")
+    if not rewrite and not rebuild and state.get("views") != views_digest():
+        # A surface built before serving.json recorded its views (issue 17) holds the views its
+        # schema version had; they are rebuilt once from warehouse/views/ rather than trusted.
+        changed = "were not recorded" if "views" not in state else "changed"
+        rebuild.append(f"its views' definitions {changed} (warehouse/views/)")
     return "; ".join(rewrite + rebuild), bool(rewrite)
 
 
