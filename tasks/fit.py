@@ -17,25 +17,19 @@ import platform
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import joblib
 import numpy as np
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from sklearn import config_context
 from sklearn.cluster import KMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from segmentation.errors import ModelIntegrityError
 from segmentation.files import sha256_file
+from segmentation.kmeans import KChoice, cluster_scores, number_segments, refine
 from segmentation.settings import Settings
 from tasks.features import Features
 
-if TYPE_CHECKING:
-    from tasks.select_k import KChoice
-
-SILHOUETTE_WORKING_MEMORY_MB = 128
 LIBRARIES = ("scikit-learn", "numpy", "pandas", "pandera", "duckdb", "joblib", "kneed", "prefect")
 
 
@@ -67,76 +61,6 @@ class FittedModel:
             self.scores,
             self.silhouette_rows,
         )
-
-
-def number_segments(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Map K-Means labels to segment ids 1..k: by size, largest first, ties by centroid.
-
-    Args:
-        labels: K-Means label per row.
-        centers: cluster centres, one row per label.
-
-    Returns:
-        Array whose entry at a label is that label's segment id.
-    """
-    k = len(centers)
-    sizes = np.bincount(labels, minlength=k)
-    # lexsort sorts by the last key first: size descending, then centroid coordinates.
-    order = np.lexsort((*centers.T[::-1], -sizes))
-    segment_of_label = np.empty(k, dtype=np.int64)
-    segment_of_label[order] = np.arange(1, k + 1)
-    return segment_of_label
-
-
-def cluster_scores(
-    scaled: np.ndarray, labels: np.ndarray, *, silhouette_sample_size: int, random_state: int
-) -> dict[str, float | None]:
-    """Silhouette (on a seeded sample beyond `silhouette_sample_size` rows: it is quadratic in
-    rows), Calinski-Harabasz and Davies-Bouldin of a partition; None when it has one cluster."""
-    if len(np.unique(labels)) < 2:
-        return {"silhouette": None, "calinski_harabasz": None, "davies_bouldin": None}
-    sample = silhouette_sample_size if len(scaled) > silhouette_sample_size else None
-    # Silhouette builds a sample x sample distance matrix and several candidate k are scored at
-    # once: cap each one's working memory so scikit-learn computes it in chunks.
-    with config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
-        silhouette = float(silhouette_score(scaled, labels, sample_size=sample, random_state=random_state))
-    return {
-        "silhouette": silhouette,
-        "calinski_harabasz": float(calinski_harabasz_score(scaled, labels)),
-        "davies_bouldin": float(davies_bouldin_score(scaled, labels)),
-    }
-
-
-def fit_kmeans(
-    scaled: np.ndarray, k: int, *, n_init: int, random_state: int, silhouette_sample_size: int
-) -> tuple[KMeans, dict[str, float | None]]:
-    """Fit K-Means from scratch and score the fit.
-
-    Args:
-        scaled: the standardised feature matrix.
-        k: number of clusters.
-        n_init: K-Means restarts (scikit-learn's 'auto' is a single start for k-means++).
-        random_state: seed for K-Means and for the silhouette sample.
-        silhouette_sample_size: silhouette is quadratic in rows; beyond this many it is sampled.
-
-    Returns:
-        The model and its inertia, silhouette, calinski_harabasz, davies_bouldin (the last
-        three None when the fit has fewer than two distinct clusters).
-    """
-    model = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(scaled)
-    scores = cluster_scores(
-        scaled, model.labels_, silhouette_sample_size=silhouette_sample_size, random_state=random_state
-    )
-    return model, {"inertia": float(model.inertia_)} | scores
-
-
-def refine(scaled: np.ndarray, centers: np.ndarray, *, random_state: int) -> KMeans:
-    """Lloyd's iterations on every row from given centres (a warm start, not a new search).
-
-    `scaled` is centred in place and put back rather than copied (copy_x=False): at ten million
-    rows a copy is 160 MB and a second of work."""
-    model = KMeans(n_clusters=len(centers), init=centers, n_init=1, random_state=random_state, copy_x=False)
-    return model.fit(scaled)
 
 
 def library_versions() -> dict[str, str]:

@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from schemas.output import DriftFlag, KScore, SegmentLineage, SegmentProfile, SegmentTransition
 from segmentation.colours import segment_colour
 from segmentation.errors import AuditFailed
+from segmentation.kmeans import KChoice
 from segmentation.periods import Period
 from segmentation.registry import NUMERIC_FEATURES
 from segmentation.settings import Settings
@@ -30,7 +31,6 @@ from tasks.identity import Identity
 from tasks.ingest import Ingested
 from tasks.orders import OrderHistory, PeriodFacts
 from tasks.runs import RunSummary
-from tasks.select_k import KChoice
 from warehouse import connect, sql, transaction
 from warehouse.connection import utc_now
 

@@ -19,12 +19,12 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from segmentation.errors import PipelineError
+from segmentation.kmeans import KChoice, cluster_scores
 from segmentation.periods import Period
 from segmentation.settings import Settings
 from tasks.features import feature_matrix, selection_sample
-from tasks.fit import FittedModel, cluster_scores, fitted_model, load_model
+from tasks.fit import FittedModel, fitted_model, load_model
 from tasks.identity import Identity, Reference, lineage_rows, load_reference
-from tasks.select_k import KChoice
 from warehouse import connect, sql
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from segmentation.errors import ModelIntegrityError
-from tasks.fit import load_model, number_segments, save_model
+from segmentation.kmeans import number_segments
+from tasks.fit import load_model, save_model
 
 
 def test_segments_numbered_by_size_then_centroid() -> None:
