@@ -123,7 +123,7 @@ def fit_segments(settings: Settings, period: Period, run_id: str, customers: pa.
     identity = identify(settings, period, features, model, customers)
     profiles = profile(settings, customers, features.names, identity.model, identity.names)
     continuity = compare(settings, identity, customers, profiles, features.names)
-    artifact = save_artifact(settings, run_id, features, identity.model)
+    artifact = save_artifact(settings, run_id, identity.model)
     return Segmentation(
         mode="fit",
         model_run_id=None,
@@ -150,7 +150,7 @@ def score_segments(settings: Settings, period: Period, customers: pa.Table, mode
         mode="score",
         model_run_id=model.run_id,
         features=model.features,
-        scaling=scaling_of(model.bundle["scaler"], model.features),
+        scaling=scaling_of(model.estimator.scaler, model.features),
         selection_rows=min(customers.num_rows, settings.k_sample_size),
         choice=scored_choice(model, scored),
         k_table=pd.DataFrame(),

@@ -45,11 +45,12 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from scipy.optimize import linear_sum_assignment
 
+from segmentation.model import SegmentModel
 from segmentation.periods import Period
 from segmentation.registry import FEATURES, ONE_TIME, centre_column, model_columns, to_model_space, to_original
 from segmentation.settings import Settings
 from tasks.features import Features
-from tasks.fit import FittedModel, load_model
+from tasks.fit import FittedModel
 from warehouse import connect, scratch, sql
 
 LEVEL_THRESHOLD = 0.5
@@ -299,7 +300,7 @@ def run_scaling(con: object, run_id: str) -> tuple[tuple[str, ...], dict[str, tu
         return features, {c: (stored[c]["mean"], stored[c]["scale"]) for c in model_columns(features)}
     if not row[2] or not Path(row[2]).is_file():
         return None
-    scaler = load_model(row[2], sha256=row[3])["scaler"]
+    scaler = SegmentModel.load(row[2], sha256=row[3]).scaler
     columns = model_columns(features)
     return features, {c: (float(m), float(s)) for c, m, s in zip(columns, scaler.mean_, scaler.scale_, strict=True)}
 

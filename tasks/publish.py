@@ -21,12 +21,12 @@ from schemas.output import DriftFlag, KScore, SegmentLineage, SegmentProfile, Se
 from segmentation.colours import segment_colour
 from segmentation.errors import AuditFailed
 from segmentation.kmeans import KChoice
+from segmentation.model import library_versions
 from segmentation.periods import Period
 from segmentation.registry import NUMERIC_FEATURES
 from segmentation.settings import Settings
 from tasks.continuity import Continuity
 from tasks.features import selection_sample
-from tasks.fit import library_versions
 from tasks.identity import Identity
 from tasks.ingest import Ingested
 from tasks.orders import OrderHistory, PeriodFacts
