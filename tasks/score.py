@@ -19,7 +19,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from segmentation.errors import PipelineError
-from segmentation.kmeans import KChoice, cluster_scores
+from segmentation.kmeans import cluster_scores
 from segmentation.model import SegmentModel
 from segmentation.periods import Period
 from segmentation.settings import Settings
@@ -133,9 +133,3 @@ def identify_scored(settings: Settings, period: Period, model: ScoringModel, sco
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         reference = load_reference(con, period, model.features)
     return identity_of_model(scored, model.names, reference)
-
-
-def scored_choice(model: ScoringModel, scored: FittedModel) -> KChoice:
-    """What a scored run says about k: it kept the model's."""
-    reason = f"scored with the model of run {model.run_id} ({model.period}): k={len(scored.ids)} kept, nothing refitted"
-    return KChoice(len(scored.ids), reason, np.empty((0, 0)))
