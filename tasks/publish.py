@@ -8,7 +8,6 @@ rows) run inside the transaction; any bad row rolls the whole publish back.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +17,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from schemas.output import DriftFlag, KScore, SegmentLineage, SegmentProfile, SegmentTransition
+from segmentation import faults
 from segmentation.colours import segment_colour
 from segmentation.errors import AuditFailed
 from segmentation.kmeans import KChoice
@@ -296,10 +296,7 @@ def publish(
                 raise AuditFailed(f"audit {audit} found {len(bad)} bad row(s), e.g. {bad[:3]}; nothing published")
         if settings.raw_retention != "all":
             con.execute(sql("prune_raw_customers"), [settings.raw_retention == "failed"])
-        if settings.debug_pause_before_commit_s:
-            # Lets the crash-safety test kill the process with the transaction open.
-            get_run_logger().warning("pausing %gs before COMMIT (debug)", settings.debug_pause_before_commit_s)
-            time.sleep(settings.debug_pause_before_commit_s)
+        faults.pause("before_commit", get_run_logger())  # test only: a crash test kills the run here
     get_run_logger().info("published run %s: %d customers", run_id, customers.num_rows)
     continuity = segmentation.continuity
     return RunSummary(
