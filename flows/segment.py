@@ -11,7 +11,6 @@ from contextlib import suppress
 from dataclasses import replace
 from typing import Literal
 
-import pandas as pd
 import pyarrow as pa
 from prefect import flow, unmapped
 from prefect.runtime import flow_run
@@ -31,7 +30,7 @@ from tasks.profile import profile
 from tasks.publish import OrderRun, Segmentation, publish
 from tasks.report import publish_artifacts, report
 from tasks.runs import RunSummary, find_succeeded_run, record_failure, restated, start_run
-from tasks.score import identify_scored, load_scoring_model, score, scored_choice
+from tasks.score import identify_scored, load_scoring_model, score
 from tasks.select_k import decide_k, feasible_ks, score_candidate
 from tasks.serve import serve
 from tasks.validate import validate as validate_customers
@@ -123,10 +122,11 @@ def fit_segments(settings: Settings, period: Period, run_id: str, customers: pa.
     identity = identify(settings, period, features, model, customers)
     profiles = profile(settings, customers, features.names, identity.model, identity.names)
     continuity = compare(settings, identity, customers, profiles, features.names)
-    artifact = save_artifact(settings, run_id, features, identity.model)
+    artifact = save_artifact(settings, run_id, identity.model)
     return Segmentation(
         mode="fit",
         model_run_id=None,
+        model_period=None,
         features=features.names,
         scaling=scaling_of(features.scaler, features.names),
         selection_rows=len(features.selection),
@@ -149,11 +149,12 @@ def score_segments(settings: Settings, period: Period, customers: pa.Table, mode
     return Segmentation(
         mode="score",
         model_run_id=model.run_id,
+        model_period=model.period,
         features=model.features,
-        scaling=scaling_of(model.bundle["scaler"], model.features),
+        scaling=scaling_of(model.estimator.scaler, model.features),
         selection_rows=min(customers.num_rows, settings.k_sample_size),
-        choice=scored_choice(model, scored),
-        k_table=pd.DataFrame(),
+        choice=None,
+        k_table=None,
         identity=identity,
         profiles=profiles,
         continuity=continuity,

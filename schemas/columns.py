@@ -5,6 +5,8 @@ The command line checks options and headers with these before anything heavy loa
 
 from __future__ import annotations
 
+from segmentation.registry import CUSTOMER_NUMERIC
+
 # Canonical column -> the header the README documents for it.
 CANONICAL_HEADERS: dict[str, str] = {
     "customer_id": "CustomerID",
@@ -13,7 +15,7 @@ CANONICAL_HEADERS: dict[str, str] = {
     "annual_income": "Annual Income (k$)",
     "spending_score": "Spending Score (1-100)",
 }
-FEATURE_COLUMNS = ("age", "annual_income", "spending_score")
+FEATURE_COLUMNS = CUSTOMER_NUMERIC  # the numeric ones, declared once in the feature registry
 GENDERS = ("Female", "Male")
 
 # Order histories: one row per order or order line. order_id, quantity and unit_price are optional

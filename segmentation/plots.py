@@ -21,7 +21,6 @@ from matplotlib.ticker import PercentFormatter
 from segmentation.colours import PALETTE, segment_colour, segment_marker
 from segmentation.registry import FEATURES
 
-LABELS = {name: feature.label for name, feature in FEATURES.items()}  # segmentation/registry.py: one registry
 DPI = 150  # a caption at 9 pt is 19 px high: readable in a report and in the Prefect UI
 CAPTION_PT = 9
 # Neutral for what is not a segment (metrics, gender), so no line or bar borrows a segment's colour.
@@ -31,12 +30,12 @@ GENDER = {"Female": "#5E5E5E", "Male": "#BDBDBD"}
 
 def label(feature: str) -> str:
     """A feature in the reader's words, with its unit where known: 'Annual income (k$)'."""
-    return LABELS.get(feature, feature.replace("_", " ").capitalize())
+    return FEATURES[feature].label if feature in FEATURES else feature.replace("_", " ").capitalize()
 
 
 def short_label(feature: str) -> str:
     """The label without its unit, lower case: 'annual income'."""
-    return label(feature).split(" (")[0].lower()
+    return (FEATURES[feature].short if feature in FEATURES else label(feature)).lower()
 
 
 def colour(segment_id: int) -> str:

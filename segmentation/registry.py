@@ -137,6 +137,9 @@ FEATURES: dict[str, Feature] = {
 
 CUSTOMER_FEATURES = tuple(n for n, f in FEATURES.items() if f.source == "customers")
 NUMERIC_FEATURES = tuple(n for n, f in FEATURES.items() if not f.categorical)
+# The customer table's numeric columns (age, annual_income, spending_score): read as numbers, checked by
+# the input contract (schemas/input.py), stored raw per run.
+CUSTOMER_NUMERIC = tuple(n for n in CUSTOMER_FEATURES if not FEATURES[n].categorical)
 ORDER_FEATURES = tuple(n for n, f in FEATURES.items() if f.source == "orders")
 DEFAULT_CUSTOMER_FEATURES = ("annual_income", "spending_score")
 DEFAULT_ORDER_FEATURES = ("recency_days", "frequency", "monetary")

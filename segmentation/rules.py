@@ -21,7 +21,6 @@ from sklearn.tree import DecisionTreeClassifier
 from segmentation.registry import FEATURES
 
 RULE_DEPTH = 3
-WORDS = {name: (f.rule_label, f.unit) for name, f in FEATURES.items()}
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,8 @@ class Rule:
     def text(self) -> str:
         parts = []
         for feature, (low, high) in self.bounds.items():
-            label, unit = WORDS[feature]
-            levels = FEATURES[feature].levels
+            facts = FEATURES[feature]
+            label, unit, levels = facts.rule_label, facts.unit, facts.levels
             if levels:  # a categorical feature is learned as 1 = its first level (gender: 1 = Female)
                 if low is not None and low > 0:
                     parts.append(f"{label} {levels[0]}")

@@ -112,12 +112,6 @@ class Settings(BaseSettings):
     writer_wait_s: float = Field(
         900.0, ge=0, description="how long a run waits for another pipeline run on the same warehouse"
     )
-    debug_pause_before_commit_s: float = Field(
-        0.0, ge=0, description="testing hook: sleep inside the publish transaction before COMMIT"
-    )
-    debug_pause_before_serving_s: float = Field(
-        0.0, ge=0, description="testing hook: sleep after the warehouse COMMIT, before the BI surface is updated"
-    )
     storage_version: str = Field(
         "v1.0.0", description="DuckDB storage format of new warehouses; v1.0.0 opens in DuckDB 1.x readers"
     )

@@ -11,40 +11,23 @@ segmentation; `tasks.identity` then gives them the IDs of the segments they cont
 
 from __future__ import annotations
 
-import copy
-import json
-import platform
 from dataclasses import dataclass
-from importlib import metadata
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-import joblib
 import numpy as np
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from sklearn import config_context
-from sklearn.cluster import KMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-from segmentation.errors import ModelIntegrityError
-from segmentation.files import sha256_file
+from segmentation.kmeans import KChoice, cluster_scores
+from segmentation.model import SegmentModel
 from segmentation.settings import Settings
 from tasks.features import Features
-
-if TYPE_CHECKING:
-    from tasks.select_k import KChoice
-
-SILHOUETTE_WORKING_MEMORY_MB = 128
-LIBRARIES = ("scikit-learn", "numpy", "pandas", "pandera", "duckdb", "joblib", "kneed", "prefect")
 
 
 @dataclass(frozen=True)
 class FittedModel:
-    """The fitted model and what the run records about it."""
+    """The segment model and what the run records about it and its customers."""
 
-    kmeans: KMeans
-    segment_of_label: np.ndarray  # K-Means label -> our segment id
+    model: SegmentModel  # scaler, K-Means and K-Means label -> our segment id
     segment_ids: np.ndarray  # per customer, in the validated rows' order
     ids: np.ndarray  # the segment ids, ascending; row i of the centroid arrays is segment ids[i]
     centroids: np.ndarray  # one row per segment, in model space (original units; log1p where heavy-tailed)
@@ -58,8 +41,7 @@ class FittedModel:
         lookup[self.ids] = new_ids
         order = np.argsort(new_ids)
         return FittedModel(
-            self.kmeans,
-            lookup[self.segment_of_label],
+            self.model.renumbered(lookup),
             lookup[self.segment_ids].astype(np.int32),
             np.asarray(new_ids)[order],
             self.centroids[order],
@@ -69,128 +51,17 @@ class FittedModel:
         )
 
 
-def number_segments(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Map K-Means labels to segment ids 1..k: by size, largest first, ties by centroid.
-
-    Args:
-        labels: K-Means label per row.
-        centers: cluster centres, one row per label.
-
-    Returns:
-        Array whose entry at a label is that label's segment id.
-    """
-    k = len(centers)
-    sizes = np.bincount(labels, minlength=k)
-    # lexsort sorts by the last key first: size descending, then centroid coordinates.
-    order = np.lexsort((*centers.T[::-1], -sizes))
-    segment_of_label = np.empty(k, dtype=np.int64)
-    segment_of_label[order] = np.arange(1, k + 1)
-    return segment_of_label
-
-
-def cluster_scores(
-    scaled: np.ndarray, labels: np.ndarray, *, silhouette_sample_size: int, random_state: int
-) -> dict[str, float | None]:
-    """Silhouette (on a seeded sample beyond `silhouette_sample_size` rows: it is quadratic in
-    rows), Calinski-Harabasz and Davies-Bouldin of a partition; None when it has one cluster."""
-    if len(np.unique(labels)) < 2:
-        return {"silhouette": None, "calinski_harabasz": None, "davies_bouldin": None}
-    sample = silhouette_sample_size if len(scaled) > silhouette_sample_size else None
-    # Silhouette builds a sample x sample distance matrix and several candidate k are scored at
-    # once: cap each one's working memory so scikit-learn computes it in chunks.
-    with config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
-        silhouette = float(silhouette_score(scaled, labels, sample_size=sample, random_state=random_state))
-    return {
-        "silhouette": silhouette,
-        "calinski_harabasz": float(calinski_harabasz_score(scaled, labels)),
-        "davies_bouldin": float(davies_bouldin_score(scaled, labels)),
-    }
-
-
-def fit_kmeans(
-    scaled: np.ndarray, k: int, *, n_init: int, random_state: int, silhouette_sample_size: int
-) -> tuple[KMeans, dict[str, float | None]]:
-    """Fit K-Means from scratch and score the fit.
-
-    Args:
-        scaled: the standardised feature matrix.
-        k: number of clusters.
-        n_init: K-Means restarts (scikit-learn's 'auto' is a single start for k-means++).
-        random_state: seed for K-Means and for the silhouette sample.
-        silhouette_sample_size: silhouette is quadratic in rows; beyond this many it is sampled.
-
-    Returns:
-        The model and its inertia, silhouette, calinski_harabasz, davies_bouldin (the last
-        three None when the fit has fewer than two distinct clusters).
-    """
-    model = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(scaled)
-    scores = cluster_scores(
-        scaled, model.labels_, silhouette_sample_size=silhouette_sample_size, random_state=random_state
-    )
-    return model, {"inertia": float(model.inertia_)} | scores
-
-
-def refine(scaled: np.ndarray, centers: np.ndarray, *, random_state: int) -> KMeans:
-    """Lloyd's iterations on every row from given centres (a warm start, not a new search).
-
-    `scaled` is centred in place and put back rather than copied (copy_x=False): at ten million
-    rows a copy is 160 MB and a second of work."""
-    model = KMeans(n_clusters=len(centers), init=centers, n_init=1, random_state=random_state, copy_x=False)
-    return model.fit(scaled)
-
-
-def library_versions() -> dict[str, str]:
-    """Versions of Python and of every library that shapes a model."""
-    return {"python": platform.python_version()} | {name: metadata.version(name) for name in LIBRARIES}
-
-
-def save_model(bundle: dict[str, object], path: Path) -> str:
-    """Write a model bundle with joblib atomically; return its sha256."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    joblib.dump(bundle, partial)
-    partial.replace(path)
-    return sha256_file(path)
-
-
-def load_model(path: str | Path, *, sha256: str) -> dict[str, object]:
-    """Load a model bundle only if its bytes match the recorded sha256 (joblib runs pickles).
-
-    Raises:
-        ModelIntegrityError: the file is missing or its checksum differs.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ModelIntegrityError(f"model file {path} is missing")
-    actual = sha256_file(path)
-    if actual != sha256:
-        raise ModelIntegrityError(
-            f"model file {path} has sha256 {actual}, but the run recorded {sha256}: "
-            "refusing to load a file that changed since it was written"
-        )
-    return joblib.load(path)
-
-
 def fitted_model(
-    model: KMeans,
-    labels: np.ndarray,
-    scaler: object,
-    scores: dict[str, float | None],
-    silhouette_rows: int,
-    segment_of_label: np.ndarray | None = None,
+    model: SegmentModel, labels: np.ndarray, scores: dict[str, float | None], silhouette_rows: int
 ) -> FittedModel:
-    """Name the segments of a K-Means by number (by size unless given) and express its centres
-    in original units."""
-    if segment_of_label is None:
-        segment_of_label = number_segments(labels, model.cluster_centers_)
-    order = np.argsort(segment_of_label)
-    scaled_centroids = model.cluster_centers_[order]
+    """A run's segments from a segment model and the K-Means labels of its customers: each
+    customer's segment id, and the centres in the standardised space and in model space."""
+    ids, scaled_centroids, centroids = model.segment_centres()
     return FittedModel(
         model,
-        segment_of_label,
-        segment_of_label[labels].astype(np.int32),
-        segment_of_label[order],
-        scaler.inverse_transform(scaled_centroids),
+        model.segment_of_label_[labels].astype(np.int32),
+        ids,
+        centroids,
         scaled_centroids,
         scores,
         silhouette_rows,
@@ -203,8 +74,10 @@ def fit(settings: Settings, features: Features, choice: KChoice) -> FittedModel:
 
     Inertia covers every customer; silhouette, Calinski-Harabasz and Davies-Bouldin are scored
     on the selection sample with the final labels (the same estimate at a fraction of the cost)."""
-    model = refine(features.scaled, choice.centers, random_state=settings.random_state)
-    scores = {"inertia": float(model.inertia_)} | cluster_scores(
+    model = SegmentModel(features.names, features.scaler).fit(
+        features.scaled, k=choice.k, random_state=settings.random_state, init=choice.centers
+    )
+    scores = {"inertia": model.inertia_} | cluster_scores(
         features.selection_matrix,
         model.labels_[features.selection],
         silhouette_sample_size=settings.silhouette_sample_size,
@@ -212,23 +85,11 @@ def fit(settings: Settings, features: Features, choice: KChoice) -> FittedModel:
     )
     silhouette_rows = min(len(features.selection), settings.silhouette_sample_size)
     get_run_logger().info("fitted k=%d on %d rows: silhouette %s", choice.k, len(features.scaled), scores["silhouette"])
-    return fitted_model(model, model.labels_, features.scaler, scores, silhouette_rows)
+    return fitted_model(model, model.labels_, scores, silhouette_rows)
 
 
 @task(cache_policy=NO_CACHE)
-def save_artifact(settings: Settings, run_id: str, features: Features, model: FittedModel) -> tuple[str, str]:
-    """Save scaler + K-Means + segment map with joblib; return (path, sha256)."""
+def save_artifact(settings: Settings, run_id: str, fitted: FittedModel) -> tuple[str, str]:
+    """Save the segment model (scaler, K-Means, lasting segment ids) and its versions; return (path, sha256)."""
     path = (settings.artifacts_root / run_id / "model.joblib").resolve()
-    versions = library_versions()
-    kmeans = copy.copy(model.kmeans)
-    del kmeans.labels_  # one label per training row: megabytes nothing reads
-    bundle = {
-        "features": list(features.names),
-        "scaler": features.scaler,
-        "kmeans": kmeans,
-        "segment_of_label": model.segment_of_label,
-        "library_versions": versions,
-    }
-    digest = save_model(bundle, path)
-    (path.parent / "versions.json").write_text(json.dumps(versions, indent=2), encoding="utf-8")
-    return str(path), digest
+    return str(path), fitted.model.save(path)

@@ -24,6 +24,7 @@ from prefect.cache_policies import NO_CACHE
 from segmentation.csvfile import CsvLayout, prepare_csv, record_lines_by_reading, record_problems, shown
 from segmentation.errors import InputFileError
 from segmentation.files import sha256_file
+from segmentation.registry import CUSTOMER_NUMERIC
 from segmentation.settings import Settings
 from segmentation.source import Source, inspect_source
 from warehouse import connect, scratch, sql, transaction
@@ -31,7 +32,6 @@ from warehouse import connect, scratch, sql, transaction
 _CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (?P<line>\d+)")
 _CSV_ORIGINAL = re.compile(r"Original Line: (?P<text>.*)")
 _CSV_COLUMNS = re.compile(r"Expected Number of Columns: (?P<want>\d+) Found: (?P<got>\d+)")
-NUMERIC = ("age", "annual_income", "spending_score")
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def open_source(con: duckdb.DuckDBPyConnection, source: Source) -> None:
 def read_numbers(con: duckdb.DuckDBPyConnection, source: Source) -> pa.Table | None:
     """The fast path for a CSV: numbers typed by the reader. None when some value is not a number."""
     con.execute(sql("parse_macros"))
-    numeric = {name: "DOUBLE" if name in NUMERIC else kind for name, kind in source.reader_columns.items()}
+    numeric = {name: "DOUBLE" if name in CUSTOMER_NUMERIC else kind for name, kind in source.reader_columns.items()}
     con.execute("SET VARIABLE source_path = ?", [str(layout_of(source).read_path)])
     con.execute("SET VARIABLE numeric_columns = ?", [numeric])
     con.execute("SET VARIABLE delimiter = ?", [source.delimiter])

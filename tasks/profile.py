@@ -1,5 +1,6 @@
 """Profile: what each segment looks like: size, share, means and medians, gender mix, centre,
-and a rule in original units that selects it (`segmentation.rules`). Names come from `tasks.identity`.
+and a rule in original units that selects it (`segmentation.rules`). Names come from `tasks.identity`
+(worded by `segmentation.naming`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ rows) run inside the transaction; any bad row rolls the whole publish back.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,19 +17,20 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from schemas.output import DriftFlag, KScore, SegmentLineage, SegmentProfile, SegmentTransition
+from segmentation import faults
 from segmentation.colours import segment_colour
 from segmentation.errors import AuditFailed
+from segmentation.kmeans import KChoice
+from segmentation.model import library_versions
 from segmentation.periods import Period
 from segmentation.registry import NUMERIC_FEATURES
 from segmentation.settings import Settings
 from tasks.continuity import Continuity
 from tasks.features import selection_sample
-from tasks.fit import library_versions
 from tasks.identity import Identity
 from tasks.ingest import Ingested
 from tasks.orders import OrderHistory, PeriodFacts
 from tasks.runs import RunSummary
-from tasks.select_k import KChoice
 from warehouse import connect, sql, transaction
 from warehouse.connection import utc_now
 
@@ -44,15 +44,34 @@ class Segmentation:
 
     mode: str  # 'fit' or 'score'
     model_run_id: str | None  # score runs: the run whose model was used
+    model_period: str | None  # score runs: that run's period
     features: tuple[str, ...]
     scaling: dict[str, dict[str, float]]  # feature -> {mean, scale}
     selection_rows: int  # customers the candidate k were scored on (score runs: the scores' sample)
-    choice: KChoice
-    k_table: pd.DataFrame  # empty for score runs
+    choice: KChoice | None  # fit runs: the k chosen and why; a score run chose none, it kept its model's
+    k_table: pd.DataFrame | None  # fit runs: one row per candidate k; a score run scored no candidate
     identity: Identity
     profiles: pd.DataFrame
     continuity: Continuity
     artifact: tuple[str, str]  # model path and sha256
+
+    @property
+    def k(self) -> int:
+        return len(self.identity.model.ids)
+
+    @property
+    def k_reason(self) -> str:
+        """Why the run has k segments: the selection's reason, or the model run it kept k from."""
+        if self.choice is not None:
+            return self.choice.reason
+        return (
+            f"scored with the model of run {self.model_run_id} ({self.model_period}): k={self.k} kept, nothing refitted"
+        )
+
+    @property
+    def k_methods(self) -> dict[str, int]:
+        """The k each selection method preferred; none for a score run."""
+        return {} if self.choice is None else self.choice.methods
 
 
 @dataclass(frozen=True)
@@ -63,7 +82,7 @@ class Publication:
     assignments: pa.Table  # customer_id, segment_id, segment_name
     sample: pa.Table  # a seeded sample of customers with segment and values, for segment maps
     profiles: pd.DataFrame
-    k_table: pd.DataFrame
+    k_table: pd.DataFrame | None  # None: a score run, no candidate k
     lineage: pd.DataFrame
     transitions: pd.DataFrame
     flags: pd.DataFrame
@@ -76,7 +95,7 @@ def build_publication(
     customer_ids: pa.ChunkedArray | pa.Array,
     segment_ids: np.ndarray,
     profiles: pd.DataFrame,
-    k_table: pd.DataFrame,
+    k_table: pd.DataFrame | None,
     continuity: Continuity | None = None,
     customers: pa.Table | None = None,
     sample_size: int = 5_000,
@@ -90,7 +109,7 @@ def build_publication(
         customer_ids: one per customer.
         segment_ids: the customer's segment id, same order.
         profiles: one row per segment (from `profile_segments`).
-        k_table: one row per candidate k, with `chosen` (empty for a scored run).
+        k_table: one row per candidate k, with `chosen`; None for a scored run (it chose no k).
         continuity: lineage, transitions and drift flags against the reference run.
         customers: the validated customers, for the plotting sample.
         sample_size: customers in the plotting sample (a seeded sample beyond it).
@@ -131,7 +150,7 @@ def build_publication(
         profiles=SegmentProfile.validate(
             profiles.assign(**stamp, colour=[segment_colour(i) for i in profiles["segment_id"]])
         ),
-        k_table=KScore.validate(k_table.assign(run_id=run_id)) if len(k_table) else k_table,
+        k_table=KScore.validate(k_table.assign(run_id=run_id)) if k_table is not None and len(k_table) else None,
         lineage=SegmentLineage.validate(lineage.assign(**stamp, **reference)),
         transitions=SegmentTransition.validate(transitions.assign(**stamp, **compared))
         if len(transitions)
@@ -202,9 +221,9 @@ def run_record(
         "column_map": json.dumps(source.columns),
         "n_rows": ingested.n_rows,
         "extra_columns": ",".join(source.extra_columns),
-        "k": len(model.ids),
-        "k_reason": segmentation.choice.reason,
-        "k_methods": json.dumps(segmentation.choice.methods),
+        "k": segmentation.k,
+        "k_reason": segmentation.k_reason,
+        "k_methods": json.dumps(segmentation.k_methods),
         "selection_rows": segmentation.selection_rows,
         "silhouette_rows": model.silhouette_rows,
         **model.scores,
@@ -261,7 +280,7 @@ def publish(
             ("transitions_df", publication.transitions, SegmentTransition, "insert_segment_transitions"),
             ("flags_df", publication.flags, DriftFlag, "insert_drift_flags"),
         ):
-            if len(frame):
+            if frame is not None and len(frame):
                 con.register(view, _ordered(frame, schema))
                 con.execute(sql(statement))
         record = run_record(run_id, ingested, segmentation, n_customers=customers.num_rows, orders=orders)
@@ -277,10 +296,7 @@ def publish(
                 raise AuditFailed(f"audit {audit} found {len(bad)} bad row(s), e.g. {bad[:3]}; nothing published")
         if settings.raw_retention != "all":
             con.execute(sql("prune_raw_customers"), [settings.raw_retention == "failed"])
-        if settings.debug_pause_before_commit_s:
-            # Lets the crash-safety test kill the process with the transaction open.
-            get_run_logger().warning("pausing %gs before COMMIT (debug)", settings.debug_pause_before_commit_s)
-            time.sleep(settings.debug_pause_before_commit_s)
+        faults.pause("before_commit", get_run_logger())  # test only: a crash test kills the run here
     get_run_logger().info("published run %s: %d customers", run_id, customers.num_rows)
     continuity = segmentation.continuity
     return RunSummary(
@@ -288,8 +304,8 @@ def publish(
         period=period.label,
         status="succeeded",
         mode=segmentation.mode,
-        k=len(model.ids),
-        k_reason=segmentation.choice.reason,
+        k=segmentation.k,
+        k_reason=segmentation.k_reason,
         silhouette=model.scores["silhouette"],
         segments=[
             (int(r.segment_id), str(r.segment_name), int(r.n_customers)) for r in publication.profiles.itertuples()

@@ -19,12 +19,13 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from segmentation.errors import PipelineError
+from segmentation.kmeans import cluster_scores
+from segmentation.model import SegmentModel
 from segmentation.periods import Period
 from segmentation.settings import Settings
 from tasks.features import feature_matrix, selection_sample
-from tasks.fit import FittedModel, cluster_scores, fitted_model, load_model
+from tasks.fit import FittedModel, fitted_model
 from tasks.identity import Identity, Reference, lineage_rows, load_reference
-from tasks.select_k import KChoice
 from warehouse import connect, sql
 
 
@@ -36,9 +37,12 @@ class ScoringModel:
     period: str
     path: str
     sha256: str
-    features: tuple[str, ...]
-    bundle: dict[str, object]  # scaler, kmeans, segment_of_label
+    estimator: SegmentModel  # its scaler, K-Means and lasting segment ids
     names: dict[int, str]
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.estimator.features
 
 
 def find_model_run(con: object, run_id: str | None, period: Period) -> tuple[str, str, str, str]:
@@ -75,27 +79,24 @@ def load_scoring_model(settings: Settings, run_id: str | None, period: Period) -
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         model_run, model_period, path, digest = find_model_run(con, run_id, period)
         names = dict(con.execute(sql("segment_names_of_run"), [model_run]).fetchall())
-    bundle = load_model(Path(path), sha256=digest)
+    estimator = SegmentModel.load(Path(path), sha256=digest)
     get_run_logger().info("scoring with the model of run %s (%s), sha256 verified", model_run, model_period)
-    return ScoringModel(model_run, model_period, path, digest, tuple(bundle["features"]), bundle, names)
+    return ScoringModel(model_run, model_period, path, digest, estimator, names)
 
 
 def score_rows(
     customers: pa.Table, model: ScoringModel, *, silhouette_sample_size: int, sample_size: int, random_state: int
 ) -> FittedModel:
     """Assign every customer with the model's scaler and K-Means; score the partition on a sample."""
-    scaler, kmeans = model.bundle["scaler"], model.bundle["kmeans"]
-    scaled = scaler.transform(feature_matrix(customers, model.features, k_min=1, check_variance=False))
-    labels = kmeans.predict(scaled)
-    inertia = float(-kmeans.score(scaled))
+    estimator = model.estimator
+    scaled = estimator.transform(feature_matrix(customers, model.features, k_min=1, check_variance=False))
+    labels = estimator.predict_labels(scaled)
+    inertia = estimator.inertia(scaled)
     rows = selection_sample(len(scaled), sample_size, random_state=random_state)
     scores = {"inertia": inertia} | cluster_scores(
         scaled[rows], labels[rows], silhouette_sample_size=silhouette_sample_size, random_state=random_state
     )
-    segment_of_label = np.asarray(model.bundle["segment_of_label"])
-    return fitted_model(
-        kmeans, labels, scaler, scores, min(len(rows), silhouette_sample_size), segment_of_label=segment_of_label
-    )
+    return fitted_model(estimator, labels, scores, min(len(rows), silhouette_sample_size))
 
 
 def identity_of_model(model: FittedModel, names: dict[int, str], reference: Reference | None) -> Identity:
@@ -132,9 +133,3 @@ def identify_scored(settings: Settings, period: Period, model: ScoringModel, sco
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         reference = load_reference(con, period, model.features)
     return identity_of_model(scored, model.names, reference)
-
-
-def scored_choice(model: ScoringModel, scored: FittedModel) -> KChoice:
-    """What a scored run says about k: it kept the model's."""
-    reason = f"scored with the model of run {model.run_id} ({model.period}): k={len(scored.ids)} kept, nothing refitted"
-    return KChoice(len(scored.ids), reason, np.empty((0, 0)))

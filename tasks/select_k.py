@@ -13,20 +13,16 @@ stability), and the reason, in words, says where they disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 from kneed import KneeLocator
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
 from segmentation.errors import DataError
+from segmentation.kmeans import KChoice, fit_kmeans, stability_score
 from segmentation.settings import Settings
-from tasks.fit import fit_kmeans
 
 SCORE_COLUMNS = ["k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability"]
 
@@ -38,14 +34,6 @@ METHOD_NAMES = {
     "davies_bouldin": "Davies-Bouldin",
     "stability": "stability",
 }
-
-
-@dataclass(frozen=True)
-class KChoice:
-    k: int
-    reason: str
-    centers: np.ndarray  # the chosen candidate's centres on the selection sample (scaled units)
-    methods: dict[str, int] = field(default_factory=dict)  # the k each method prefers on its own
 
 
 def feasible_ks(candidates: list[int], n_rows: int) -> list[int]:
@@ -61,44 +49,6 @@ def feasible_ks(candidates: list[int], n_rows: int) -> list[int]:
             f"need more than {min(candidates)} rows"
         )
     return feasible
-
-
-def stability_score(
-    scaled: np.ndarray,
-    labels: np.ndarray,
-    k: int,
-    *,
-    resamples: int,
-    sample_size: int,
-    n_init: int,
-    random_state: int,
-) -> float | None:
-    """How reproducible a partition is: mean adjusted Rand index between `labels` and K-Means
-    refits on seeded subsamples (each at most 80% of the rows and `sample_size` rows).
-
-    Args:
-        scaled: the standardised feature matrix.
-        labels: the candidate's labels on all rows.
-        k: number of clusters.
-        resamples: how many subsample refits; 0 turns the score off.
-        sample_size: rows per refit, at most.
-        n_init: K-Means restarts per refit.
-        random_state: seed of the subsamples and the refits.
-
-    Returns:
-        The mean ARI (1 = identical partitions), or None when turned off or too few rows.
-    """
-    size = min(sample_size, int(0.8 * len(scaled)))
-    if resamples == 0 or size <= k:
-        return None
-    rng = np.random.default_rng(random_state)
-    agreement = []
-    for _ in range(resamples):
-        rows = rng.choice(len(scaled), size=size, replace=False)
-        seed = int(rng.integers(2**31 - 1))
-        refit = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(scaled[rows])
-        agreement.append(adjusted_rand_score(labels[rows], refit.labels_))
-    return float(np.mean(agreement))
 
 
 def score_k(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from segmentation import faults
 from segmentation.settings import Settings
 from warehouse.serving import SyncResult, sync
 
@@ -16,12 +15,7 @@ def serve(settings: Settings) -> SyncResult:
     """Publish the finished runs the BI surface does not show yet, then their run records.
 
     Returns before readers see them: the flow waits (`wait_until_visible`) before it returns."""
-    if settings.debug_pause_before_serving_s:
-        # Lets the crash-safety test kill the process between the two commits.
-        get_run_logger().warning(
-            "pausing %gs before the BI surface update (debug)", settings.debug_pause_before_serving_s
-        )
-        time.sleep(settings.debug_pause_before_serving_s)
+    faults.pause("before_serving", get_run_logger())  # test only: a crash test kills the run between the commits
     result = sync(
         settings.db_path,
         settings.bi_path,

@@ -75,8 +75,8 @@ def test_sigkill_mid_publish_leaves_nothing_partial_and_the_next_run_cleans_up(
         prefect_server,
         *("run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db)),
         cwd=workdir,
-        marker="before COMMIT",
-        SEGMENT_DEBUG_PAUSE_BEFORE_COMMIT_S="120",
+        marker="test pause before_commit",
+        SEGMENT_TEST_PAUSE="before_commit=120",
     )
     assert returncode == -signal.SIGKILL
     killed = query(db, "SELECT run_id, status FROM runs WHERE period = '2026Q2'")

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.fit import load_model
+from segmentation.model import SegmentModel
 from tests.conftest import query
 
 runner = CliRunner()
@@ -144,9 +144,9 @@ def test_scoring_assigns_with_the_saved_model_and_refits_nothing(
     assert result.exit_code == 0, result.output
     assert (scored["mode"], scored["model_run_id"]) == ("score", first["run_id"])
     model_run = query(db, "SELECT model_path, model_sha256 FROM runs WHERE run_id = ?", [first["run_id"]]).iloc[0]
-    bundle = load_model(model_run.model_path, sha256=model_run.model_sha256)
-    scaled = bundle["scaler"].transform(data[[INCOME]].assign(s=(data[SPENDING] + 7).clip(upper=100)).to_numpy(float))
-    expected = bundle["segment_of_label"][bundle["kmeans"].predict(scaled)]
+    model = SegmentModel.load(model_run.model_path, sha256=model_run.model_sha256)
+    scaled = model.transform(data[[INCOME]].assign(s=(data[SPENDING] + 7).clip(upper=100)).to_numpy(float))
+    expected = model.predict(scaled)
     stored = segments_by_customer(db, scored["run_id"]).set_index("customer_id").loc[data["CustomerID"].astype(str)]
     assert stored["segment_id"].tolist() == expected.tolist()
     row = query(db, "SELECT mode, model_run_id, model_path, k FROM runs WHERE run_id = ?", [scored["run_id"]]).iloc[0]

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from segmentation.errors import ModelIntegrityError
-from tasks.fit import load_model, number_segments, save_model
+from segmentation.kmeans import number_segments
+from segmentation.model import SegmentModel
 
 
 def test_segments_numbered_by_size_then_centroid() -> None:
@@ -19,10 +20,11 @@ def test_segments_numbered_by_size_then_centroid() -> None:
 
 def test_model_round_trip_and_tamper_refused(tmp_path: Path) -> None:
     path = tmp_path / "run" / "model.joblib"
-    digest = save_model({"answer": 42}, path)
-    assert load_model(path, sha256=digest) == {"answer": 42}
+    rows = np.array([[0.0], [0.1], [5.0], [5.1], [5.2]])
+    digest = SegmentModel(("annual_income",)).fit(rows, k=2, random_state=0, n_init=1).save(path)
+    assert SegmentModel.load(path, sha256=digest).predict(rows).tolist() == [2, 2, 1, 1, 1]
     path.write_bytes(path.read_bytes() + b"tampered")
     with pytest.raises(ModelIntegrityError, match="refusing to load"):
-        load_model(path, sha256=digest)
+        SegmentModel.load(path, sha256=digest)
     with pytest.raises(ModelIntegrityError, match="is missing"):
-        load_model(tmp_path / "gone.joblib", sha256=digest)
+        SegmentModel.load(tmp_path / "gone.joblib", sha256=digest)

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.fit import load_model
+from segmentation.model import SegmentModel
 from tests.conftest import query, write_csv
 
 runner = CliRunner()
@@ -52,10 +52,9 @@ def test_mall_data_gives_the_accepted_five_segments(mall_run, db: Path) -> None:
 def test_model_artifact_matches_its_checksum_and_reproduces_segments(mall_run, db: Path, mall_csv: Path) -> None:
     run = query(db, "SELECT model_path, model_sha256, library_versions FROM runs").iloc[0]
     assert '"scikit-learn"' in run.library_versions
-    bundle = load_model(run.model_path, sha256=run.model_sha256)
+    model = SegmentModel.load(run.model_path, sha256=run.model_sha256)
     source = pd.read_csv(mall_csv)
-    scaled = bundle["scaler"].transform(source[["Annual Income (k$)", "Spending Score (1-100)"]].to_numpy(float))
-    predicted = bundle["segment_of_label"][bundle["kmeans"].predict(scaled)]
+    predicted = model.predict(model.transform(source[["Annual Income (k$)", "Spending Score (1-100)"]].to_numpy(float)))
     stored = query(db, "SELECT customer_id, segment_id FROM current_segments ORDER BY customer_id_int")
     assert predicted.tolist() == stored["segment_id"].tolist()
 

@@ -7,17 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from segmentation.naming import kept_level, level, segment_names, tell_apart
 from tasks.continuity import ari_from_transitions, drift_flags, kept_share
-from tasks.identity import (
-    assign_ids,
-    kept_level,
-    level,
-    lineage_rows,
-    match,
-    overlap_matrix,
-    segment_names,
-    tell_apart,
-)
+from tasks.identity import assign_ids, lineage_rows, match, overlap_matrix
 
 FEATURES = ("annual_income", "spending_score")
 

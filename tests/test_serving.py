@@ -170,8 +170,8 @@ def test_sigkill_between_the_warehouse_commit_and_the_surface_update(
         prefect_server,
         *("run", "--source", str(mall_csv), "--period", "2026Q2", "--db", str(db)),
         cwd=workdir,
-        marker="before the BI surface update",
-        SEGMENT_DEBUG_PAUSE_BEFORE_SERVING_S="120",
+        marker="test pause before_serving",
+        SEGMENT_TEST_PAUSE="before_serving=120",
     )
     assert query(db, "SELECT status FROM runs WHERE period = '2026Q2'")["status"].tolist() == ["succeeded"]
     assert query(bi_of(db), "SELECT * FROM current_segments ORDER BY customer_id").equals(before)
