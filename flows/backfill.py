@@ -17,11 +17,12 @@ from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL
 
+from flows.parameters import bind
 from flows.segment import segment_customers
 from segmentation.errors import PipelineError
 from segmentation.periods import Period
 from segmentation.settings import make_settings
-from warehouse import WarehouseError, connect_bi, sql
+from warehouse import Warehouse, WarehouseError, queries
 from warehouse.connection import utc_now
 
 
@@ -56,15 +57,17 @@ def backfill_in_process(
         started = utc_now()
         try:
             summary = segment_customers(
-                period=period.label,
-                source=source,
-                db=db,
-                k=k,
-                cadence=cadence,
-                skip_if_succeeded=not force,
-                columns=columns,
-                delimiter=delimiter,
-                **(orders or {}),
+                **bind(
+                    period=period.label,
+                    source=source,
+                    db=db,
+                    k=k,
+                    cadence=cadence,
+                    skip_if_succeeded=not force,
+                    columns=columns,
+                    delimiter=delimiter,
+                    **(orders or {}),
+                )
             )
         except (PipelineError, WarehouseError) as error:
             outcomes.append(Outcome(period.label, "failed", run_id=run_since(db, period, started), message=str(error)))
@@ -76,18 +79,14 @@ def backfill_in_process(
 def run_since(db: str | None, period: Period, started: datetime) -> str | None:
     """The run a failed period left (its report says why), read on the BI surface; None if it
     failed before a run was recorded (the writer lock, say) or the surface cannot be read."""
-    bi_path = make_settings(db_path=db).bi_path
-    if not bi_path.exists():
+    settings = make_settings(db_path=db)
+    if not settings.bi_path.exists():
         return None
     try:
-        con = connect_bi(bi_path)
-        try:
-            row = con.execute(sql("find_run_since"), [period.label, started]).fetchone()
-        finally:
-            con.close()
+        with Warehouse.of(settings).read_bi() as con:
+            return queries.run_since(con, period.label, started)
     except (WarehouseError, duckdb.Error):
         return None
-    return row[0] if row else None
 
 
 def idempotency_key(deployment: str, period: Period, *, source: str | None, db: str | None, batch: str) -> str:
@@ -123,7 +122,7 @@ def backfill_via_deployment(
         try:
             run = run_deployment(
                 name,
-                parameters=parameters,
+                parameters=bind(**parameters),
                 timeout=wait_s,
                 idempotency_key=idempotency_key(
                     name, period, source=source or str((orders or {}).get("orders")), db=db, batch=batch

@@ -164,7 +164,7 @@ def score_segments(settings: Settings, period: Period, customers: pa.Table, mode
 
 # What the flow body itself concluded: its summary or its error. When Prefect's API stops
 # answering mid-run, the engine cannot report the run's end and raises a connection error
-# instead; the command line then reports this, the run's real outcome (flows/cli.py).
+# instead; the command line then reports this, the run's real outcome (flows/cli/prefect_setup.py).
 OUTCOME: dict[str, object] = {}
 
 
