@@ -82,7 +82,7 @@ def run_since(db: str | None, period: Period, started: datetime) -> str | None:
     try:
         con = connect_bi(bi_path)
         try:
-            row = con.execute(sql("find_run_since"), [period.label, started]).fetchone()
+            row = con.execute(sql("queries/find_run_since"), [period.label, started]).fetchone()
         finally:
             con.close()
     except (WarehouseError, duckdb.Error):

@@ -367,7 +367,7 @@ def _check_model_run(settings: Any, model_run: str | None, period: Period) -> No
         )
     con = connect_bi(settings.bi_path)
     try:  # the flow's own queries (tasks.score.find_model_run), without importing Prefect
-        found = con.execute(sql("find_model_run"), [model_run]).fetchone() if model_run else None
+        found = con.execute(sql("queries/find_model_run"), [model_run]).fetchone() if model_run else None
         if model_run and found is None:
             raise PipelineError(
                 f"run {model_run} is not a succeeded fitted run of this warehouse; it has no model to score with "
@@ -378,7 +378,7 @@ def _check_model_run(settings: Any, model_run: str | None, period: Period) -> No
                 f"run {model_run} fitted {found[1]}, which ends after {period} ({found[4]} > {period.end}): scoring "
                 f"{period} with it would use a model from the period's future; name an earlier fitted run"
             )
-        if not model_run and con.execute(sql("find_current_model_run"), [period.end]).fetchone() is None:
+        if not model_run and con.execute(sql("queries/find_current_model_run"), [period.end]).fetchone() is None:
             raise PipelineError(
                 f"this warehouse has no succeeded fitted run of a period ending by {period.end} to score {period} "
                 f"with: run `segment run --period {period}` (or an earlier period) first"
@@ -652,7 +652,7 @@ def runs(
     try:
         _, con = _bi(db)
         try:
-            rows = records(con.execute(sql("list_runs"), [period, limit]).df())
+            rows = records(con.execute(sql("queries/list_runs"), [period, limit]).df())
         finally:
             con.close()
     except EXPECTED_ERRORS as error:

@@ -198,13 +198,13 @@ def compare(
     reference_segments = None
     if reference is not None:
         with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
-            reference_segments = con.execute(sql("segments_of_run"), [reference.run_id]).df()
+            reference_segments = con.execute(sql("queries/segments_of_run"), [reference.run_id]).df()
             if compared:
                 assignments = pa.table(
                     {"customer_id": customers.column("customer_id"), "segment_id": identity.model.segment_ids}
                 )
                 con.register("current_assignments", assignments)
-                transitions = con.execute(sql("transitions"), [reference.run_id]).df()
+                transitions = con.execute(sql("queries/transitions"), [reference.run_id]).df()
     lineage = complete_lineage(
         identity.lineage,
         profiles,

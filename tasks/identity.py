@@ -292,7 +292,7 @@ def lineage_rows(ids: np.ndarray, pairs: list[tuple[int, int, float]], pool: pd.
 
 def run_scaling(con: object, run_id: str) -> tuple[tuple[str, ...], dict[str, tuple[float, float]]] | None:
     """A run's features and their (mean, scale); from its model file for runs made before 005."""
-    row = con.execute(sql("run_for_matching"), [run_id]).fetchone()
+    row = con.execute(sql("queries/run_for_matching"), [run_id]).fetchone()
     features = tuple(row[0].split(","))
     if row[1]:
         stored = json.loads(row[1])
@@ -306,12 +306,12 @@ def run_scaling(con: object, run_id: str) -> tuple[tuple[str, ...], dict[str, tu
 
 def load_reference(con: object, period: Period, features: tuple[str, ...]) -> Reference | None:
     """The run to match against, with the pool of segments a new run may continue (see module doc)."""
-    prior = con.execute(sql("find_period_run"), [period.label]).fetchone()
+    prior = con.execute(sql("queries/find_period_run"), [period.label]).fetchone()
     if prior:
         reference_id = prior[1]
     else:
-        earlier = con.execute(sql("find_earlier_run"), [period.start]).fetchone()
-        later = None if earlier else con.execute(sql("find_later_run"), [period.end]).fetchone()
+        earlier = con.execute(sql("queries/find_earlier_run"), [period.start]).fetchone()
+        later = None if earlier else con.execute(sql("queries/find_later_run"), [period.end]).fetchone()
         reference_id = (earlier or later or [None])[0]
     anchor = reference_id or (prior[0] if prior else None)
     if anchor is None:
@@ -330,7 +330,7 @@ def load_reference(con: object, period: Period, features: tuple[str, ...]) -> Re
             if pool is not None
             else extra.assign(in_reference=False)
         )
-    info = con.execute(sql("run_for_matching"), [anchor]).fetchone()
+    info = con.execute(sql("queries/run_for_matching"), [anchor]).fetchone()
     return Reference(
         run_id=anchor,
         period=info[4],
@@ -343,7 +343,7 @@ def load_reference(con: object, period: Period, features: tuple[str, ...]) -> Re
 
 
 def _segments(con: object, run_id: str, features: tuple[str, ...]) -> pd.DataFrame:
-    frame = con.execute(sql("segments_of_run"), [run_id]).df()
+    frame = con.execute(sql("queries/segments_of_run"), [run_id]).df()
     # Stored in original units; matched in model space (log1p where heavy-tailed; a one-hot column's
     # centre is the segment's share of its level), like the model's own.
     columns = model_columns(features)
@@ -405,11 +405,11 @@ def identify_segments(
 def customer_overlap(con: object, reference: Reference, customers: pa.Table, model: FittedModel) -> np.ndarray | None:
     """The overlap of the fitted segments (model.ids rows) with the pool's, by customer_id."""
     ours = pa.table({"customer_id": customers.column("customer_id"), "segment_id": model.segment_ids})
-    theirs = con.execute(sql("customer_segments_of_run"), [reference.run_id]).to_arrow_table()
+    theirs = con.execute(sql("queries/customer_segments_of_run"), [reference.run_id]).to_arrow_table()
     with scratch() as local:
         local.register("current_assignments", ours)
         local.register("reference_assignments", theirs)
-        transitions = local.execute(sql("overlap_transitions")).df()
+        transitions = local.execute(sql("compute/overlap_transitions")).df()
     return overlap_matrix(
         transitions, model.ids, reference.pool["segment_id"].to_numpy(), n_customers=customers.num_rows
     )
@@ -423,7 +423,7 @@ def identify(
     persist); issue IDs and names."""
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         reference = load_reference(con, period, features.names)
-        next_id = con.execute(sql("max_segment_id")).fetchone()[0] + 1
+        next_id = con.execute(sql("queries/max_segment_id")).fetchone()[0] + 1
         overlap = None
         if reference is not None and customers is not None and len(reference.pool):
             overlap = customer_overlap(con, reference, customers, model)

@@ -75,14 +75,14 @@ def find_run(con: duckdb.DuckDBPyConnection, wanted: str | None) -> str:
         PipelineError: nothing matches, or an id prefix matches more than one run.
     """
     if wanted is None:
-        found = con.execute(sql("find_default_run")).fetchone()[0]
+        found = con.execute(sql("queries/find_default_run")).fetchone()[0]
         if found is None:
             raise PipelineError("the warehouse has no runs yet: run `segment run` first")
         return found
-    by_period = con.execute(sql("find_run_of_period"), [wanted]).fetchone()
+    by_period = con.execute(sql("queries/find_run_of_period"), [wanted]).fetchone()
     if by_period:
         return by_period[0]
-    matches = con.execute(sql("find_run"), [wanted]).fetchall()
+    matches = con.execute(sql("queries/find_run"), [wanted]).fetchall()
     if len(matches) > 1:
         raise PipelineError(f"{wanted!r} starts more than one run id; give more of it")
     if not matches:
@@ -92,7 +92,7 @@ def find_run(con: duckdb.DuckDBPyConnection, wanted: str | None) -> str:
 
 def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
     """Everything a report of `run_id` shows."""
-    run = con.execute(sql("report_run"), [run_id]).df().iloc[0].to_dict()
+    run = con.execute(sql("queries/report_run"), [run_id]).df().iloc[0].to_dict()
     frames = {
         name: con.execute(sql(f"report_{name}"), [run_id]).df()
         for name in ("k_table", "profiles", "lineage", "transitions", "flags", "failures", "sample")

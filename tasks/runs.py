@@ -65,7 +65,7 @@ def find_succeeded_run(settings: Settings, period: Period) -> str | None:
     if not settings.db_path.exists():
         return None
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
-        row = con.execute(sql("find_succeeded_run"), [period.label]).fetchone()
+        row = con.execute(sql("queries/find_succeeded_run"), [period.label]).fetchone()
     return row[0] if row else None
 
 
@@ -81,13 +81,13 @@ def start_run(settings: Settings, period: Period, source: str, flow_run_id: str 
         transaction(con),
     ):
         # The caller holds the writer lock, so any other 'running' row is a dead run.
-        abandoned = con.execute(sql("mark_abandoned_runs"), [now, ABANDONED]).fetchall()
+        abandoned = con.execute(sql("writes/mark_abandoned_runs"), [now, ABANDONED]).fetchall()
         # ... unless it failed while the warehouse was locked and left its cause beside it.
         causes = _pending_causes(settings.db_path)
         for old, message in causes.items():
-            con.execute(sql("mark_run_failed"), [now, message, old])
+            con.execute(sql("writes/mark_run_failed"), [now, message, old])
         con.execute(
-            sql("insert_run"),
+            sql("writes/insert_run"),
             [
                 run_id,
                 period.label,
@@ -142,9 +142,9 @@ def record_failure(settings: Settings, run_id: str, error: BaseException, source
         with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
             if failures is not None:
                 con.register("failures_df", failures)
-                con.execute(sql("insert_validation_failures"))
+                con.execute(sql("writes/insert_validation_failures"))
                 con.unregister("failures_df")
-            con.execute(sql("mark_run_failed"), [utc_now(), message, run_id])
+            con.execute(sql("writes/mark_run_failed"), [utc_now(), message, run_id])
     except WarehouseError as locked:  # still held: the next run records the cause, not "killed"
         _leave_cause(settings.db_path, run_id, f"{message} (recorded by the next run: {str(locked).split(';')[0]})")
     get_run_logger().error("run %s failed: %s", run_id, message)

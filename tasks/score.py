@@ -49,7 +49,7 @@ def find_model_run(con: object, run_id: str | None, period: Period) -> tuple[str
         PipelineError: no such succeeded fitted run, or the named one is later than the period.
     """
     if run_id:
-        row = con.execute(sql("find_model_run"), [run_id]).fetchone()
+        row = con.execute(sql("queries/find_model_run"), [run_id]).fetchone()
         if row is None:
             raise PipelineError(
                 f"run {run_id} is not a succeeded fitted run of this warehouse; it has no model to score with"
@@ -60,7 +60,7 @@ def find_model_run(con: object, run_id: str | None, period: Period) -> tuple[str
                 f"{period} with it would use a model from the period's future; name an earlier fitted run"
             )
         return row[:4]
-    row = con.execute(sql("find_current_model_run"), [period.end]).fetchone()
+    row = con.execute(sql("queries/find_current_model_run"), [period.end]).fetchone()
     if row is None:
         raise PipelineError(
             f"this warehouse has no succeeded fitted run of a period ending by {period.end} to score {period} with: "
@@ -74,7 +74,7 @@ def load_scoring_model(settings: Settings, run_id: str | None, period: Period) -
     """Find the model run (at or before the period), verify its file's sha256, load it."""
     with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         model_run, model_period, path, digest = find_model_run(con, run_id, period)
-        names = dict(con.execute(sql("segment_names_of_run"), [model_run]).fetchall())
+        names = dict(con.execute(sql("queries/segment_names_of_run"), [model_run]).fetchall())
     bundle = load_model(Path(path), sha256=digest)
     get_run_logger().info("scoring with the model of run %s (%s), sha256 verified", model_run, model_period)
     return ScoringModel(model_run, model_period, path, digest, tuple(bundle["features"]), bundle, names)

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 _MIGRATION_NAME = re.compile(r"^(?P<version>\d{3})_(?P<name>\w+)\.sql$")
+_SQL_NAME = re.compile(r"^[a-z_]+/\w+$")
 MEMORY_LIMIT = "1GB"  # per DuckDB instance; a run has at most two open at once
 
 
@@ -43,8 +44,17 @@ class WarehouseVersionError(WarehouseError):
 
 @cache
 def sql(name: str) -> str:
-    """Return the text of `warehouse/sql/<name>.sql`."""
-    return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    """Return the text of `warehouse/sql/<folder>/<name>.sql`, named as "folder/name".
+
+    The folder says what a statement is (queries, writes, audits, ...: warehouse/sql/README.md).
+
+    Raises:
+        ValueError: the name is not "folder/name".
+    """
+    if not _SQL_NAME.match(name):
+        raise ValueError(f"SQL statements are named 'folder/name' (warehouse/sql/README.md), not {name!r}")
+    folder, stem = name.split("/")
+    return resources.files("warehouse").joinpath("sql", folder, f"{stem}.sql").read_text(encoding="utf-8")
 
 
 @cache
@@ -125,10 +135,10 @@ def _open_with_retry(
 
 
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(sql("schema_migrations_exists")).fetchone()[0]
+    exists = con.execute(sql("schema/schema_migrations_exists")).fetchone()[0]
     if not exists:
         return 0
-    return con.execute(sql("schema_version")).fetchone()[0]
+    return con.execute(sql("schema/schema_version")).fetchone()[0]
 
 
 def refuse_newer_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -154,10 +164,10 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     pending = [m for m in known if m[0] > current]
     if pending:
         with transaction(con):
-            con.execute(sql("schema_migrations_create"))
+            con.execute(sql("schema/schema_migrations_create"))
             for version, name, text in pending:
                 con.execute(text)
-                con.execute(sql("schema_migrations_insert"), [version, name, utc_now()])
+                con.execute(sql("schema/schema_migrations_insert"), [version, name, utc_now()])
         logger.info("warehouse %s migrated from version %d to %d", path, current, newest)
     return newest
 
