@@ -21,7 +21,7 @@ from flows.segment import segment_customers
 from segmentation.errors import PipelineError
 from segmentation.periods import Period
 from segmentation.settings import make_settings
-from warehouse import WarehouseError, connect_bi, sql
+from warehouse import Warehouse, WarehouseError, queries
 from warehouse.connection import utc_now
 
 
@@ -76,18 +76,14 @@ def backfill_in_process(
 def run_since(db: str | None, period: Period, started: datetime) -> str | None:
     """The run a failed period left (its report says why), read on the BI surface; None if it
     failed before a run was recorded (the writer lock, say) or the surface cannot be read."""
-    bi_path = make_settings(db_path=db).bi_path
-    if not bi_path.exists():
+    handle = Warehouse.of(make_settings(db_path=db))
+    if not handle.bi_path.exists():
         return None
     try:
-        con = connect_bi(bi_path)
-        try:
-            row = con.execute(sql("queries/find_run_since"), [period.label, started]).fetchone()
-        finally:
-            con.close()
+        with handle.read_bi() as con:
+            return queries.run_since(con, period.label, started)
     except (WarehouseError, duckdb.Error):
         return None
-    return row[0] if row else None
 
 
 def idempotency_key(deployment: str, period: Period, *, source: str | None, db: str | None, batch: str) -> str:

@@ -26,7 +26,7 @@ from segmentation.errors import InputFileError
 from segmentation.files import sha256_file
 from segmentation.settings import Settings
 from segmentation.source import Source, inspect_source
-from warehouse import connect, scratch, sql, transaction
+from warehouse import Warehouse, scratch, sql
 
 _CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (?P<line>\d+)")
 _CSV_ORIGINAL = re.compile(r"Original Line: (?P<text>.*)")
@@ -194,7 +194,7 @@ def raw_rows(source: Source) -> pa.Table:
 def keep_raw_rows(settings: Settings, run_id: str, source: Source) -> int:
     """Store the source rows of a run in raw_customers; return how many."""
     rows = raw_rows(source)
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
+    with Warehouse.of(settings).transaction() as con:
         con.register("raw_df", rows)
         con.execute(sql("writes/insert_raw_customers"), [run_id])
         con.unregister("raw_df")

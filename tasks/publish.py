@@ -31,7 +31,7 @@ from tasks.ingest import Ingested
 from tasks.orders import OrderHistory, PeriodFacts
 from tasks.runs import RunSummary
 from tasks.select_k import KChoice
-from warehouse import connect, sql, transaction
+from warehouse import Warehouse, sql
 from warehouse.connection import utc_now
 
 # customer_sample's columns: the customer and every attribute or feature a segment map may plot.
@@ -246,7 +246,7 @@ def publish(
         sample_size=settings.plot_sample_size,
         random_state=settings.random_state,
     )
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
+    with Warehouse.of(settings).transaction() as con:
         con.register("assignments_arrow", publication.assignments)
         con.execute(sql("writes/insert_customer_segments"), [run_id, period.label])
         con.register("sample_arrow", publication.sample)

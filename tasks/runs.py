@@ -17,7 +17,7 @@ from segmentation.periods import Period
 from segmentation.settings import Settings
 from segmentation.source import inspect_source
 from tasks.ingest import keep_raw_rows
-from warehouse import connect, sql, transaction
+from warehouse import Warehouse, queries, sql
 from warehouse.connection import WarehouseError, WarehouseLocked, utc_now
 
 ABANDONED = (
@@ -64,9 +64,8 @@ def find_succeeded_run(settings: Settings, period: Period) -> str | None:
     """The newest succeeded run of a period, if any."""
     if not settings.db_path.exists():
         return None
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
-        row = con.execute(sql("queries/find_succeeded_run"), [period.label]).fetchone()
-    return row[0] if row else None
+    with Warehouse.of(settings).write() as con:  # a writer, like every stage: an older warehouse is migrated first
+        return queries.succeeded_run(con, period.label)
 
 
 @task(cache_policy=NO_CACHE)
@@ -74,12 +73,7 @@ def start_run(settings: Settings, period: Period, source: str, flow_run_id: str 
     """Close runs abandoned by a crash, then record this run as running; return its run_id."""
     run_id = new_run_id()
     now = utc_now()
-    with (
-        connect(
-            settings.db_path, lock_timeout_s=settings.lock_timeout_s, storage_version=settings.storage_version
-        ) as con,
-        transaction(con),
-    ):
+    with Warehouse.of(settings).transaction() as con:  # the first to open it: makes a new warehouse
         # The caller holds the writer lock, so any other 'running' row is a dead run.
         abandoned = con.execute(sql("writes/mark_abandoned_runs"), [now, ABANDONED]).fetchall()
         # ... unless it failed while the warehouse was locked and left its cause beside it.
@@ -139,7 +133,7 @@ def record_failure(settings: Settings, run_id: str, error: BaseException, source
     if settings.raw_retention == "failed" and not settings.orders:  # raw_customers holds customer tables only
         keep_failed_source(settings, run_id, source)
     try:
-        with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
+        with Warehouse.of(settings).transaction() as con:
             if failures is not None:
                 con.register("failures_df", failures)
                 con.execute(sql("writes/insert_validation_failures"))
