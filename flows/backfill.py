@@ -79,11 +79,11 @@ def backfill_in_process(
 def run_since(db: str | None, period: Period, started: datetime) -> str | None:
     """The run a failed period left (its report says why), read on the BI surface; None if it
     failed before a run was recorded (the writer lock, say) or the surface cannot be read."""
-    settings = make_settings(db_path=db)
-    if not settings.bi_path.exists():
+    handle = Warehouse.of(make_settings(db_path=db))
+    if not handle.bi_path.exists():
         return None
     try:
-        with Warehouse.of(settings).read_bi() as con:
+        with handle.read_bi() as con:
             return queries.run_since(con, period.label, started)
     except (WarehouseError, duckdb.Error):
         return None

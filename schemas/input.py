@@ -23,7 +23,7 @@ class CustomerInput(pa.DataFrameModel):
     Text is trimmed before it gets here, and empty text is missing; every missing or unparsable
     value is reported by the null check of its own cell. `customer_id` is text: CRM ids such as
     'C-00001' or UUIDs are ids too. Ids must also be unique: that check runs in DuckDB
-    (warehouse/sql/duplicate_ids.sql, reported as `field_uniqueness` like pandera's), because
+    (warehouse/sql/parse/duplicate_ids.sql, reported as `field_uniqueness` like pandera's), because
     hashing ten million strings in pandas took five seconds and a gigabyte.
     """
 

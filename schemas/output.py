@@ -1,7 +1,7 @@
 """Contracts of the tables a run publishes; checked before the publish transaction commits.
 
 customer_segments (one row per customer, millions) is checked in SQL inside the transaction
-instead: warehouse/sql/audit_one_segment_per_customer.sql."""
+instead: warehouse/sql/audits/audit_one_segment_per_customer.sql."""
 
 from __future__ import annotations
 

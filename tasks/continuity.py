@@ -23,7 +23,7 @@ from scipy.special import comb
 from segmentation.registry import FEATURES, mean_column, model_columns, to_model_space
 from segmentation.settings import Settings
 from tasks.identity import Identity
-from warehouse import connect, sql
+from warehouse import Warehouse, queries
 
 FLAG_COLUMNS = ["segment_id", "flag", "value", "threshold", "reason"]
 LINEAGE_COLUMNS = [
@@ -197,14 +197,13 @@ def compare(
     transitions = pd.DataFrame(columns=["from_segment", "to_segment", "n_customers"])
     reference_segments = None
     if reference is not None:
-        with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
-            reference_segments = con.execute(sql("segments_of_run"), [reference.run_id]).df()
+        with Warehouse.of(settings).write() as con:
+            reference_segments = queries.segments_of_run(con, reference.run_id)
             if compared:
                 assignments = pa.table(
                     {"customer_id": customers.column("customer_id"), "segment_id": identity.model.segment_ids}
                 )
-                con.register("current_assignments", assignments)
-                transitions = con.execute(sql("transitions"), [reference.run_id]).df()
+                transitions = queries.transitions(con, reference.run_id, assignments)
     lineage = complete_lineage(
         identity.lineage,
         profiles,

@@ -45,7 +45,8 @@ from segmentation.registry import FEATURES, centre_column, model_columns, to_mod
 from segmentation.settings import Settings
 from tasks.features import Features
 from tasks.fit import FittedModel
-from warehouse import connect, scratch, sql
+from warehouse import Warehouse, queries, scratch, sql
+from warehouse.queries import Connection
 
 MIN_OVERLAP = 0.5  # Jaccard overlap of two segments' common customers that makes them one segment
 MIN_PERSISTING = 0.5  # share of this run's customers that must be in the reference for overlap to count
@@ -175,9 +176,9 @@ def lineage_rows(ids: np.ndarray, pairs: list[tuple[int, int, float]], pool: pd.
     return pd.DataFrame(rows, columns=["segment_id", "status", "reference_name", "match_distance"])
 
 
-def run_scaling(con: object, run_id: str) -> tuple[tuple[str, ...], dict[str, tuple[float, float]]] | None:
+def run_scaling(con: Connection, run_id: str) -> tuple[tuple[str, ...], dict[str, tuple[float, float]]] | None:
     """A run's features and their (mean, scale); from its model file for runs made before 005."""
-    row = con.execute(sql("run_for_matching"), [run_id]).fetchone()
+    row = queries.run_for_matching(con, run_id)
     features = tuple(row[0].split(","))
     if row[1]:
         stored = json.loads(row[1])
@@ -189,15 +190,14 @@ def run_scaling(con: object, run_id: str) -> tuple[tuple[str, ...], dict[str, tu
     return features, {c: (float(m), float(s)) for c, m, s in zip(columns, scaler.mean_, scaler.scale_, strict=True)}
 
 
-def load_reference(con: object, period: Period, features: tuple[str, ...]) -> Reference | None:
+def load_reference(con: Connection, period: Period, features: tuple[str, ...]) -> Reference | None:
     """The run to match against, with the pool of segments a new run may continue (see module doc)."""
-    prior = con.execute(sql("find_period_run"), [period.label]).fetchone()
+    prior = queries.period_run(con, period.label)
     if prior:
         reference_id = prior[1]
     else:
-        earlier = con.execute(sql("find_earlier_run"), [period.start]).fetchone()
-        later = None if earlier else con.execute(sql("find_later_run"), [period.end]).fetchone()
-        reference_id = (earlier or later or [None])[0]
+        earlier = queries.earlier_run(con, period.start)
+        reference_id = earlier or queries.later_run(con, period.end)
     anchor = reference_id or (prior[0] if prior else None)
     if anchor is None:
         return None
@@ -215,7 +215,7 @@ def load_reference(con: object, period: Period, features: tuple[str, ...]) -> Re
             if pool is not None
             else extra.assign(in_reference=False)
         )
-    info = con.execute(sql("run_for_matching"), [anchor]).fetchone()
+    info = queries.run_for_matching(con, anchor)
     return Reference(
         run_id=anchor,
         period=info[4],
@@ -227,8 +227,8 @@ def load_reference(con: object, period: Period, features: tuple[str, ...]) -> Re
     )
 
 
-def _segments(con: object, run_id: str, features: tuple[str, ...]) -> pd.DataFrame:
-    frame = con.execute(sql("segments_of_run"), [run_id]).df()
+def _segments(con: Connection, run_id: str, features: tuple[str, ...]) -> pd.DataFrame:
+    frame = queries.segments_of_run(con, run_id)
     # Stored in original units; matched in model space (log1p where heavy-tailed; a one-hot column's
     # centre is the segment's share of its level), like the model's own.
     columns = model_columns(features)
@@ -287,14 +287,16 @@ def identify_segments(
     return Identity(renumbered, dict(zip(renumbered.ids.tolist(), names, strict=True)), reference, lineage)
 
 
-def customer_overlap(con: object, reference: Reference, customers: pa.Table, model: FittedModel) -> np.ndarray | None:
+def customer_overlap(
+    con: Connection, reference: Reference, customers: pa.Table, model: FittedModel
+) -> np.ndarray | None:
     """The overlap of the fitted segments (model.ids rows) with the pool's, by customer_id."""
     ours = pa.table({"customer_id": customers.column("customer_id"), "segment_id": model.segment_ids})
-    theirs = con.execute(sql("customer_segments_of_run"), [reference.run_id]).to_arrow_table()
+    theirs = queries.customer_segments(con, reference.run_id)
     with scratch() as local:
         local.register("current_assignments", ours)
         local.register("reference_assignments", theirs)
-        transitions = local.execute(sql("overlap_transitions")).df()
+        transitions = local.execute(sql("compute/overlap_transitions")).df()
     return overlap_matrix(
         transitions, model.ids, reference.pool["segment_id"].to_numpy(), n_customers=customers.num_rows
     )
@@ -306,9 +308,9 @@ def identify(
 ) -> Identity:
     """Match the fitted segments to the reference run's (by centre, and by customers where they
     persist); issue IDs and names."""
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
+    with Warehouse.of(settings).write() as con:
         reference = load_reference(con, period, features.names)
-        next_id = con.execute(sql("max_segment_id")).fetchone()[0] + 1
+        next_id = queries.max_segment_id(con) + 1
         overlap = None
         if reference is not None and customers is not None and len(reference.pool):
             overlap = customer_overlap(con, reference, customers, model)

@@ -27,7 +27,7 @@ from segmentation.files import sha256_file
 from segmentation.registry import CUSTOMER_NUMERIC
 from segmentation.settings import Settings
 from segmentation.source import Source, inspect_source
-from warehouse import connect, scratch, sql, transaction
+from warehouse import Warehouse, scratch, sql
 
 _CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (?P<line>\d+)")
 _CSV_ORIGINAL = re.compile(r"Original Line: (?P<text>.*)")
@@ -116,7 +116,7 @@ def relined(table: pa.Table, layout: CsvLayout | None) -> pa.Table:
 
 def open_source(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     """Define the temporary view `source_rows` (contract columns as text) over the source."""
-    con.execute(sql("parse_macros"))
+    con.execute(sql("parse/parse_macros"))
     if source.kind == "parquet":
         names = [source.columns[c] for c in source.columns]
         try:
@@ -126,31 +126,31 @@ def open_source(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             raise InputFileError(f"{shown(source.path)}: cannot be read as Parquet ({exc})") from None
         lines = pa.array(range(1, table.num_rows + 1), type=pa.int64())
         con.register("source_arrow", table.append_column("source_line", lines))
-        con.execute(sql("source_parquet"))
+        con.execute(sql("parse/source_parquet"))
         return
     con.execute("SET VARIABLE source_path = ?", [str(layout_of(source).read_path)])
     con.execute("SET VARIABLE reader_columns = ?", [source.reader_columns])
     con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
-    con.execute(sql("source_csv"))
+    con.execute(sql("parse/source_csv"))
 
 
 def read_numbers(con: duckdb.DuckDBPyConnection, source: Source) -> pa.Table | None:
     """The fast path for a CSV: numbers typed by the reader. None when some value is not a number."""
-    con.execute(sql("parse_macros"))
+    con.execute(sql("parse/parse_macros"))
     numeric = {name: "DOUBLE" if name in CUSTOMER_NUMERIC else kind for name, kind in source.reader_columns.items()}
     con.execute("SET VARIABLE source_path = ?", [str(layout_of(source).read_path)])
     con.execute("SET VARIABLE numeric_columns = ?", [numeric])
     con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
-    con.execute(sql("source_csv_numbers"))
+    con.execute(sql("parse/source_csv_numbers"))
     try:
-        return con.execute(sql("typed_from_numbers")).to_arrow_table()
+        return con.execute(sql("parse/typed_from_numbers")).to_arrow_table()
     except duckdb.Error:  # a value that is not a number, or a broken file: the text path says which
         return None
 
 
 def _read(con: duckdb.DuckDBPyConnection, statement: str, source: Source) -> pa.Table:
     try:
-        return relined(con.execute(sql(statement)).to_arrow_table(), layout_of(source))
+        return relined(con.execute(sql(f"parse/{statement}")).to_arrow_table(), layout_of(source))
     except duckdb.Error as exc:  # whatever the bytes: a message with the file, never a traceback
         if source.kind != "csv":
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -180,7 +180,7 @@ def parse_failures(source: Source) -> pd.DataFrame:
     """Every value that is not a (whole) number, with its line: the validation report's first part."""
     with scratch() as con:
         open_source(con, source)
-        failures = relined(con.execute(sql("parse_failures")).to_arrow_table(), layout_of(source))
+        failures = relined(con.execute(sql("parse/parse_failures")).to_arrow_table(), layout_of(source))
     return failures.to_pandas()
 
 
@@ -194,9 +194,9 @@ def raw_rows(source: Source) -> pa.Table:
 def keep_raw_rows(settings: Settings, run_id: str, source: Source) -> int:
     """Store the source rows of a run in raw_customers; return how many."""
     rows = raw_rows(source)
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
+    with Warehouse.of(settings).transaction() as con:
         con.register("raw_df", rows)
-        con.execute(sql("insert_raw_customers"), [run_id])
+        con.execute(sql("writes/insert_raw_customers"), [run_id])
         con.unregister("raw_df")
     return rows.num_rows
 

@@ -170,24 +170,24 @@ def open_text(
     con: duckdb.DuckDBPyConnection, source: Source, kind: Literal["order", "attribute"], read_path: Path | None = None
 ) -> None:
     """Define the temporary view `<kind>_text` over the file: its contract columns as text, with
-    their line (warehouse/sql/<kind>_text_csv.sql, or _arrow.sql over a Parquet file's rows).
+    their line (warehouse/sql/orders/<kind>_text_csv.sql, or _arrow.sql over a Parquet file's rows).
     `read_path`: what DuckDB reads instead of the file itself (a copy with LF line endings)."""
     if source.kind == "parquet":
         table = pq.read_table(source.path, columns=list(source.columns.values())).rename_columns(list(source.columns))
         table = pa.table({name: table.column(name).cast(pa.string()) for name in table.column_names})
         lines = pa.array(range(1, table.num_rows + 1), type=pa.int64())
         con.register(f"{kind}_arrow", table.append_column("source_line", lines))
-        con.execute(sql(f"{kind}_text_arrow"))
+        con.execute(sql(f"orders/{kind}_text_arrow"))
         return
     con.execute("SET VARIABLE source_path = ?", [str(read_path or source.path)])
     con.execute("SET VARIABLE reader_columns = ?", [source.reader_columns])
     con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
-    con.execute(sql(f"{kind}_text_csv"))
+    con.execute(sql(f"orders/{kind}_text_csv"))
 
 
 def open_orders(con: duckdb.DuckDBPyConnection, source: Source, read_path: Path | None = None) -> None:
     """Define the temporary views `order_text` and `order_values` over the file (contract columns as text)."""
-    con.execute(sql("order_macros"))
+    con.execute(sql("orders/order_macros"))
     open_text(con, source, "order", read_path)
 
 
@@ -225,7 +225,7 @@ def _set_date_form(con: duckdb.DuckDBPyConnection, form: str, patterns: tuple[st
 
 def order_failures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """FAILURE_COLUMNS rows (at most STORED_PER_CHECK per check) plus n_failing per check."""
-    return con.execute(sql("order_failures"), [STORED_PER_CHECK]).df()
+    return con.execute(sql("orders/order_failures"), [STORED_PER_CHECK]).df()
 
 
 def failure_report(failures: pd.DataFrame, *, source: Source) -> str:
@@ -285,7 +285,7 @@ def _read_orders(
     con = open_scratch(memory_limit=ORDERS_MEMORY_LIMIT)
     try:
         open_orders(con, source, read_path)
-        values = [row[0] for row in con.execute(sql("order_date_sample"), [DATE_SAMPLE]).fetchall()]
+        values = [row[0] for row in con.execute(sql("orders/order_date_sample"), [DATE_SAMPLE]).fetchall()]
         if not values:
             total = con.execute("SELECT count(*) FROM order_text").fetchone()[0]
             if total == 0:
@@ -298,14 +298,14 @@ def _read_orders(
         start = window_start(period.end, lookback_months)
         parameters = [form == "iso", list(patterns) or ["%Y-%m-%d"], amount_from_price, skip_anonymous]
         parameters += [period.end, start]
-        con.execute(sql("order_rollup"), parameters)
+        con.execute(sql("orders/order_rollup"), parameters)
         lines, bad, anonymous = con.execute(
             "SELECT sum(lines), sum(bad_lines), coalesce(sum(lines) FILTER (WHERE customer_id IS NULL "
             "AND bad_lines = 0), 0) FROM order_rollup"
         ).fetchone()
         if not lines:
             raise InputFileError(f"{source.path}: the header is there but there are no order lines")
-        if bad or con.execute(sql("order_bad_ids")).fetchone()[0]:
+        if bad or con.execute(sql("orders/order_bad_ids")).fetchone()[0]:
             failures = order_failures(con)
             raise ValidationFailed(failure_report(failures, source=source), failures[FAILURE_COLUMNS])
     except BaseException:
@@ -321,8 +321,8 @@ def period_features(history: OrderHistory) -> tuple[pa.Table, PeriodFacts]:
         DataError: nobody ordered in the window.
     """
     period, start, con = history.period, history.window_start, history.con
-    table = con.execute(sql("customer_features"), [period.end]).to_arrow_table()
-    after_end, in_window, customers_to_end, first, last = con.execute(sql("order_facts")).fetchone()
+    table = con.execute(sql("orders/customer_features"), [period.end]).to_arrow_table()
+    after_end, in_window, customers_to_end, first, last = con.execute(sql("orders/order_facts")).fetchone()
     facts = PeriodFacts(
         window_start=start,
         period_end=period.end,
@@ -368,13 +368,13 @@ def read_attributes(path: str | Path, *, columns: dict[str, str] | None, delimit
 def _read_attributes(source: Source, read_path: Path | None) -> pa.Table:
     with scratch() as con:
         open_text(con, source, "attribute", read_path)
-        con.execute(sql("parse_macros"))
-        con.execute(sql("order_macros"))
-        failures = con.execute(sql("attribute_failures"), [STORED_PER_CHECK]).df()
+        con.execute(sql("parse/parse_macros"))
+        con.execute(sql("orders/order_macros"))
+        failures = con.execute(sql("orders/attribute_failures"), [STORED_PER_CHECK]).df()
         if len(failures):
             report = failure_report(failures, source=source).replace("order contract", "attributes contract")
             raise ValidationFailed(report.replace("order line(s)", "row(s)"), failures[FAILURE_COLUMNS])
-        return con.execute(sql("attribute_rows")).to_arrow_table()
+        return con.execute(sql("orders/attribute_rows")).to_arrow_table()
 
 
 def join_attributes(customers: pa.Table, attributes: pa.Table) -> pa.Table:

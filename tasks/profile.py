@@ -46,13 +46,13 @@ def profile_segments(
     labelled = pa.table({"segment_id": pa.array(segment_ids)})
     with scratch() as con:
         con.register("profiled_arrow", customers.select(present).append_column("segment_id", labelled.column(0)))
-        stats = con.execute(sql("profile_segments")).df().rename(columns={c: f"mean_{c}" for c in present})
-        medians = con.execute(sql("profile_medians")).df().rename(columns={c: f"median_{c}" for c in present})
+        stats = con.execute(sql("compute/profile_segments")).df().rename(columns={c: f"mean_{c}" for c in present})
+        medians = con.execute(sql("compute/profile_medians")).df().rename(columns={c: f"median_{c}" for c in present})
         if "gender" in customers.column_names:
             con.register(
                 "gendered_arrow", pa.table({"segment_id": labelled.column(0), "gender": customers.column("gender")})
             )
-            genders = con.execute(sql("profile_genders")).df()
+            genders = con.execute(sql("compute/profile_genders")).df()
         else:
             genders = pd.DataFrame({"segment_id": stats["segment_id"], "share_female": np.nan, "share_male": np.nan})
     profile = pd.DataFrame({"segment_id": ids, "segment_name": [names[int(i)] for i in ids]})

@@ -31,7 +31,7 @@ from tasks.identity import Identity
 from tasks.ingest import Ingested
 from tasks.orders import OrderHistory, PeriodFacts
 from tasks.runs import RunSummary
-from warehouse import connect, sql, transaction
+from warehouse import Warehouse, sql
 from warehouse.connection import utc_now
 
 # customer_sample's columns: the customer and every attribute or feature a segment map may plot.
@@ -265,14 +265,14 @@ def publish(
         sample_size=settings.plot_sample_size,
         random_state=settings.random_state,
     )
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
+    with Warehouse.of(settings).transaction() as con:
         con.register("assignments_arrow", publication.assignments)
-        con.execute(sql("insert_customer_segments"), [run_id, period.label])
+        con.execute(sql("writes/insert_customer_segments"), [run_id, period.label])
         con.register("sample_arrow", publication.sample)
-        con.execute(sql("insert_customer_sample"), [run_id])
+        con.execute(sql("writes/insert_customer_sample"), [run_id])
         if orders is not None:  # why each customer is where they are: their features as of the period's end
             con.register("features_arrow", customers)
-            con.execute(sql("insert_customer_features"), [run_id, period.label])
+            con.execute(sql("writes/insert_customer_features"), [run_id, period.label])
         for view, frame, schema, statement in (
             ("profiles_df", publication.profiles, SegmentProfile, "insert_segment_profiles"),
             ("k_table_df", publication.k_table, KScore, "insert_k_selection"),
@@ -282,20 +282,20 @@ def publish(
         ):
             if frame is not None and len(frame):
                 con.register(view, _ordered(frame, schema))
-                con.execute(sql(statement))
+                con.execute(sql(f"writes/{statement}"))
         record = run_record(run_id, ingested, segmentation, n_customers=customers.num_rows, orders=orders)
-        if len(con.execute(sql("mark_run_succeeded"), record).fetchall()) != 1:
+        if len(con.execute(sql("writes/mark_run_succeeded"), record).fetchall()) != 1:
             raise AuditFailed(f"run {run_id} is no longer 'running' (marked abandoned?); nothing published")
         for audit, params in (
             ("audit_one_segment_per_customer", [run_id, customers.num_rows]),
             ("audit_profile_sizes", [run_id]),
             ("audit_chosen_k", [run_id]),
         ):
-            bad = con.execute(sql(audit), params).fetchall()
+            bad = con.execute(sql(f"audits/{audit}"), params).fetchall()
             if bad:
                 raise AuditFailed(f"audit {audit} found {len(bad)} bad row(s), e.g. {bad[:3]}; nothing published")
         if settings.raw_retention != "all":
-            con.execute(sql("prune_raw_customers"), [settings.raw_retention == "failed"])
+            con.execute(sql("writes/prune_raw_customers"), [settings.raw_retention == "failed"])
         faults.pause("before_commit", get_run_logger())  # test only: a crash test kills the run here
     get_run_logger().info("published run %s: %d customers", run_id, customers.num_rows)
     continuity = segmentation.continuity

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import logging
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -30,7 +29,7 @@ from segmentation.errors import PipelineError
 from segmentation.plots import demographics_figure, k_selection_figure, label, png, profile_figure, segment_map_figure
 from segmentation.registry import FEATURES
 from segmentation.settings import Settings
-from warehouse import connect, connect_bi, sql
+from warehouse import Warehouse, queries
 
 logger = logging.getLogger(__name__)
 PLOTS = ("k_selection", "segment_map", "profile", "demographics")
@@ -75,29 +74,33 @@ def find_run(con: duckdb.DuckDBPyConnection, wanted: str | None) -> str:
         PipelineError: nothing matches, or an id prefix matches more than one run.
     """
     if wanted is None:
-        found = con.execute(sql("find_default_run")).fetchone()[0]
+        found = queries.default_run(con)
         if found is None:
             raise PipelineError("the warehouse has no runs yet: run `segment run` first")
         return found
-    by_period = con.execute(sql("find_run_of_period"), [wanted]).fetchone()
+    by_period = queries.run_of_period(con, wanted)
     if by_period:
-        return by_period[0]
-    matches = con.execute(sql("find_run"), [wanted]).fetchall()
+        return by_period
+    matches = queries.runs_starting_with(con, wanted)
     if len(matches) > 1:
         raise PipelineError(f"{wanted!r} starts more than one run id; give more of it")
     if not matches:
         raise PipelineError(f"no run or period {wanted!r} in this warehouse; `segment runs` lists them")
-    return matches[0][0]
+    return matches[0]
 
 
 def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
     """Everything a report of `run_id` shows."""
-    run = con.execute(sql("report_run"), [run_id]).df().iloc[0].to_dict()
-    frames = {
-        name: con.execute(sql(f"report_{name}"), [run_id]).df()
-        for name in ("k_table", "profiles", "lineage", "transitions", "flags", "failures", "sample")
-    }
-    return ReportData(run=run, **frames)
+    return ReportData(
+        run=queries.report_run(con, run_id),
+        k_table=queries.report_k_table(con, run_id),
+        profiles=queries.report_profiles(con, run_id),
+        lineage=queries.report_lineage(con, run_id),
+        transitions=queries.report_transitions(con, run_id),
+        flags=queries.report_flags(con, run_id),
+        failures=queries.report_failures(con, run_id),
+        sample=queries.report_sample(con, run_id),
+    )
 
 
 def figures(data: ReportData) -> dict[str, bytes]:
@@ -252,11 +255,11 @@ def _segment_label(segment_id: object, name: object, missing: str) -> str:
 
 
 def write_report(
-    bi_path: Path, run_id: str | None, folder: Path, *, warehouse: Path | None = None
+    bi_path: Path, run_id: str | None, folder: Path, *, warehouse: Warehouse | None = None
 ) -> tuple[Path, ReportData]:
     """Build a run's plots and report page into `folder/<run_id>/`; return the page's path and
     what it shows. A run passes its `warehouse` (it holds the writer lock): no run opens the BI file."""
-    with connect(warehouse, read_only=True) if warehouse else closing(connect_bi(bi_path)) as con:
+    with warehouse.read() if warehouse else Warehouse.of_bi(bi_path).read_bi() as con:
         run_id = find_run(con, run_id)
         data = load_report_data(con, run_id)
     target = (folder / run_id).resolve()  # a path that means something from any directory
@@ -426,7 +429,7 @@ def report(settings: Settings, run_id: str) -> str | None:
     log = get_run_logger()
     try:
         # The warehouse, never the BI file: a run never opens what BI tools hold (docs/warehouse.md).
-        page, _ = write_report(settings.bi_path, run_id, settings.artifacts_root, warehouse=settings.db_path)
+        page, _ = write_report(settings.bi_path, run_id, settings.artifacts_root, warehouse=Warehouse.of(settings))
     except Exception:
         log.exception("the report of run %s could not be written", run_id)
         return None
@@ -440,7 +443,7 @@ def publish_artifacts(settings: Settings, run_id: str, page: str | None) -> None
     they belong to the flow run and show on its page. Logged, not raised, like the report."""
     log = get_run_logger()
     try:
-        with connect(settings.db_path, read_only=True) as con:  # like the report: never the BI file
+        with Warehouse.of(settings).read() as con:  # like the report: never the BI file
             data = load_report_data(con, run_id)
         folder = Path(page).parent if page else settings.artifacts_root / run_id
         images = {name: (folder / f"{name}.png").read_bytes() for name in PLOTS if (folder / f"{name}.png").is_file()}

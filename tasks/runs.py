@@ -17,7 +17,7 @@ from segmentation.periods import Period
 from segmentation.settings import Settings
 from segmentation.source import inspect_source
 from tasks.ingest import keep_raw_rows
-from warehouse import connect, sql, transaction
+from warehouse import Warehouse, queries, sql
 from warehouse.connection import WarehouseError, WarehouseLocked, utc_now
 
 ABANDONED = (
@@ -64,9 +64,8 @@ def find_succeeded_run(settings: Settings, period: Period) -> str | None:
     """The newest succeeded run of a period, if any."""
     if not settings.db_path.exists():
         return None
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
-        row = con.execute(sql("find_succeeded_run"), [period.label]).fetchone()
-    return row[0] if row else None
+    with Warehouse.of(settings).write() as con:  # a writer, like every stage: an older warehouse is migrated first
+        return queries.succeeded_run(con, period.label)
 
 
 @task(cache_policy=NO_CACHE)
@@ -74,20 +73,15 @@ def start_run(settings: Settings, period: Period, source: str, flow_run_id: str 
     """Close runs abandoned by a crash, then record this run as running; return its run_id."""
     run_id = new_run_id()
     now = utc_now()
-    with (
-        connect(
-            settings.db_path, lock_timeout_s=settings.lock_timeout_s, storage_version=settings.storage_version
-        ) as con,
-        transaction(con),
-    ):
+    with Warehouse.of(settings).transaction() as con:  # the first to open it: makes a new warehouse
         # The caller holds the writer lock, so any other 'running' row is a dead run.
-        abandoned = con.execute(sql("mark_abandoned_runs"), [now, ABANDONED]).fetchall()
+        abandoned = con.execute(sql("writes/mark_abandoned_runs"), [now, ABANDONED]).fetchall()
         # ... unless it failed while the warehouse was locked and left its cause beside it.
         causes = _pending_causes(settings.db_path)
         for old, message in causes.items():
-            con.execute(sql("mark_run_failed"), [now, message, old])
+            con.execute(sql("writes/mark_run_failed"), [now, message, old])
         con.execute(
-            sql("insert_run"),
+            sql("writes/insert_run"),
             [
                 run_id,
                 period.label,
@@ -139,12 +133,12 @@ def record_failure(settings: Settings, run_id: str, error: BaseException, source
     if settings.raw_retention == "failed" and not settings.orders:  # raw_customers holds customer tables only
         keep_failed_source(settings, run_id, source)
     try:
-        with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con, transaction(con):
+        with Warehouse.of(settings).transaction() as con:
             if failures is not None:
                 con.register("failures_df", failures)
-                con.execute(sql("insert_validation_failures"))
+                con.execute(sql("writes/insert_validation_failures"))
                 con.unregister("failures_df")
-            con.execute(sql("mark_run_failed"), [utc_now(), message, run_id])
+            con.execute(sql("writes/mark_run_failed"), [utc_now(), message, run_id])
     except WarehouseError as locked:  # still held: the next run records the cause, not "killed"
         _leave_cause(settings.db_path, run_id, f"{message} (recorded by the next run: {str(locked).split(';')[0]})")
     get_run_logger().error("run %s failed: %s", run_id, message)

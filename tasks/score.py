@@ -26,7 +26,8 @@ from segmentation.settings import Settings
 from tasks.features import feature_matrix, selection_sample
 from tasks.fit import FittedModel, fitted_model
 from tasks.identity import Identity, Reference, lineage_rows, load_reference
-from warehouse import connect, sql
+from warehouse import Warehouse, queries
+from warehouse.queries import Connection
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class ScoringModel:
         return self.estimator.features
 
 
-def find_model_run(con: object, run_id: str | None, period: Period) -> tuple[str, str, str, str]:
+def find_model_run(con: Connection, run_id: str | None, period: Period) -> tuple[str, str, str, str]:
     """(run_id, period, model_path, model_sha256) of the named run, or of the newest fitted run of a
     period ending at or before `period`'s end: scoring never uses a model from the period's future.
 
@@ -53,7 +54,7 @@ def find_model_run(con: object, run_id: str | None, period: Period) -> tuple[str
         PipelineError: no such succeeded fitted run, or the named one is later than the period.
     """
     if run_id:
-        row = con.execute(sql("find_model_run"), [run_id]).fetchone()
+        row = queries.model_run(con, run_id)
         if row is None:
             raise PipelineError(
                 f"run {run_id} is not a succeeded fitted run of this warehouse; it has no model to score with"
@@ -64,7 +65,7 @@ def find_model_run(con: object, run_id: str | None, period: Period) -> tuple[str
                 f"{period} with it would use a model from the period's future; name an earlier fitted run"
             )
         return row[:4]
-    row = con.execute(sql("find_current_model_run"), [period.end]).fetchone()
+    row = queries.current_model_run(con, period.end)
     if row is None:
         raise PipelineError(
             f"this warehouse has no succeeded fitted run of a period ending by {period.end} to score {period} with: "
@@ -76,9 +77,9 @@ def find_model_run(con: object, run_id: str | None, period: Period) -> tuple[str
 @task(cache_policy=NO_CACHE)
 def load_scoring_model(settings: Settings, run_id: str | None, period: Period) -> ScoringModel:
     """Find the model run (at or before the period), verify its file's sha256, load it."""
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
+    with Warehouse.of(settings).write() as con:
         model_run, model_period, path, digest = find_model_run(con, run_id, period)
-        names = dict(con.execute(sql("segment_names_of_run"), [model_run]).fetchall())
+        names = queries.segment_names(con, model_run)
     estimator = SegmentModel.load(Path(path), sha256=digest)
     get_run_logger().info("scoring with the model of run %s (%s), sha256 verified", model_run, model_period)
     return ScoringModel(model_run, model_period, path, digest, estimator, names)
@@ -130,6 +131,6 @@ def score(settings: Settings, customers: pa.Table, model: ScoringModel) -> Fitte
 @task(cache_policy=NO_CACHE)
 def identify_scored(settings: Settings, period: Period, model: ScoringModel, scored: FittedModel) -> Identity:
     """Pair the scored segments with the reference run's for lineage, transitions and drift."""
-    with connect(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
+    with Warehouse.of(settings).write() as con:
         reference = load_reference(con, period, model.features)
     return identity_of_model(scored, model.names, reference)

@@ -36,14 +36,14 @@ def duplicate_ids(table: pa.Table) -> pd.DataFrame:
     """FAILURE_COLUMNS rows for every row whose customer id another row has too."""
     with scratch() as con:
         con.register("typed_rows", table)
-        return con.execute(sql("duplicate_ids")).df()
+        return con.execute(sql("parse/duplicate_ids")).df()
 
 
 def control_characters(table: pa.Table) -> pd.DataFrame:
     """FAILURE_COLUMNS rows for every id or gender holding a control character (NUL, tab, ...)."""
     with scratch() as con:
         con.register("typed_rows", table.select(["source_line", "customer_id", "gender"]))
-        return con.execute(sql("parse_control_characters")).df()
+        return con.execute(sql("parse/parse_control_characters")).df()
 
 
 def contract_failures(frame: pd.DataFrame) -> pd.DataFrame:

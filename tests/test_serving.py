@@ -75,7 +75,7 @@ def test_surface_answers_every_view_as_the_warehouse_after_each_kind_of_run(
         "AND coalesce(comment, '') = '' UNION ALL SELECT view_name, NULL FROM duckdb_views() "
         "WHERE NOT internal AND coalesce(comment, '') = ''",
     )
-    assert undocumented.empty, undocumented  # BI tools show COMMENTs as field help (warehouse/sql/bi_comments.sql)
+    assert undocumented.empty, undocumented  # BI field help: warehouse/sql/serving/bi_comments.sql
 
 
 def test_the_run_summary_names_the_bi_file_on_a_line_of_its_own(workdir: Path, db: Path, mall_csv: Path) -> None:

@@ -38,12 +38,12 @@ def test_new_warehouse_gets_every_migration_and_the_chosen_storage_version(db: P
 def test_older_warehouse_is_upgraded(db: Path) -> None:
     first = wh.migrations()[0]
     con = duckdb.connect(str(db))
-    con.execute(wh.sql("schema_migrations_create"))
+    con.execute(wh.sql("schema/schema_migrations_create"))
     con.execute(first[2])
-    con.execute(wh.sql("schema_migrations_insert"), [first[0], first[1], wh.utc_now()])
+    con.execute(wh.sql("schema/schema_migrations_insert"), [first[0], first[1], wh.utc_now()])
     con.close()
     with connect(db) as con:
-        assert con.execute(wh.sql("schema_version")).fetchone()[0] == wh.code_schema_version()
+        assert con.execute(wh.sql("schema/schema_version")).fetchone()[0] == wh.code_schema_version()
         assert names(con, "VIEW") >= VIEWS
         columns = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'k_selection'")
         assert ("stability",) in columns.fetchall()
@@ -51,10 +51,10 @@ def test_older_warehouse_is_upgraded(db: Path) -> None:
 
 def test_integer_customer_ids_of_an_older_warehouse_become_text_and_keep_their_number(db: Path) -> None:
     con = duckdb.connect(str(db))
-    con.execute(wh.sql("schema_migrations_create"))
+    con.execute(wh.sql("schema/schema_migrations_create"))
     for version, name, text in wh.migrations()[:3]:
         con.execute(text)
-        con.execute(wh.sql("schema_migrations_insert"), [version, name, wh.utc_now()])
+        con.execute(wh.sql("schema/schema_migrations_insert"), [version, name, wh.utc_now()])
     con.execute("INSERT INTO customer_segments VALUES ('r1', '2025Q4', 42, 1, 'A'), ('r1', '2025Q4', 7, 2, 'B')")
     con.execute(
         "INSERT INTO runs (run_id, period, period_start, period_end, status, started_at, finished_at, source_path, "
@@ -86,13 +86,13 @@ def test_a_failing_migration_leaves_the_warehouse_as_it_was(db: Path, monkeypatc
         pass
     monkeypatch.undo()
     with connect(db, read_only=True) as con:
-        assert con.execute(wh.sql("schema_version")).fetchone()[0] == wh.code_schema_version()
+        assert con.execute(wh.sql("schema/schema_version")).fetchone()[0] == wh.code_schema_version()
         assert "half_done" not in names(con, "BASE TABLE")
 
 
 def test_newer_warehouse_is_refused_by_writers_and_readers(db: Path) -> None:
     with connect(db) as con:
-        con.execute(wh.sql("schema_migrations_insert"), [99, "from_the_future", wh.utc_now()])
+        con.execute(wh.sql("schema/schema_migrations_insert"), [99, "from_the_future", wh.utc_now()])
     newer = rf"schema version 99, newer than this pipeline's {wh.code_schema_version()}"
     with pytest.raises(WarehouseVersionError, match=newer), connect(db):
         pass

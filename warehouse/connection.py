@@ -29,6 +29,7 @@ _MIGRATION_NAME = re.compile(r"^(?P<version>\d{3})_(?P<name>\w+)\.sql$")
 _VIEW_FILE = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*)\.sql$")
 _VIEW_DDL = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+VIEW\s+(?P<name>\w+)\s+AS\s+(?P<query>.+?);?\s*$", re.I | re.S)
 _SQL_COMMENT = re.compile(r"--[^\n]*")
+_SQL_NAME = re.compile(r"^[a-z_]+/\w+$")
 MEMORY_LIMIT = "1GB"  # per DuckDB instance; a run has at most two open at once
 
 
@@ -46,8 +47,17 @@ class WarehouseVersionError(WarehouseError):
 
 @cache
 def sql(name: str) -> str:
-    """Return the text of `warehouse/sql/<name>.sql`."""
-    return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    """Return the text of `warehouse/sql/<folder>/<name>.sql`, named as "folder/name".
+
+    The folder says what a statement is (queries, writes, audits, ...: warehouse/sql/README.md).
+
+    Raises:
+        ValueError: the name is not "folder/name".
+    """
+    if not _SQL_NAME.match(name):
+        raise ValueError(f"SQL statements are named 'folder/name' (warehouse/sql/README.md), not {name!r}")
+    folder, stem = name.split("/")
+    return resources.files("warehouse").joinpath("sql", folder, f"{stem}.sql").read_text(encoding="utf-8")
 
 
 @cache
@@ -95,7 +105,7 @@ def _stale_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     DuckDB keeps a view's SQL in its own normal form (`duckdb_views().sql`); a file's query is put
     in that form by parsing it (json_serialize_sql, no binding), so an unchanged view is left alone
     and a writer that has nothing to change writes nothing."""
-    stored = dict(con.execute(sql("warehouse_views")).fetchall())
+    stored = dict(con.execute(sql("serving/warehouse_views")).fetchall())
     stale = []
     for name, text in views():
         match = _VIEW_DDL.match(_SQL_COMMENT.sub("", text))
@@ -172,10 +182,10 @@ def _open_with_retry(
 
 
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(sql("schema_migrations_exists")).fetchone()[0]
+    exists = con.execute(sql("schema/schema_migrations_exists")).fetchone()[0]
     if not exists:
         return 0
-    return con.execute(sql("schema_version")).fetchone()[0]
+    return con.execute(sql("schema/schema_version")).fetchone()[0]
 
 
 def refuse_newer_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -208,10 +218,10 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     if pending or stale:
         with transaction(con):
             if pending:
-                con.execute(sql("schema_migrations_create"))
+                con.execute(sql("schema/schema_migrations_create"))
             for version, name, text in pending:
                 con.execute(text)
-                con.execute(sql("schema_migrations_insert"), [version, name, utc_now()])
+                con.execute(sql("schema/schema_migrations_insert"), [version, name, utc_now()])
             for _, text in stale:
                 con.execute(text)
         if pending:

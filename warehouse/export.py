@@ -41,7 +41,7 @@ def export_parquet(bi_path: Path, out_dir: Path) -> list[tuple[Path, int]]:
         out_dir.mkdir(parents=True, exist_ok=True)
         for view in EXPORTED:
             target = out_dir / f"{view}.parquet"
-            rows = write_parquet(con.execute(sql(f"export_{view}")).to_arrow_reader(), target)
+            rows = write_parquet(con.execute(sql(f"export/export_{view}")).to_arrow_reader(), target)
             written.append((target, rows))
     except BaseException:
         for path, _ in written:

@@ -25,31 +25,45 @@ if TYPE_CHECKING:  # settings live above the warehouse; only their fields are re
 
 @dataclass(frozen=True)
 class Warehouse:
-    """Where the warehouse is and how long to wait for another process's lock."""
+    """Where the warehouse is, how long to wait for another process's lock, and the storage format
+    of a warehouse it creates."""
 
-    path: Path
+    path: Path | None
     lock_timeout_s: float = 60.0
     bi_path: Path | None = None
+    storage_version: str = "v1.0.0"  # DuckDB 1.x readers open a warehouse made in this format
 
     @classmethod
     def of(cls, settings: Settings) -> Warehouse:
         """The handle a run's settings describe."""
-        return cls(Path(settings.db_path), settings.lock_timeout_s, Path(settings.bi_path))
+        return cls(Path(settings.db_path), settings.lock_timeout_s, Path(settings.bi_path), settings.storage_version)
+
+    @classmethod
+    def of_bi(cls, bi_path: Path) -> Warehouse:
+        """A handle to the BI surface alone, for a reader that knows only its path (`segment report`)."""
+        return cls(None, bi_path=Path(bi_path))
 
     @property
     def exists(self) -> bool:
-        return self.path.exists()
+        return self.path is not None and self.path.exists()
+
+    def _warehouse(self) -> Path:
+        if self.path is None:
+            raise ValueError("this handle was made for the BI surface alone, without the warehouse's path")
+        return self.path
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection; refuses a warehouse written by a newer pipeline."""
-        with connect(self.path, read_only=True, lock_timeout_s=self.lock_timeout_s) as con:
+        with connect(self._warehouse(), read_only=True, lock_timeout_s=self.lock_timeout_s) as con:
             yield con
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A writing connection, migrated to this code's schema first."""
-        with connect(self.path, lock_timeout_s=self.lock_timeout_s) as con:
+        """A writing connection, migrated to this code's schema first (a new file is made first)."""
+        with connect(
+            self._warehouse(), lock_timeout_s=self.lock_timeout_s, storage_version=self.storage_version
+        ) as con:
             yield con
 
     @contextmanager

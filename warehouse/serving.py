@@ -135,11 +135,11 @@ def _fsync(path: Path) -> None:
 
 def served_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every warehouse table BI may read, `runs` first; raw source rows and migrations stay private."""
-    return [row[0] for row in con.execute(sql("served_tables")).fetchall()]
+    return [row[0] for row in con.execute(sql("serving/served_tables")).fetchall()]
 
 
 def run_keyed(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute(sql("table_has_run_id"), [table]).fetchone()[0])
+    return bool(con.execute(sql("serving/table_has_run_id"), [table]).fetchone()[0])
 
 
 def served_run_ids(folder: Path) -> set[str]:
@@ -157,7 +157,7 @@ def publish_run(con: duckdb.DuckDBPyConnection, folder: Path, tables: Iterable[s
     for table in tables:
         target = run_file(folder, table, run_id)
         if not target.exists():
-            written += copy_parquet(con, "copy_run_rows", [table, run_id], target, keep_empty=False)
+            written += copy_parquet(con, "serving/copy_run_rows", [table, run_id], target, keep_empty=False)
     return written
 
 
@@ -180,7 +180,7 @@ def publish_records(
         partials = []
         for run_id in run_ids:
             partial = _partial(run_file(folder, MANIFEST, run_id))
-            con.execute(sql("copy_run_record"), [run_id, stamp, str(partial)])
+            con.execute(sql("serving/copy_run_record"), [run_id, stamp, str(partial)])
             _fsync(partial)
             partials.append(partial)
         if datetime.now(UTC) + timedelta(seconds=delay_s / 4) < stamp:
@@ -206,9 +206,9 @@ def write_schema_files(con: duckdb.DuckDBPyConnection, folder: Path, tables: lis
         if target.exists():
             continue
         if table == MANIFEST:
-            copy_parquet(con, "copy_no_run_record", [], target)
+            copy_parquet(con, "serving/copy_no_run_record", [], target)
         else:
-            copy_parquet(con, "copy_no_rows", [table], target)
+            copy_parquet(con, "serving/copy_no_rows", [table], target)
 
 
 def quote_identifier(name: str) -> str:
@@ -225,7 +225,7 @@ def base_view_sql(con: duckdb.DuckDBPyConnection, table: str, *, keyed: bool) ->
     record. DDL takes no bound parameters; `table` and its columns come from the warehouse's own
     catalog and are quoted.
     """
-    columns = con.execute(sql("served_columns"), [table]).fetchall()
+    columns = con.execute(sql("serving/served_columns"), [table]).fetchall()
     select = ", ".join(f"CAST({quote_identifier(c)} AS {t}) AS {quote_identifier(c)}" for c, t in columns)
     files = f"{FOLDER_MACRO}() || {sql_string_literal('/' + table + '/*.parquet')}"
     if table == MANIFEST:
@@ -261,16 +261,16 @@ def build_bi_file(
     """
     partial = bi_path.with_name(f".{bi_path.name}.partial")
     partial.unlink(missing_ok=True)
-    views = con.execute(sql("warehouse_views")).fetchall()
+    views = con.execute(sql("serving/warehouse_views")).fetchall()
     views_path = views_path or str(folder)
     with connect(partial, storage_version=storage_version, migrate=False) as bi:
         bi.execute(folder_macro_sql(str(folder)))
         for table in tables:
             bi.execute(base_view_sql(con, table, keyed=run_keyed(con, table)))
         _create_in_dependency_order(bi, views)
-        bi.execute(sql("bi_comments"))  # field help in BI tools: the words of docs/warehouse.md
+        bi.execute(sql("serving/bi_comments"))  # field help in BI tools: the words of docs/warehouse.md
         bi.execute(folder_macro_sql(views_path))
-        bi.execute(sql("create_serving_info"), [code_schema_version(), utc_now(), LAYOUT, views_path])
+        bi.execute(sql("serving/create_serving_info"), [code_schema_version(), utc_now(), LAYOUT, views_path])
     _fsync(partial)
     os.replace(partial, bi_path)
 
@@ -418,7 +418,7 @@ def sync(
             keyed = [t for t in tables if run_keyed(con, t)]
             write_schema_files(con, folder, tables)
             served = served_run_ids(folder)
-            finished = [r for (r,) in con.execute(sql("finished_runs")).fetchall()]
+            finished = [r for (r,) in con.execute(sql("serving/finished_runs")).fetchall()]
             pending = [r for r in finished if r not in served]
             for run_id in finished if reason else pending:  # a rebuild also puts back any file that went missing
                 publish_run(con, folder, keyed, run_id)

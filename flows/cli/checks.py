@@ -93,7 +93,7 @@ def check_model_run(settings: Any, model_run: str | None, period: Period) -> Non
         )
     # The flow's own reads (tasks.score.find_model_run), without importing Prefect.
     with Warehouse.of(settings).read_bi() as con:
-        found = queries.fitted_run(con, model_run) if model_run else None
+        found = queries.model_run(con, model_run) if model_run else None
         if model_run and found is None:
             raise PipelineError(
                 f"run {model_run} is not a succeeded fitted run of this warehouse; it has no model to score with "
@@ -104,7 +104,7 @@ def check_model_run(settings: Any, model_run: str | None, period: Period) -> Non
                 f"run {model_run} fitted {found[1]}, which ends after {period} ({found[4]} > {period.end}): scoring "
                 f"{period} with it would use a model from the period's future; name an earlier fitted run"
             )
-        if not model_run and queries.newest_fitted_run_by(con, period.end) is None:
+        if not model_run and queries.current_model_run(con, period.end) is None:
             raise PipelineError(
                 f"this warehouse has no succeeded fitted run of a period ending by {period.end} to score {period} "
                 f"with: run `segment run --period {period}` (or an earlier period) first"

@@ -46,17 +46,17 @@ def header(text: str) -> str:
 
 
 def view_sql(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute(wh.sql("warehouse_views")).fetchall())
+    return dict(con.execute(wh.sql("serving/warehouse_views")).fetchall())
 
 
 def migrate_by_hand(path: Path, up_to: int) -> None:
     """A warehouse as older code left it: migrations 1..up_to, then the views migration 002 made."""
     con = duckdb.connect(str(path))
-    con.execute(wh.sql("schema_migrations_create"))
+    con.execute(wh.sql("schema/schema_migrations_create"))
     for version, name, text in wh.migrations():
         if version <= up_to:
             con.execute(text)
-            con.execute(wh.sql("schema_migrations_insert"), [version, name, wh.utc_now()])
+            con.execute(wh.sql("schema/schema_migrations_insert"), [version, name, wh.utc_now()])
     con.execute(VIEWS_OF_002)
     con.close()
 
@@ -117,7 +117,7 @@ def test_a_warehouse_built_at_an_older_version_gets_the_current_views(tmp_path: 
     with connect(tmp_path / "new.duckdb") as con:
         current = view_sql(con)
     with connect(tmp_path / "old.duckdb") as con:
-        assert con.execute(wh.sql("schema_version")).fetchone()[0] == wh.code_schema_version()
+        assert con.execute(wh.sql("schema/schema_version")).fetchone()[0] == wh.code_schema_version()
         upgraded = view_sql(con)
         columns = [row[0] for row in con.execute("DESCRIBE current_segments").fetchall()]
     assert upgraded == current
