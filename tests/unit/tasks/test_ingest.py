@@ -179,3 +179,28 @@ def test_a_file_name_that_is_not_utf8_is_read_and_named(tmp_path: Path) -> None:
     path.write_bytes(mall_with([*MALL_LINES[:5], b"5,Female", *MALL_LINES[6:]]))
     with pytest.raises(InputFileError, match=r"caf\\xe9\.csv: line 6 has 2 fields"):
         read_source(inspect_source(path))
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        (
+            "CSV Error on Line: 7\nOriginal Line: 5,Male,1,2,3,4\nExpected Number of Columns: 5 Found: 6",
+            "f.csv: line 7 has 6 fields where the header has 5: '5,Male,1,2,3,4'",
+        ),
+        (
+            "Invalid Input Error: CSV Error on Line: 3\nInvalid unicode (byte sequence mismatch)",
+            "f.csv: line 3 is not UTF-8 text",
+        ),
+        (
+            "Conversion Error: something odd\nmore detail",
+            "f.csv: cannot be read as CSV (Conversion Error: something odd)",
+        ),
+    ],
+)
+def test_duckdb_csv_errors_are_said_in_one_line_naming_file_and_line(message: str, said: str) -> None:
+    import duckdb
+
+    from tasks.ingest import describe_csv_error
+
+    assert describe_csv_error(duckdb.Error(message), source="f.csv").startswith(said)
