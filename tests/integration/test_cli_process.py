@@ -180,7 +180,6 @@ def test_real_command_prints_no_traceback(prefect_server: str, workdir: Path, db
     assert "Age · is a whole number: 1 failing: 'forty' (line 6)" in result.stderr
 
 
-@pytest.mark.integration
 def test_without_a_server_the_error_is_the_last_thing_on_stderr(workdir: Path, db: Path) -> None:
     """No PREFECT_API_URL: Prefect starts a temporary server and stops it at exit, and its log
     sender complained after our error ('--- Error logging to API ---') in 7 runs of 9."""
