@@ -11,7 +11,7 @@ reconnects for every round), and run the dashboard queries of docs/warehouse.md 
 checks, each check one query across views: every succeeded run in `run_history` has its rows,
 `current_run` has its rows in `current_segments` and nothing else is there, exactly one run is
 current, no run seen ever disappears. A reader with DuckDB 1.1.3 joins when `.old-duckdb/` holds
-it (`.ci/run` installs it there). Prints query, error and anomaly counts; tests/test_serving_stress.py
+it (`.ci/run` installs it there). Prints query, error and anomaly counts; tests/integration/test_serving_stress.py
 runs it for about a minute and asserts 0 and 0.
 
 The reader half imports nothing of the project, so it runs under an old DuckDB as a BI driver would.

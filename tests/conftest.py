@@ -1,14 +1,20 @@
-"""Shared fixtures: one Prefect test server per session, temporary warehouses, CSV writers."""
+"""Lanes and shared fixtures.
+
+tests/unit/        the modules' pure functions: no Prefect server, no subprocess (marker `unit`)
+tests/flow/        flows run in this process on the session's Prefect test server (marker `flow`)
+tests/integration/ separate processes: the CLI, SIGKILL, servers, workers, Dask, other DuckDB
+                   readers (marker `integration`)
+
+`pytest` runs all three; `pytest tests/unit` (or `-m unit`) runs the fast lane alone. The Prefect
+test server starts once, on the first flow or integration test (tests/flow/conftest.py,
+tests/integration/conftest.py), never for unit tests.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,20 +26,33 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 for name in [n for n in os.environ if n.startswith("SEGMENT_")]:
     del os.environ[name]
 
-import duckdb  # noqa: E402
-import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from prefect.settings import PREFECT_API_URL  # noqa: E402
-from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-MALL_CSV = ROOT.parent / "shared" / "data" / "Mall_Customers.csv"
-HEADER = "CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)"
+from tests.helpers import MALL_CSV, States, Warehouse, succeed  # noqa: E402
+
+TESTS = Path(__file__).resolve().parent
+LANES = ("unit", "flow", "integration")
 
 
-@pytest.fixture(scope="session", autouse=True)
+def lane_of(item: pytest.Item) -> str:
+    relative = Path(str(item.path)).resolve().relative_to(TESTS)
+    assert relative.parts[0] in LANES, f"{relative}: tests live in tests/unit, tests/flow or tests/integration"
+    return relative.parts[0]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with its lane, from the folder it is in; run the fast lanes first."""
+    for item in items:
+        item.add_marker(getattr(pytest.mark, lane_of(item)))
+    items.sort(key=lambda item: LANES.index(lane_of(item)))  # stable: file order kept within a lane
+
+
+@pytest.fixture(scope="session")
 def prefect_server() -> Iterator[str]:
-    """One Prefect server for the whole session; subprocesses reach it through PREFECT_API_URL."""
+    """One Prefect test server for the whole session; subprocesses reach it through PREFECT_API_URL."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
     with prefect_test_harness(server_startup_timeout=120):
         _drop_prefect_console_handlers()
         yield PREFECT_API_URL.value()
@@ -67,62 +86,16 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def write_csv(path: Path, lines: list[str], *, header: str = HEADER, encoding: str = "utf-8") -> Path:
-    path.write_bytes(("\n".join([header, *lines]) + "\n").encode(encoding))
-    return path
+@pytest.fixture(scope="session")
+def states(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> States:
+    return States(tmp_path_factory.mktemp("states"))
 
 
-def query(db_path: Path, statement: str, params: list[object] | None = None) -> pd.DataFrame:
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        return con.execute(statement, params or []).df()
-    finally:
-        con.close()
+def first_mall_run_of(db: Path) -> dict:
+    return succeed("run", "--source", MALL_CSV, "--period", "2026Q1", "--db", db)
 
 
-def subprocess_env(api_url: str, **extra: str) -> dict[str, str]:
-    """Environment for a `segment` subprocess that talks to the session's Prefect server."""
-    # As a user runs it: Prefect's log level unset, so its console lines appear only with --verbose.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEGMENT_") and k != "PREFECT_LOGGING_LEVEL"}
-    env.update(PREFECT_API_URL=api_url, PYTHONUNBUFFERED="1", **extra)
-    return env
-
-
-def segment_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "flows.cli", *args]
-
-
-def run_segment(api_url: str, *args: str, cwd: Path, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        segment_cmd(*args),
-        cwd=cwd,
-        env=subprocess_env(api_url, **env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def kill_when_logged(api_url: str, *args: str, cwd: Path, marker: str, **env: str) -> int:
-    """Start `segment ARGS --verbose`, SIGKILL it as soon as its log says `marker`; its return code."""
-    proc = subprocess.Popen(
-        segment_cmd(*args, "--verbose"),
-        cwd=cwd,
-        env=subprocess_env(api_url, **env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        for line in proc.stderr:
-            if marker in line:
-                break
-            assert time.monotonic() < deadline, f"{marker!r} never logged"
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.kill()
-        proc.wait()
-    return proc.returncode
+@pytest.fixture
+def mall_run(states: States) -> Warehouse:
+    """A warehouse after one run of the real Mall data for 2026Q1 (made once per session, copied back per test)."""
+    return states.get("first Mall run", first_mall_run_of)

@@ -95,3 +95,61 @@ def test_a_new_segment_named_like_another_ids_segment_is_told_apart() -> None:
         ["High income · Low spending"], np.array([1]), np.array([[100.0, 22.0]]), pool, MALL, np.ones(2)
     )
     assert same_id == ["High income · Low spending"]
+
+
+# Moved from the identity tests when naming left tasks/identity.py (the Mall's two features).
+
+
+@pytest.mark.parametrize(("z", "expected"), [(-0.51, 0), (-0.5, 1), (0.0, 1), (0.5, 1), (0.51, 2)])
+def test_level_thresholds(z: float, expected: int) -> None:
+    assert level(z) == expected
+
+
+@pytest.mark.parametrize(
+    ("z", "previous", "expected"),
+    [
+        (-0.4, 0, 0),  # just past the -0.5 boundary: still Low
+        (-0.2, 0, 1),  # 0.3 past it: Average now
+        (0.6, 1, 1),  # just past +0.5: still Average
+        (0.8, 1, 2),
+        (0.4, 2, 2),
+        (0.2, 2, 1),
+        (0.9, 0, 2),  # a jump of two levels is never held back
+        (0.6, None, 2),  # no previous name: plain thresholds
+    ],
+)
+def test_a_previous_level_holds_until_the_value_is_clearly_past_the_boundary(z, previous, expected) -> None:
+    assert kept_level(z, previous) == expected
+
+
+def test_names_from_centroids_repeats_numbered_and_previous_words_kept() -> None:
+    centroids = np.array([[1.2, -1.0], [-1.0, 1.0], [0.1, 0.2], [1.5, -0.9]])
+    assert segment_names(centroids, MALL) == [
+        "High income · Low spending",
+        "Low income · High spending",
+        "Average income · Average spending",
+        "High income · Low spending (2)",
+    ]
+    hovering = np.array([[0.6, -0.45]])  # plain words: High income · Average spending
+    assert segment_names(hovering, MALL) == ["High income · Average spending"]
+    assert segment_names(hovering, MALL, ["Average income · Low spending"]) == ["Average income · Low spending"]
+    assert segment_names(np.array([[-2.0]]), ("age",)) == ["Younger"]
+
+
+def test_a_new_segment_named_like_another_id_gets_the_word_that_tells_them_apart() -> None:
+    pool = pd.DataFrame(
+        {
+            "segment_id": [3, 4],
+            "segment_name": ["High income · Low spending", "Low income · Low spending"],
+            "centroid": [np.array([88.0, 17.0]), np.array([26.0, 20.0])],
+        }
+    )
+    names = tell_apart(
+        ["High income · Low spending", "Low income · Low spending"],
+        np.array([6, 4]),
+        np.array([[120.0, 30.0], [25.0, 21.0]]),
+        pool,
+        MALL,
+        np.array([26.0, 25.0]),
+    )
+    assert names == ["High income · Low spending (higher income)", "Low income · Low spending"]

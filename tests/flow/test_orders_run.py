@@ -1,0 +1,198 @@
+"""Order histories through the real command and flow: what lands in the warehouse and the BI surface,
+point in time, backfills, scoring with models of the past only, and bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from segmentation.sample import generate_orders, write_orders
+from tests.helpers import FAST, invoke_json, query, succeed
+
+
+def segment(*args: str, **env: str) -> tuple[object, dict | None]:
+    return invoke_json(*args, env={**FAST, **env})
+
+
+def ok(*args: str, **env: str) -> dict:
+    return succeed(*args, env={**FAST, **env})
+
+
+def segments(db: Path, period: str) -> pd.DataFrame:
+    return query(
+        db,
+        "SELECT s.customer_id, s.segment_id, s.segment_name FROM customer_segments s "
+        "JOIN period_runs r USING (run_id) WHERE r.period = ? ORDER BY 1",
+        [period],
+    )
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A seeded two-and-a-half-year order history (2024-07 .. 2026-11)."""
+    return write_orders(generate_orders(400, seed=3), tmp_path_factory.mktemp("orders") / "orders.csv")
+
+
+def test_an_order_history_is_segmented_on_behaviour_as_of_the_period_end(
+    workdir: Path, db: Path, history: Path
+) -> None:
+    summary = ok("run", "--orders", str(history), "--period", "2026Q3", "--db", str(db))
+    run = query(db, "SELECT * FROM runs").iloc[0]
+    assert (run.source_kind, run.status, run.features) == ("orders", "succeeded", "recency_days,frequency,monetary")
+    assert run.n_rows == pd.read_csv(history).shape[0]  # order lines read
+    assert run.orders_after_end > 0  # October and November 2026 were ignored, and it says so
+    assert pd.Timestamp(run.window_start) == pd.Timestamp("2025-09-30")
+    features = query(db, "SELECT * FROM customer_features WHERE run_id = ?", [summary["run_id"]])
+    assert len(features) == run.n_customers == sum(s["customers"] for s in summary["segments"])
+    assert (features["recency_days"].between(0, 365)).all()
+    assert (features["frequency"] >= 1).all()
+    assert (features["tenure_days"] >= features["recency_days"]).all()
+    profiles = query(db, "SELECT * FROM segment_profiles WHERE run_id = ?", [summary["run_id"]])
+    words = {"Recent", "Active", "Lapsed", "One-time", "Infrequent", "Regular", "Frequent", "spend"}
+    assert all(any(w in name for w in words) for name in profiles["segment_name"])
+    assert profiles["mean_spending_score"].isna().all()
+    assert profiles["mean_monetary"].notna().all()
+    assert profiles["rule"].str.contains("last order|orders|net spend").all()
+    # The rules are in original units: a segment's recency bound is in days, not in log units.
+    most_recent = profiles.sort_values("mean_recency_days").iloc[0]
+    assert most_recent["centroid_recency_days"] < profiles["centroid_recency_days"].max()
+    bi = Path(summary["bi_path"])
+    served = query(bi, "SELECT count(*) AS n, count(DISTINCT segment_id) AS k FROM current_customer_features")
+    assert (served["n"].item(), served["k"].item()) == (len(features), len(profiles))
+    assert Path(summary["report_path"]).is_file()
+
+
+def test_future_orders_do_not_change_a_past_period(workdir: Path, history: Path) -> None:
+    """A backfill of 2026Q1 run today gives what a run on 2026-04-01 would have given."""
+    orders = pd.read_csv(history)
+    as_of_then = workdir / "then.csv"
+    orders[orders["order_date"] <= "2026-03-31"].to_csv(as_of_then, index=False)
+    then_db, now_db = workdir / "then.duckdb", workdir / "now.duckdb"
+    ok("run", "--orders", str(as_of_then), "--period", "2026Q1", "--db", str(then_db))
+    ok("run", "--orders", str(history), "--period", "2026Q1", "--db", str(now_db))
+    assert segments(now_db, "2026Q1").equals(segments(then_db, "2026Q1"))
+    features = "SELECT * EXCLUDE (run_id) FROM customer_features ORDER BY customer_id"
+    assert query(now_db, features).equals(query(then_db, features))
+    ignored = "SELECT orders_after_end FROM runs"
+    assert query(then_db, ignored).iloc[0, 0] == 0
+    assert query(now_db, ignored).iloc[0, 0] > 0
+
+
+def test_a_quarterly_backfill_equals_the_periods_run_one_by_one(workdir: Path, history: Path) -> None:
+    backfilled, by_hand = workdir / "backfill.duckdb", workdir / "by_hand.duckdb"
+    result, document = segment("backfill", "--from", "2025Q4", "--to", "2026Q2", "--orders", str(history),
+                               "--db", str(backfilled))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [o["outcome"] for o in document["outcomes"]] == ["succeeded"] * 3
+    for period in ("2025Q4", "2026Q1", "2026Q2"):
+        ok("run", "--orders", str(history), "--period", period, "--db", str(by_hand))
+    for period in ("2025Q4", "2026Q1", "2026Q2"):
+        assert segments(backfilled, period).equals(segments(by_hand, period)), period
+    moved = query(backfilled, "SELECT count(*) AS n FROM segment_transitions")["n"].item()
+    assert moved > 0  # behaviour changes between quarters: transitions are recorded
+
+
+def test_scoring_a_past_month_uses_the_model_of_its_own_past(workdir: Path, db: Path, history: Path) -> None:
+    q1 = ok("run", "--orders", str(history), "--period", "2026Q1", "--db", str(db))
+    result, _ = segment("score", "--orders", str(history), "--period", "2025-11", "--db", str(db))
+    assert result.exit_code == 1  # a warehouse with only a later model has none for November 2025
+    assert "no succeeded fitted run of a period ending by 2025-11-30" in result.stderr
+    q3 = ok("run", "--orders", str(history), "--period", "2026Q3", "--db", str(db))
+    may = ok("score", "--orders", str(history), "--period", "2026-05", "--db", str(db))
+    assert may["model_run_id"] == q1["run_id"]  # not the later 2026Q3 model
+    october = ok("score", "--orders", str(history), "--period", "2026-10", "--db", str(db))
+    assert october["model_run_id"] == q3["run_id"]
+    result, _ = segment("score", "--orders", str(history), "--period", "2026-05", "--db", str(db),
+                        "--model-run", q3["run_id"])  # fmt: skip
+    assert result.exit_code == 1
+    assert "would use a model from the period's future" in result.stderr
+    scored = query(db, "SELECT count(*) AS n FROM customer_features WHERE run_id = ?", [may["run_id"]])
+    assert scored["n"].item() > 0
+
+
+def test_bad_orders_fail_with_their_lines_and_publish_nothing(workdir: Path, db: Path) -> None:
+    bad = workdir / "bad.csv"
+    bad.write_text(
+        "order_id,customer_id,order_date,amount\n"
+        "1,a,2026-01-05,10\n"
+        "2,,2026-01-06,10\n"
+        "3,b,31/02/2026,10\n"
+        "4,c,2026-01-07,ten\n",
+        encoding="utf-8",
+    )
+    result, _failed = segment("run", "--orders", str(bad), "--period", "2026Q1", "--db", str(db))
+    assert result.exit_code == 1
+    last = result.stderr.strip().splitlines()
+    assert any(line.startswith("error:") for line in last)
+    assert "(line 3)" in result.stderr
+    assert "(line 4)" in result.stderr
+    assert "(line 5)" in result.stderr
+    assert "customer_id · not_nullable" in result.stderr
+    assert "order_date · is a date" in result.stderr
+    assert query(db, "SELECT status FROM runs")["status"].tolist() == ["failed"]
+    assert query(db, "SELECT count(*) AS n FROM customer_segments")["n"].item() == 0
+    stored = query(db, "SELECT source_line FROM validation_failures ORDER BY 1")["source_line"].tolist()
+    assert stored == [3, 4, 5]
+
+
+def test_a_header_that_does_not_map_is_refused_before_the_flow(workdir: Path, db: Path) -> None:
+    odd = workdir / "odd.csv"
+    odd.write_text("client;when;paid\nx;2026-01-01;3\n", encoding="utf-8")
+    result, _failed = segment("run", "--orders", str(odd), "--period", "2026Q1", "--db", str(db))
+    assert result.exit_code == 1
+    assert "missing required column(s) ['customer_id', 'order_date']" in result.stderr
+    assert "hint:" in result.stderr
+    assert not db.exists()  # nothing ran
+    result, _ = segment("run", "--orders", str(odd), "--period", "2026Q1", "--db", str(db),
+                        "--columns", "customer_id=client,order_date=when,amount=paid")  # fmt: skip
+    assert result.exit_code == 1  # one customer cannot be split into segments, but the header mapped
+    assert "cannot be split" in result.stderr
+
+
+def test_attributes_join_for_profiles_and_gender_can_be_a_weighted_feature(
+    workdir: Path, db: Path, history: Path
+) -> None:
+    customers = sorted(pd.read_csv(history)["customer_id"].unique())
+    attributes = workdir / "attributes.csv"
+    pd.DataFrame(
+        {
+            "CustomerID": customers,
+            "Gender": ["Female" if i % 3 else "Male" for i in range(len(customers))],
+            "Age": [20 + i % 50 for i in range(len(customers))],
+        }
+    ).to_csv(attributes, index=False)
+    plain = ok("run", "--orders", str(history), "--attributes", str(attributes), "--period", "2026Q3", "--db", str(db))
+    profiles = query(db, "SELECT * FROM segment_profiles WHERE run_id = ?", [plain["run_id"]])
+    assert profiles["share_female"].between(0, 1).all()
+    assert profiles["mean_age"].notna().all()  # profiled, not clustered on
+    behaviour_and_gender = "recency_days,frequency,monetary,gender"
+    gendered = ok("run", "--orders", str(history), "--attributes", str(attributes), "--period", "2026Q3",
+                  "--db", str(workdir / "gendered.duckdb"), "--features", behaviour_and_gender)  # fmt: skip
+    names = [s["name"] for s in gendered["segments"]]
+    assert all(n.split(" · ")[-1] in {"Mostly men", "Mixed gender", "Mostly women"} for n in names)
+    # Weighted to one SD, gender separates without taking over: most customers keep the company
+    # they had without it (the behavioural split survives).
+    both = segments(db, "2026Q3").merge(segments(workdir / "gendered.duckdb", "2026Q3"), on="customer_id")
+    agreement = adjusted_rand_score(both["segment_id_x"], both["segment_id_y"])
+    assert agreement > 0.3
+    result, _ = segment("run", "--orders", str(history), "--period", "2026Q3", "--db", str(db),
+                        "--features", "recency_days,gender")  # fmt: skip
+    assert result.exit_code == 1
+    assert "come from customer attributes: give --attributes with orders" in result.stderr
+
+
+def test_guest_orders_left_out_on_request_are_counted_in_the_run(workdir: Path, db: Path, history: Path) -> None:
+    with_guests = workdir / "guests.csv"
+    with_guests.write_text(history.read_text() + "G1,,2026-08-01,1,20.0\nG2,,2026-08-02,1,30.0\n")
+    result, _ = segment("run", "--orders", str(with_guests), "--period", "2026Q3", "--db", str(db))
+    assert result.exit_code == 1
+    assert "--anonymous-orders skip" in result.stderr
+    summary = ok(
+        "run", "--orders", str(with_guests), "--period", "2026Q3", "--db", str(db), "--anonymous-orders", "skip"
+    )
+    run = query(db, "SELECT anonymous_lines, n_customers FROM runs WHERE run_id = ?", [summary["run_id"]]).iloc[0]
+    assert run.anonymous_lines == 2
+    assert run.n_customers == sum(s["customers"] for s in summary["segments"])

@@ -1,0 +1,218 @@
+"""Order histories: reading, checking and point-in-time features, on tiny files with hand-computed answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from segmentation.errors import DataError, InputFileError, ValidationFailed
+from segmentation.periods import Period
+from segmentation.source import inspect_orders
+from tasks.orders import choose_date_format, period_features, read_orders, window_start
+
+# c1: order A1 of two lines (100 + 50) on 2025-12-01, a return A2 (-20) on 2026-02-10.
+# c2: a first order in 2024 (before the window), one on the period's last day (a timestamp).
+# c3: only an order after the period's end. c4: only an order older than the window.
+ORDERS = """order_id,customer_id,order_date,amount
+A1,c1,2025-12-01,100
+A1,c1,2025-12-01,50
+A2,c1,2026-02-10,-20
+A3,c2,2024-01-05,30
+A4,c2,2026-03-31 10:00:00,10
+A5,c3,2026-04-02,99
+A6,c4,2024-12-31,5
+"""
+Q1 = Period.parse("2026Q1")
+
+
+def write(tmp_path: Path, text: str, name: str = "orders.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def features_of(path: Path, period: Period = Q1, *, months: int = 12, date_format: str | None = None) -> dict:
+    source = inspect_orders(path, columns=None, delimiter=None)
+    history = read_orders(source, date_format=date_format, period=period, lookback_months=months)
+    try:
+        table, facts = period_features(history)
+    finally:
+        history.close()
+    rows = {r["customer_id"]: r for r in table.to_pylist()}
+    return {"rows": rows, "facts": facts, "lines": history.n_rows, "date_format": history.date_format}
+
+
+def test_features_as_of_the_period_end_by_hand(tmp_path: Path) -> None:
+    result = features_of(write(tmp_path, ORDERS))
+    rows, facts = result["rows"], result["facts"]
+    assert set(rows) == {"c1", "c2"}  # c3 ordered after the end, c4 only before the window
+    # Two lines of one order are one order; the return is netted, not an order, not recency.
+    assert rows["c1"] == {
+        "customer_id": "c1",
+        "recency_days": 120,  # 2025-12-01 -> 2026-03-31
+        "frequency": 1,
+        "monetary": 130.0,
+        "avg_order_value": 130.0,
+        "tenure_days": 120,
+    }
+    assert rows["c2"]["recency_days"] == 0  # a timestamp on the last day counts as that day
+    assert (rows["c2"]["frequency"], rows["c2"]["monetary"]) == (1, 10.0)  # the 2024 order is outside the window
+    assert rows["c2"]["tenure_days"] == (date(2026, 3, 31) - date(2024, 1, 5)).days
+    assert facts.lines_after_end == 1
+    assert facts.customers_to_end == 3
+    assert facts.lapsed_beyond_window == 1
+    assert facts.window_start == date(2025, 3, 31)
+    assert "1 order line(s) after 2026-03-31 ignored" in facts.sentence()
+    assert result["lines"] == 7
+    assert result["date_format"] == "iso"
+
+
+def test_a_longer_window_brings_back_an_older_customer(tmp_path: Path) -> None:
+    rows = features_of(write(tmp_path, ORDERS), months=27)["rows"]  # from 2024-01-01
+    assert set(rows) == {"c1", "c2", "c4"}
+    assert (rows["c2"]["frequency"], rows["c2"]["monetary"]) == (2, 40.0)
+    assert rows["c4"]["recency_days"] == (date(2026, 3, 31) - date(2024, 12, 31)).days
+
+
+def test_future_orders_change_nothing_in_a_past_period(tmp_path: Path) -> None:
+    before = features_of(write(tmp_path, ORDERS, "a.csv"))["rows"]
+    later = ORDERS + "A7,c1,2026-05-01,999\nA8,c5,2026-06-01,5\nA9,c2,2026-04-01,7\n"
+    after = features_of(write(tmp_path, later, "b.csv"))
+    assert after["rows"] == before
+    assert after["facts"].lines_after_end == 4
+
+
+def test_without_order_id_a_customers_lines_of_one_day_are_one_order(tmp_path: Path) -> None:
+    text = "customer,date,total\nx,2026-03-01,10\nx,2026-03-01,5\nx,2026-03-02,1\ny,2026-02-01,3\n"
+    rows = features_of(write(tmp_path, text))["rows"]
+    assert (rows["x"]["frequency"], rows["x"]["monetary"], rows["x"]["recency_days"]) == (2, 16.0, 29)
+    assert rows["x"]["avg_order_value"] == pytest.approx(8.0)
+
+
+def test_amount_from_quantity_and_unit_price(tmp_path: Path) -> None:
+    # Online Retail's own headers map without --columns.
+    text = "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n1,a,2,12/13/2025 8:26,2.5,17850\n"
+    text += "1,b,1,12/13/2025 8:26,10,17850\nC2,a,-1,12/20/2025 9:00,2.5,17850\n"
+    result = features_of(write(tmp_path, text))
+    row = result["rows"]["17850"]
+    assert (row["frequency"], row["monetary"]) == (1, 12.5)
+    assert result["date_format"] == "%m/%d/%Y"
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["2026-03-01", "2026-03-02 10:00:00", "2026-03-03T11:00:00"], "iso"),
+        (["20260301", "20260315"], "%Y%m%d"),
+        (["13/03/2026", "01/04/2026"], "%d/%m/%Y"),
+        (["03/13/2026", "04/01/2026 08:15"], "%m/%d/%Y"),
+        (["13.03.2026", "01.04.2026"], "%d.%m.%Y"),
+    ],
+)
+def test_date_forms_are_detected(values: list[str], expected: str) -> None:
+    assert choose_date_format(values, None, source="f.csv")[0] == expected
+
+
+def test_ambiguous_dates_need_a_date_format() -> None:
+    with pytest.raises(InputFileError, match=r"day-first and month-first.*\n.*--date-format '%d/%m/%Y'"):
+        choose_date_format(["03/04/2026", "05/06/2026"], None, source="f.csv")
+    assert choose_date_format(["03/04/2026"], "%d/%m/%Y", source="f.csv")[0] == "%d/%m/%Y"
+
+
+def test_a_given_date_format_reads_the_file(tmp_path: Path) -> None:
+    text = "customer_id,order_date,amount\na,03/04/2026,5\nb,01/02/2026,6\n"
+    day_first = features_of(write(tmp_path, text), date_format="%d/%m/%Y")["rows"]
+    assert set(day_first) == {"b"}  # 3 April is after the quarter
+    assert day_first["b"]["recency_days"] == (date(2026, 3, 31) - date(2026, 2, 1)).days
+    month_first = features_of(write(tmp_path, text, "m.csv"), date_format="%m/%d/%Y")["rows"]
+    assert month_first["a"]["recency_days"] == (date(2026, 3, 31) - date(2026, 3, 4)).days
+
+
+def test_bad_lines_are_all_named_and_nothing_is_read(tmp_path: Path) -> None:
+    text = ORDERS + "A9,,2026-01-01,5\nA10,c9,yesterday,5\nA11,c9,2026-01-02,12 EUR\nA12,c9,2026-01-03,1_000\n"
+    with pytest.raises(ValidationFailed) as caught:
+        read_orders(
+            inspect_orders(write(tmp_path, text), columns=None, delimiter=None),
+            date_format=None,
+            period=Q1,
+            lookback_months=12,
+        )
+    message = str(caught.value)
+    assert "4 value(s)" in message
+    assert "break the order contract" in message
+    assert "customer_id · not_nullable: 1 failing: <empty> (line 9)" in message
+    assert "order_date · is a date (ISO date): 1 failing: 'yesterday' (line 10)" in message
+    assert "amount · is a number: 2 failing: '12 EUR' (line 11), '1_000' (line 12)" in message
+    failures = caught.value.failures
+    assert sorted(failures["source_line"].tolist()) == [9, 10, 11, 12]
+
+
+def test_control_characters_in_ids_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(b"customer_id,order_date,amount\nc\x001,2026-01-01,5\nc2,2026-01-01,5\n")
+    with pytest.raises(ValidationFailed, match=r"customer_id · no control characters: 1 failing: .*\(line 2\)"):
+        read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None, period=Q1, lookback_months=12)
+
+
+def test_nobody_in_the_window_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(
+        DataError, match=r"no customer ordered in the window 2022-12-31 \(excl.\) – 2023-12-31"
+    ) as caught:
+        features_of(write(tmp_path, ORDERS), Period.parse("2023Q4"))
+    assert "no order up to 2023-12-31; 7 order line(s) are after it" in str(caught.value)
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_cr_or_mixed_line_endings_read_as_the_same_lines(tmp_path: Path, mixed: bool) -> None:
+    lines = ORDERS.encode().splitlines()
+    # mixed: a header rewritten by a Unix tool on top of a Windows export; else old Mac CR endings
+    data = lines[0] + b"\n" + b"\r\n".join(lines[1:]) + b"\r\n" if mixed else b"\r".join(lines) + b"\r"
+    path = tmp_path / "orders.csv"
+    path.write_bytes(data)
+    assert features_of(path)["rows"] == features_of(write(tmp_path, ORDERS, "lf.csv"))["rows"]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(data.replace(b"A4,c2,2026-03-31 10:00:00,10", b"A4,c2,2026-03-31 10:00:00,ten"))
+    with pytest.raises(ValidationFailed, match=r"'ten' \(line 6\)"):
+        features_of(bad)
+
+
+def test_a_byte_that_is_not_utf8_is_named_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(ORDERS.encode().replace(b"A5,c3", b"A5,c\xe93"))
+    with pytest.raises(InputFileError, match=r"line 7.*UTF-8|UTF-8.*line 7"):
+        features_of(path)
+
+
+@pytest.mark.parametrize(
+    ("end", "months", "expected"),
+    [
+        (date(2026, 3, 31), 12, date(2025, 3, 31)),
+        (date(2026, 2, 28), 12, date(2025, 2, 28)),
+        (date(2024, 2, 29), 12, date(2023, 2, 28)),
+        (date(2026, 6, 30), 3, date(2026, 3, 31)),  # month ends stay month ends
+        (date(2026, 3, 31), 1, date(2026, 2, 28)),
+    ],
+)
+def test_window_start(end: date, months: int, expected: date) -> None:
+    assert window_start(end, months) == expected
+
+
+def test_guest_orders_are_refused_with_a_hint_or_left_out_and_counted(tmp_path: Path) -> None:
+    path = write(tmp_path, ORDERS + "G1,,2026-01-01,5\nG1,,2026-01-01,7\n")
+    with pytest.raises(ValidationFailed, match=r"not_nullable: 2 failing(.|\n)*hint: .*--anonymous-orders skip"):
+        read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None, period=Q1, lookback_months=12)
+    history = read_orders(
+        inspect_orders(path, columns=None, delimiter=None),
+        date_format=None,
+        period=Q1,
+        lookback_months=12,
+        skip_anonymous=True,
+    )
+    try:
+        assert history.anonymous_lines == 2
+        table, _ = period_features(history)
+    finally:
+        history.close()
+    assert sorted(table.column("customer_id").to_pylist()) == ["c1", "c2"]  # the same customers as without them
