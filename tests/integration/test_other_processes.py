@@ -17,7 +17,7 @@ from prefect import flow
 from segmentation.periods import Period
 from segmentation.settings import make_settings
 from tasks.runs import ABANDONED, record_failure, start_run
-from tests.helpers import Warehouse, hold_read_only, query, run_customers
+from tests.helpers import ROOT, Warehouse, hold_read_only, query, run_customers
 from warehouse import WarehouseLocked, connect, writer_lock
 
 
@@ -68,7 +68,7 @@ def test_pipeline_writer_lock_is_exclusive_and_bounded(db: Path) -> None:
 OLD_DUCKDB = "1.1.3"  # the 1.x line many BI drivers still bundle
 
 
-OLD_DUCKDB_DIR = Path(__file__).resolve().parents[1] / ".old-duckdb"
+OLD_DUCKDB_DIR = ROOT / ".old-duckdb"
 
 
 def snapshot(db: Path) -> dict[str, list]:
