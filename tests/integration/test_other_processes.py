@@ -113,10 +113,12 @@ def test_run_gives_up_on_someone_who_keeps_the_private_warehouse_and_changes_not
 @pytest.fixture(scope="session")
 def old_duckdb() -> Path:
     """DuckDB 1.x in a folder of its own, as a BI driver would bundle it: `.ci/run` installs it; tests
-    never download it."""
+    never download it. Absent, the test fails saying how to install it: a skip here once hid that
+    the check no longer ran."""
     if not (OLD_DUCKDB_DIR / "duckdb").is_dir():
-        pytest.skip(
-            f"DuckDB {OLD_DUCKDB} is not in {OLD_DUCKDB_DIR}: pip install --target .old-duckdb duckdb=={OLD_DUCKDB}"
+        pytest.fail(
+            f"DuckDB {OLD_DUCKDB} is not in {OLD_DUCKDB_DIR}: "
+            f"pip install --no-deps --target .old-duckdb duckdb=={OLD_DUCKDB} (as .ci/run does)"
         )
     return OLD_DUCKDB_DIR
 
