@@ -18,7 +18,7 @@ from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from tests.helpers import ROOT, free_port, prefect_env, query, start_prefect_server, stop
+from tests.helpers import FAST, ROOT, free_port, prefect_env, query, start_prefect_server, stop
 
 PREFECT = [sys.executable, "-m", "prefect"]
 
@@ -52,6 +52,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         PREFECT_WORKER_QUERY_SECONDS="2",
         PREFECT_LOGGING_LEVEL="INFO",
         SEGMENT_ARTIFACTS_DIR=str(home / "artifacts"),
+        **FAST,  # the worker's runs: what lands where is checked here, not k
     )
     procs: list[subprocess.Popen] = []
 

@@ -17,7 +17,7 @@ from prefect import flow
 from segmentation.periods import Period
 from segmentation.settings import make_settings
 from tasks.runs import ABANDONED, record_failure, start_run
-from tests.helpers import Warehouse, hold_read_only, query, run_customers
+from tests.helpers import ROOT, Warehouse, hold_read_only, query, run_customers
 from warehouse import WarehouseLocked, connect, writer_lock
 
 
@@ -68,7 +68,7 @@ def test_pipeline_writer_lock_is_exclusive_and_bounded(db: Path) -> None:
 OLD_DUCKDB = "1.1.3"  # the 1.x line many BI drivers still bundle
 
 
-OLD_DUCKDB_DIR = Path(__file__).resolve().parents[1] / ".old-duckdb"
+OLD_DUCKDB_DIR = ROOT / ".old-duckdb"
 
 
 def snapshot(db: Path) -> dict[str, list]:
@@ -113,10 +113,12 @@ def test_run_gives_up_on_someone_who_keeps_the_private_warehouse_and_changes_not
 @pytest.fixture(scope="session")
 def old_duckdb() -> Path:
     """DuckDB 1.x in a folder of its own, as a BI driver would bundle it: `.ci/run` installs it; tests
-    never download it."""
+    never download it. Absent, the test fails saying how to install it: a skip here once hid that
+    the check no longer ran."""
     if not (OLD_DUCKDB_DIR / "duckdb").is_dir():
-        pytest.skip(
-            f"DuckDB {OLD_DUCKDB} is not in {OLD_DUCKDB_DIR}: pip install --target .old-duckdb duckdb=={OLD_DUCKDB}"
+        pytest.fail(
+            f"DuckDB {OLD_DUCKDB} is not in {OLD_DUCKDB_DIR}: "
+            f"pip install --no-deps --target .old-duckdb duckdb=={OLD_DUCKDB} (as .ci/run does)"
         )
     return OLD_DUCKDB_DIR
 
