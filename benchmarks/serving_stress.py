@@ -2,6 +2,7 @@
 
     python benchmarks/serving_stress.py                     # 5 minutes, 4 readers (+ DuckDB 1.1.3 if present)
     python benchmarks/serving_stress.py --seconds 60 --readers 2
+    python benchmarks/serving_stress.py --publications 15   # until 15 publications (the test's shape)
 
 One real run makes a template (the bundled sample, through `segment run`); a publisher process
 then clones it into new runs in the warehouse (later periods, reruns of the latest, backfills of
@@ -12,7 +13,8 @@ checks, each check one query across views: every succeeded run in `run_history` 
 `current_run` has its rows in `current_segments` and nothing else is there, exactly one run is
 current, no run seen ever disappears. A reader with DuckDB 1.1.3 joins when `.old-duckdb/` holds
 it (`.ci/run` installs it there). Prints query, error and anomaly counts; tests/integration/test_serving_stress.py
-runs it for about a minute and asserts 0 and 0.
+runs it for fifteen publications (three of each kind) and asserts 0 and 0. The readers stop once the
+publisher has stopped, so every publication happens while all of them read.
 
 The reader half imports nothing of the project, so it runs under an old DuckDB as a BI driver would.
 """
@@ -62,15 +64,16 @@ CHECKS = [
 ]
 
 
-def read(bi_path: str, until: float, reconnect: bool) -> dict[str, object]:
-    """One reader process: queries until `until` (a time.time()), counts, never raises."""
+def read(bi_path: str, stop_file: str, reconnect: bool) -> dict[str, object]:
+    """One reader process: queries until `stop_file` exists, counts, never raises."""
     import duckdb
 
     queries = errors = anomalies = 0
     examples: list[str] = []
     seen_runs = 0
     con = None
-    while time.time() < until:
+    stop = Path(stop_file)
+    while not stop.exists():
         try:
             if con is None:
                 con = duckdb.connect(bi_path, read_only=True)
@@ -165,8 +168,9 @@ def clone_run(db_path: Path, template: str, kind: str, n: int) -> None:
                 )
 
 
-def publish(db_path: str, bi_path: str, until: float, delay_s: float) -> dict[str, object]:
-    """The publisher process: clone a run, publish it through the real sync, until `until`."""
+def publish(db_path: str, bi_path: str, until: float, delay_s: float, publications: int) -> dict[str, object]:
+    """The publisher process: clone a run, publish it through the real sync, until `until` (a
+    time.time()) or until `publications` are done (0: no such limit)."""
     from warehouse import connect, writer_lock
     from warehouse.serving import sync
 
@@ -176,7 +180,7 @@ def publish(db_path: str, bi_path: str, until: float, delay_s: float) -> dict[st
     kinds = ["later", "later", "rerun", "backfill", "failed"]
     published = 0
     longest = 0.0
-    while time.time() < until:
+    while time.time() < until and not (publications and published >= publications):
         with writer_lock(db, wait_s=60):
             clone_run(db, template, kinds[published % len(kinds)], published)
             started = time.monotonic()
@@ -186,12 +190,12 @@ def publish(db_path: str, bi_path: str, until: float, delay_s: float) -> dict[st
     return {"publications": published, "longest_sync_s": round(longest, 3)}
 
 
-def start_reader(bi_path: Path, until: float, *, reconnect: bool, old: bool) -> subprocess.Popen:
+def start_reader(bi_path: Path, stop_file: Path, *, reconnect: bool, old: bool) -> subprocess.Popen:
     env = dict(os.environ)
     if old:
         env["PYTHONPATH"] = os.pathsep.join([str(OLD_DUCKDB), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return subprocess.Popen(
-        [sys.executable, str(Path(__file__)), "read", str(bi_path), str(until), str(int(reconnect))],
+        [sys.executable, str(Path(__file__)), "read", str(bi_path), str(stop_file), str(int(reconnect))],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -199,27 +203,44 @@ def start_reader(bi_path: Path, until: float, *, reconnect: bool, old: bool) -> 
     )
 
 
-def stress(db_path: Path, bi_path: Path, *, seconds: float, readers: int, delay_s: float) -> dict[str, object]:
-    """Publish for `seconds` while `readers` processes (and a DuckDB 1.1.3 one when present) read.
+def stress(
+    db_path: Path, bi_path: Path, *, seconds: float, readers: int, delay_s: float, publications: int = 0
+) -> dict[str, object]:
+    """Publish for `seconds` (or until `publications` are done, if sooner) while `readers` processes
+    (and a DuckDB 1.1.3 one when present) read; the readers stop after the publisher.
 
     The warehouse must hold a succeeded run, served. Returns the publisher's and readers' counts."""
     start = time.time()
-    until = start + seconds
-    procs = [start_reader(bi_path, until + 1, reconnect=i == 0, old=False) for i in range(readers)]
+    stop_file = db_path.with_name(f"stress-stop-{os.getpid()}")
+    stop_file.unlink(missing_ok=True)
+    procs = [start_reader(bi_path, stop_file, reconnect=i == 0, old=False) for i in range(readers)]
     if (OLD_DUCKDB / "duckdb").is_dir():
-        procs.append(start_reader(bi_path, until + 1, reconnect=False, old=True))
-    publisher = subprocess.run(
-        [sys.executable, str(Path(__file__)), "publish", str(db_path), str(bi_path), str(until), str(delay_s)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+        procs.append(start_reader(bi_path, stop_file, reconnect=False, old=True))
+    try:
+        publisher = subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__)),
+                "publish",
+                str(db_path),
+                str(bi_path),
+                str(start + seconds),
+                str(delay_s),
+                str(publications),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        stop_file.touch()
     if publisher.returncode != 0:
         for proc in procs:
             proc.kill()
         raise RuntimeError(f"the publisher failed:\n{publisher.stderr}")
     results = [json.loads(proc.communicate(timeout=120)[0]) for proc in procs]
+    stop_file.unlink(missing_ok=True)
     return {
         "seconds": round(time.time() - start, 1),
         **json.loads(publisher.stdout),
@@ -246,15 +267,16 @@ def template_run(workdir: Path) -> Path:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "read":
-        print(json.dumps(read(sys.argv[2], float(sys.argv[3]), sys.argv[4] == "1")))
+        print(json.dumps(read(sys.argv[2], sys.argv[3], sys.argv[4] == "1")))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "publish":
         sys.path.insert(0, str(ROOT))
-        print(json.dumps(publish(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]))))
+        print(json.dumps(publish(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]))))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--readers", type=int, default=4)
+    parser.add_argument("--publications", type=int, default=0, help="stop after this many (0: run for --seconds)")
     parser.add_argument("--delay", type=float, default=0.2, help="visibility delay of each publication (s)")
     args = parser.parse_args()
     import tempfile
@@ -262,7 +284,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = template_run(Path(tmp))
         result = stress(
-            db, db.with_name("segments_bi.duckdb"), seconds=args.seconds, readers=args.readers, delay_s=args.delay
+            db,
+            db.with_name("segments_bi.duckdb"),
+            seconds=args.seconds,
+            readers=args.readers,
+            delay_s=args.delay,
+            publications=args.publications,
         )
     print(json.dumps(result, indent=2))
 
