@@ -19,7 +19,7 @@ import typer
 
 from flows.cli import bi, errors, pipeline, prefect_setup, runs, sample
 
-__all__ = ["app", "main"]
+__all__ = ["app", "dispatch", "main"]
 
 app = typer.Typer(
     help="Customer segmentation: K-Means segments per period, kept in a DuckDB warehouse and served to BI tools.",
@@ -44,6 +44,34 @@ for _command in (
     app.command()(_command)
 
 
+def dispatch(args: list[str] | None, deferred: list[str]) -> int | str | None:
+    """Run the command; its exit code (or message). Its `error:` lines go to `deferred`, for the
+    caller to print last (usage mistakes become one such line, not Click's box).
+
+    Any other exception is left to propagate: the commands turn every error they expect into an
+    `error:` line themselves, so what gets here is a bug and keeps its traceback.
+    """
+    from typer._click import exceptions as click  # the Click that Typer bundles and raises
+
+    errors.deferred = deferred
+    try:
+        return app(args, standalone_mode=False)
+    except click.NoArgsIsHelpError as usage:
+        usage.show()
+        return usage.exit_code
+    except click.UsageError as usage:
+        # One `error:` line like every other mistake, not Click's usage box.
+        command = usage.ctx.command_path if usage.ctx else "segment"
+        deferred.append(f"{usage.format_message()} (see `{command} --help`)")
+        return usage.exit_code
+    except typer.Abort:  # Ctrl-C at a prompt (Typer's own Abort: its bundled Click has none)
+        return 130
+    except SystemExit as done:
+        return done.code
+    finally:
+        errors.deferred = None  # said at once again, as in-process callers (tests) expect
+
+
 def main() -> None:
     """Run the command, then end the process without the interpreter's teardown.
 
@@ -51,24 +79,8 @@ def main() -> None:
     of a second after the work is done. Everything is written by then; the exit handlers still
     run (Prefect sends its last logs and events, a temporary server stops), streams are flushed.
     """
-    from typer._click import exceptions as click  # the Click that Typer bundles and raises
-
-    code: int | str | None = 0
-    errors.deferred = deferred = []
-    try:
-        code = app(standalone_mode=False)
-    except click.NoArgsIsHelpError as usage:
-        usage.show()
-        code = usage.exit_code
-    except click.UsageError as usage:
-        # One `error:` line like every other mistake, not Click's usage box.
-        command = usage.ctx.command_path if usage.ctx else "segment"
-        deferred.append(f"{usage.format_message()} (see `{command} --help`)")
-        code = usage.exit_code
-    except click.Abort:
-        code = 130
-    except SystemExit as done:
-        code = done.code
+    deferred: list[str] = []
+    code = dispatch(None, deferred)
     prefect_setup.run_exit_handlers()
     for message in deferred:
         errors.say_error(message)

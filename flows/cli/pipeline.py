@@ -261,6 +261,16 @@ def backfill(
             )
     except EXPECTED_ERRORS as error:
         raise fail(error, as_json=as_json) from None
+    except Exception as error:
+        if not unreachable(error):  # a bug: one line here, its traceback in Prefect's log of the run
+            raise fail(
+                f"the backfill stopped on an unexpected {type(error).__name__}: {error}", as_json=as_json
+            ) from None
+        raise fail(
+            f"Prefect's API did not answer, so the backfill stopped; the periods it finished are in the warehouse "
+            f"(`segment runs`), and running the same backfill again skips them ({error})",
+            as_json=as_json,
+        ) from None
     failed = [o for o in outcomes if o.outcome in ("failed", "Failed", "Crashed")]
     if as_json:
         print_json({"outcomes": [asdict(o) for o in outcomes], "failed": len(failed)})

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import ROOT, invoke
 
 COMMANDS = ("run", "score", "backfill", "export", "serve", "sample", "runs", "show", "report")
@@ -89,3 +91,35 @@ def test_dask_without_an_address_is_refused_before_anything_runs(workdir: Path, 
     assert result.exit_code == 1
     assert "task_runner 'dask' needs a dask_address such as tcp://HOST:8786" in result.stderr
     assert not (workdir / "w.duckdb").exists()
+
+
+def test_dispatch_gives_ctrl_c_its_code_and_lets_a_bug_keep_its_own_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import typer
+
+    import flows.cli
+
+    def aborted(*args: object, **kwargs: object) -> None:
+        raise typer.Abort()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(flows.cli, "app", aborted)
+    assert flows.cli.dispatch([], []) == 130
+    monkeypatch.setattr(flows.cli, "app", broken)
+    with pytest.raises(RuntimeError, match="a bug"):  # itself, not an error raised while handling it
+        flows.cli.dispatch([], [])
+
+
+def test_dispatch_turns_a_usage_mistake_into_one_deferred_error_line() -> None:
+    import flows.cli
+    from flows.cli import errors
+
+    deferred: list[str] = []
+    assert flows.cli.dispatch(["run", "--bogus"], deferred) == 2
+    assert errors.deferred is None  # later errors in this process are said at once again
+    [message] = deferred  # one line, said after Prefect's exit handlers (main)
+    assert message.startswith("No such option: --bogus")
+    assert message.endswith(" run --help`)")  # the program's name is argv[0]: `segment` for users
