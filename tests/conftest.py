@@ -5,9 +5,13 @@ tests/flow/        flows run in this process on the session's Prefect test serve
 tests/integration/ separate processes: the CLI, SIGKILL, servers, workers, Dask, other DuckDB
                    readers (marker `integration`)
 
-`pytest` runs all three; `pytest tests/unit` (or `-m unit`) runs the fast lane alone. The Prefect
-test server starts once, on the first flow or integration test (tests/flow/conftest.py,
-tests/integration/conftest.py), never for unit tests.
+`pytest` runs all three on worker processes (pytest-xdist, `-n auto --dist loadscope` in
+pyproject.toml: one worker more than the cores; a module's tests stay on one worker, so its module
+fixtures are made once, and modules are handed out in the order below);
+`pytest tests/unit` (or `-m unit`) runs the fast lane alone; `-n 0` runs in this process, one test
+after another (for a debugger). Each worker starts its own Prefect test server, on the first flow or
+integration test it gets (tests/flow/conftest.py, tests/integration/conftest.py), never for unit
+tests.
 """
 
 from __future__ import annotations
@@ -40,11 +44,26 @@ def lane_of(item: pytest.Item) -> str:
     return relative.parts[0]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test with its lane, from the folder it is in; run the fast lanes first."""
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the cores, at most eight. About a fifth of a worker's time is
+    spent waiting (on its Prefect server, on subprocesses, on a run's visibility delay); a third
+    worker on two cores fills it (measured: 378 s with two workers, 312-340 s with three). Each
+    worker starts its own Prefect server, hence the cap."""
+    return min(len(os.sched_getaffinity(0)) + 1, 8)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test with its lane, from the folder it is in, and order the lanes.
+
+    In one process the fast lanes run first, so a broken unit shows in seconds. On several workers
+    the slow lane is handed out first and the many small unit modules fill the gaps at the end:
+    handed out last, one long integration module would keep one worker busy while the other idles.
+    """
     for item in items:
         item.add_marker(getattr(pytest.mark, lane_of(item)))
-    items.sort(key=lambda item: LANES.index(lane_of(item)))  # stable: file order kept within a lane
+    distributed = bool(getattr(config.option, "numprocesses", None)) or "PYTEST_XDIST_WORKER" in os.environ
+    order = LANES[::-1] if distributed else LANES
+    items.sort(key=lambda item: order.index(lane_of(item)))  # stable: file order kept within a lane
 
 
 @pytest.fixture(scope="session")
