@@ -27,6 +27,14 @@ from pathlib import Path
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="segment-prefect-home-")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# The session's test server keeps flow runs, task runs, logs and artifacts, which is what tests read;
+# not the event feed (persisted events) nor automations (triggers). Each is one more writer on its
+# SQLite file, and with three workers' runs on two cores a write that meets another's commit gets
+# "database is locked": a 503, which Prefect's client retries after 2, 4, 8, ... s (a test that
+# takes 12 s once took 77 s on a fresh clone, about what five such retries add up to). The real
+# servers of the deployment and outage tests run every service.
+os.environ["PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED"] = "false"
+os.environ["PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"] = "false"
 for name in [n for n in os.environ if n.startswith("SEGMENT_")]:
     del os.environ[name]
 
