@@ -51,7 +51,9 @@ def style(segment_id: int) -> dict[str, str]:
 def png(figure: Figure) -> bytes:
     """The figure as PNG bytes."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    # zlib level 1, not Pillow's 6: the same pixels, written in about three quarters of the time
+    # (the figures are a quarter of a run's CPU on small data), files about 8 % larger.
+    figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
