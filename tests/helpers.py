@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 MALL_CSV = ROOT.parent / "shared" / "data" / "Mall_Customers.csv"
+OLD_DUCKDB = "1.1.3"  # the 1.x line many BI drivers still bundle (fixture `old_duckdb`)
+OLD_DUCKDB_DIR = ROOT / ".old-duckdb"  # .ci/run installs it there
 HEADER = "CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)"
 INCOME, SPENDING = "Annual Income (k$)", "Spending Score (1-100)"
 MALL_NAMES = {
@@ -190,12 +192,12 @@ def subprocess_env(api_url: str, **extra: str) -> dict[str, str]:
     """Environment for a `segment` subprocess that talks to the session's Prefect server."""
     # As a user runs it: Prefect's log level unset, so its console lines appear only with --verbose.
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEGMENT_") and k != "PREFECT_LOGGING_LEVEL"}
-    # Prefect's own retry count (the command lowers it to 2, to notice an outage in seconds): the
-    # session's test server keeps its SQLite busy for every test of this worker at once, and on a
-    # loaded machine answers 503 ("database is locked", retryable) three times in a row now and
-    # then. Outages are tested against servers of their own (test_prefect_outage.py).
-    env.setdefault("PREFECT_CLIENT_MAX_RETRIES", "5")
-    env.update(PREFECT_API_URL=api_url, PYTHONUNBUFFERED="1", **extra)
+    # Prefect's own retry count (the command lowers it to 2, to notice an outage in seconds, and
+    # writes that into this process's environment when a test runs it in-process): the session's
+    # test server keeps its SQLite busy for every test of this worker at once, and on a loaded
+    # machine answers 503 ("database is locked", retryable) three times in a row now and then.
+    # Outages are tested against servers of their own (test_prefect_outage.py).
+    env.update({"PREFECT_CLIENT_MAX_RETRIES": "5", "PREFECT_API_URL": api_url, "PYTHONUNBUFFERED": "1", **extra})
     return env
 
 
