@@ -17,7 +17,7 @@ from prefect import flow
 from segmentation.periods import Period
 from segmentation.settings import make_settings
 from tasks.runs import ABANDONED, record_failure, start_run
-from tests.helpers import ROOT, Warehouse, hold_read_only, query, run_customers
+from tests.helpers import OLD_DUCKDB, Warehouse, hold_read_only, query, run_customers
 from warehouse import WarehouseLocked, connect, writer_lock
 
 
@@ -65,12 +65,6 @@ def test_pipeline_writer_lock_is_exclusive_and_bounded(db: Path) -> None:
     assert "waiting up to 0.5s for it to finish" in other.stderr
 
 
-OLD_DUCKDB = "1.1.3"  # the 1.x line many BI drivers still bundle
-
-
-OLD_DUCKDB_DIR = ROOT / ".old-duckdb"
-
-
 def snapshot(db: Path) -> dict[str, list]:
     return {
         table: query(db, f"SELECT * FROM {table} ORDER BY ALL").astype(str).values.tolist()  # noqa: S608
@@ -108,19 +102,6 @@ def test_run_gives_up_on_someone_who_keeps_the_private_warehouse_and_changes_not
     assert f"(PID {reader.pid}) and was not released within 2s; nothing was written" in result.stderr
     assert "This file is the pipeline's own: BI tools read the BI surface beside it" in result.stderr
     assert snapshot(db) == before
-
-
-@pytest.fixture(scope="session")
-def old_duckdb() -> Path:
-    """DuckDB 1.x in a folder of its own, as a BI driver would bundle it: `.ci/run` installs it; tests
-    never download it. Absent, the test fails saying how to install it: a skip here once hid that
-    the check no longer ran."""
-    if not (OLD_DUCKDB_DIR / "duckdb").is_dir():
-        pytest.fail(
-            f"DuckDB {OLD_DUCKDB} is not in {OLD_DUCKDB_DIR}: "
-            f"pip install --no-deps --target .old-duckdb duckdb=={OLD_DUCKDB} (as .ci/run does)"
-        )
-    return OLD_DUCKDB_DIR
 
 
 OLD_READER = """
