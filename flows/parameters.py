@@ -1,220 +1,121 @@
-"""The segmentation flow's parameters, declared once: name, type, default, what it means, and how
-the command line and prefect.yaml give it.
+"""The segmentation flow's parameters, derived from their one declaration: the fields of
+`RunRequest` and `Settings` marked `Exposed` (segmentation/settings.py).
 
-The flow keeps its explicit signature (Prefect builds the deployment's parameter schema and the
-UI's form from it); tests/unit/flows/test_parameters.py holds that signature, its docstring,
-prefect.yaml and the backfill to this declaration. The command line builds its shared options
-from `option_of`, and the backfill binds the parameters it passes with `bind`.
+From here come the flow's signature and the Args of its docstring (what Prefect shows in the UI
+and checks a deployment's parameters against), the command line's shared options
+(flows/cli/options.py), and the translation both ways: parameters -> (RunRequest, Settings) in the
+flow, and options -> parameters in the command line. prefect.yaml and README's settings table are
+checked against it (tests/unit/flows/test_parameters.py).
 
 Light on purpose: no Prefect, no pandas; the command line imports it before anything runs.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar, get_args
 
-# Where prefect.yaml gives a parameter: in the shared `parameters` block every deployment
-# merges ("shared"), per deployment ("deployment": cadence, mode, the monthly model), or nowhere,
-# left to the schedule and the worker's environment ("runtime": the period that just ended,
-# SEGMENT_DB_PATH, SEGMENT_TASK_RUNNER, SEGMENT_DASK_ADDRESS).
-InYaml = Literal["shared", "deployment", "runtime"]
+from pydantic.fields import FieldInfo
+
+from segmentation.csvfile import path_from_parameter, path_parameter
+from segmentation.settings import Exposed, InYaml, RunRequest, Settings, make_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
 class Parameter:
-    """One flow parameter and, where the command line has one, its option."""
+    """One flow parameter: the field it sets and how it is given."""
 
-    name: str
+    name: str  # the flow parameter
+    field: str  # the RunRequest or Settings field it sets
+    setting: bool  # a Settings field (None: the environment decides) or a RunRequest one
     type: Any  # the flow's annotation
     default: Any
-    help: str  # as the flow's docstring says it (its Args)
-    in_yaml: InYaml
-    metavar: str | None = None  # the command line's option, when commands share it
-    option_help: str | None = None
-    option_type: Any = None  # what the option takes when it is not the flow's type (text to parse, a Path)
-    flag: str | None = None  # the option's name when it is not --<name with dashes>
+    help: str  # the field's description
+    exposed: Exposed
 
     @property
-    def has_option(self) -> bool:
-        return self.option_help is not None
+    def in_yaml(self) -> InYaml:
+        return self.exposed.yaml
+
+    @property
+    def flag(self) -> str:
+        return self.exposed.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def option_type(self) -> Any:
+        """What the command-line option takes: text the field parses, a Path, or the flow's type."""
+        return self.exposed.option_type or self.type
+
+    @property
+    def variable(self) -> str | None:
+        """The environment variable that also sets it (settings only)."""
+        return f"SEGMENT_{self.field.upper()}" if self.setting else None
+
+    @property
+    def option_help(self) -> str:
+        text = self.help[0].upper() + self.help[1:]
+        return f"{text}. Env: ${self.variable}." if self.variable else f"{text}."
+
+    def to_parameter(self, value: Any) -> Any:
+        """A field's value as the flow parameter carries it (JSON: paths as text, tuples as lists)."""
+        if value is None:
+            return None
+        if self.exposed.path:
+            return path_parameter(str(value))
+        if isinstance(value, tuple):
+            return list(value)
+        if isinstance(value, dict):
+            return dict(value) or None
+        return value
+
+    def to_field(self, value: Any) -> Any:
+        """The flow parameter's value as the field takes it."""
+        if value is not None and self.exposed.path:
+            return path_from_parameter(str(value))
+        return value
 
 
-PARAMETERS: tuple[Parameter, ...] = (
-    Parameter(
-        "period",
-        str | None,
-        None,
-        "'2026Q1' or '2026-03'; default: the period that ended before the scheduled start.",
-        "runtime",
-    ),
-    Parameter(
-        "source",
-        str | None,
-        None,
-        "CSV or Parquet path, may contain '{period}'; default: the bundled sample.",
-        "shared",
-        metavar="PATH",
-        option_help="CSV or Parquet file; may contain {period}. Default: the bundled sample.",
-    ),
-    Parameter(
-        "db",
-        str | None,
-        None,
-        "DuckDB warehouse file; default: SEGMENT_DB_PATH or ./segments.duckdb.",
-        "runtime",
-        metavar="PATH",
-        option_help="The warehouse file. Default: $SEGMENT_DB_PATH or ./segments.duckdb.",
-        option_type=Path | None,
-    ),
-    Parameter(
-        "k",
-        int | None,
-        None,
-        "pin the number of segments instead of choosing it (fit mode).",
-        "shared",
-        metavar="N",
-        option_help="Pin the number of segments.",
-    ),
-    Parameter(
-        "features",
-        list[str] | None,
-        None,
-        "columns to cluster on; default: annual_income, spending_score (fit mode).",
-        "shared",
-        metavar="LIST",
-        option_help="Columns to cluster on. Orders: recency_days,frequency,monetary (default), avg_order_value, "
-        "tenure_days, and attributes. A customer table: annual_income,spending_score (default), age, gender.",
-        option_type=str | None,
-    ),
-    Parameter(
-        "cadence",
-        Literal["quarterly", "monthly"],
-        "quarterly",
-        "'quarterly' or 'monthly', for deriving the default period.",
-        "deployment",
-    ),
-    Parameter(
-        "skip_if_succeeded",
-        bool,
-        False,
-        "do nothing if the period already has a succeeded run (backfills).",
-        "shared",
-    ),
-    Parameter(
-        "columns",
-        dict[str, str] | None,
-        None,
-        "contract column -> the source's header, for headers the contract does not know.",
-        "shared",
-        metavar="MAP",
-        option_help="Name the source's columns: customer_id=Customer Id,annual_income=Income,... "
-        "Default: $SEGMENT_COLUMNS; the documented headers are matched without it.",
-        option_type=str | None,
-    ),
-    Parameter(
-        "delimiter",
-        str | None,
-        None,
-        "the CSV delimiter (comma, semicolon, tab); default: detected.",
-        "shared",
-        metavar="DELIM",
-        option_help="CSV delimiter: comma, semicolon or tab. Default: detected.",
-    ),
-    Parameter(
-        "task_runner",
-        Literal["threads", "dask"] | None,
-        None,
-        "'threads' (default) or 'dask' for the candidate-k fits.",
-        "runtime",
-        metavar="RUNNER",
-        option_help="threads (default) or dask: where candidate k are fitted.",
-        option_type=str | None,
-    ),
-    Parameter(
-        "dask_address",
-        str | None,
-        None,
-        "the Dask scheduler, with task_runner='dask'.",
-        "runtime",
-        metavar="ADDRESS",
-        option_help="With --task-runner dask: the scheduler, tcp://HOST:PORT.",
-    ),
-    Parameter(
-        "mode",
-        Literal["fit", "score"],
-        "fit",
-        "'fit' a new model, or 'score' with an earlier fitted run's model.",
-        "deployment",
-    ),
-    Parameter(
-        "model_run_id",
-        str | None,
-        None,
-        "score mode: the run whose model to use; default: the newest fitted run of a period ending at or "
-        "before this one.",
-        "deployment",
-        metavar="RUN_ID",
-        option_help="The fitted run whose model to use. Default: the current fitted run.",
-        flag="--model-run",
-    ),
-    Parameter(
-        "orders",
-        str | None,
-        None,
-        "an order history (CSV or Parquet, may contain '{period}') instead of a customer table: customers are "
-        "segmented on their behaviour as of the period's end.",
-        "shared",
-        metavar="PATH",
-        option_help="An order history (CSV or Parquet; may contain {period}) to segment on behaviour instead of a "
-        "customer table: customer_id, order_date, amount (order_id, quantity, unit_price optional). "
-        "Default: $SEGMENT_ORDERS.",
-    ),
-    Parameter(
-        "attributes",
-        str | None,
-        None,
-        "with orders, a customer attributes file (gender, age, annual_income) joined by customer_id.",
-        "shared",
-        metavar="PATH",
-        option_help="With --orders: customer attributes (customer_id, gender, age, income).",
-    ),
-    Parameter(
-        "date_format",
-        str | None,
-        None,
-        "with orders, the order dates' strptime format; default: detected.",
-        "shared",
-        metavar="FORMAT",
-        option_help="With --orders: order dates' form, e.g. '%d/%m/%Y'. Default: detected.",
-    ),
-    Parameter(
-        "lookback_months",
-        int | None,
-        None,
-        "with orders, the window of orders the features use (default 12).",
-        "shared",
-        metavar="MONTHS",
-        option_help="With --orders: months of orders up to the period's end (default 12).",
-    ),
-    Parameter(
-        "anonymous_orders",
-        Literal["refuse", "skip"] | None,
-        None,
-        "with orders, 'refuse' (default) or 'skip' lines without a customer ID.",
-        "shared",
-        metavar="refuse|skip",
-        option_help="With --orders: lines without a customer ID fail the run (refuse, default) or are left out "
-        "and counted.",
-        option_type=str | None,
-    ),
-)
+def _annotation(info: FieldInfo) -> tuple[Any, Exposed | None]:
+    exposed = next((m for m in info.metadata if isinstance(m, Exposed)), None)
+    return info.annotation, exposed
 
+
+def _optional(kind: Any) -> Any:
+    """`kind | None`, unless it already admits None."""
+    if kind is None or type(None) in get_args(kind):
+        return kind
+    return kind | None
+
+
+def _declared() -> tuple[Parameter, ...]:
+    found = []
+    for model, setting in ((RunRequest, False), (Settings, True)):
+        for field, info in model.model_fields.items():
+            kind, exposed = _annotation(info)
+            if exposed is None:
+                continue
+            flow_type = exposed.flow_type or kind
+            found.append(
+                Parameter(
+                    name=exposed.parameter or field,
+                    field=field,
+                    setting=setting,
+                    type=_optional(flow_type) if setting else kind,
+                    default=None if setting else info.get_default(call_default_factory=True),
+                    help=info.description or "",
+                    exposed=exposed,
+                )
+            )
+    return tuple(found)
+
+
+PARAMETERS: tuple[Parameter, ...] = _declared()
 BY_NAME: dict[str, Parameter] = {parameter.name: parameter for parameter in PARAMETERS}
-
-# The parameters of an order history, passed together (or not at all, for a customer table).
-ORDER_PARAMETERS: tuple[str, ...] = ("orders", "attributes", "date_format", "lookback_months", "anonymous_orders")
 
 
 def bind(**values: object) -> dict[str, object]:
@@ -223,3 +124,77 @@ def bind(**values: object) -> dict[str, object]:
     if unknown:
         raise TypeError(f"not parameters of the segmentation flow: {', '.join(unknown)}")
     return dict(values)
+
+
+def resolve(parameters: Mapping[str, Any]) -> tuple[RunRequest, Settings]:
+    """The run request and settings that flow parameters describe (None: the environment decides).
+
+    Raises:
+        pydantic.ValidationError: a value the field refuses (the command line words it per option).
+    """
+    given = bind(**parameters)
+    request = RunRequest(
+        **{p.field: given[p.name] for p in PARAMETERS if not p.setting and given.get(p.name) is not None}
+    )
+    settings = make_settings(**{p.field: p.to_field(given.get(p.name)) for p in PARAMETERS if p.setting})
+    return request, settings
+
+
+def parameters_of(settings: Settings, *, only: Iterable[str] | None = None, **request: object) -> dict[str, object]:
+    """The flow parameters that reproduce `settings` (every exposed one, or those named in `only`)
+    and the request's values.
+
+    What the command line passes: the flow then records the values a run really used, whatever the
+    environment of the process that runs it. A deployment's runs get `only` what was given, so the
+    deployment's own values stand for the rest."""
+    wanted = None if only is None else set(only)
+    values = {
+        p.name: p.to_parameter(getattr(settings, p.field))
+        for p in PARAMETERS
+        if p.setting and (wanted is None or p.name in wanted)
+    }
+    return bind(**values, **request)
+
+
+def given_parameters(options: Mapping[str, Any]) -> dict[str, object]:
+    """The flow parameters among command-line options that were given (None: not given)."""
+    return {name: value for name, value in options.items() if name in BY_NAME and value is not None}
+
+
+def settings_of(options: Mapping[str, Any]) -> Settings:
+    """The settings command-line options describe, over the environment (text options parsed by the fields)."""
+    given = given_parameters(options)
+    return make_settings(**{p.field: p.to_field(_plain(given.get(p.name))) for p in PARAMETERS if p.setting})
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else value
+
+
+def docstring(summary: str) -> str:
+    """A Google-style docstring with one Arg per parameter (Prefect shows them in the UI)."""
+    args = "\n".join(f"    {p.name}: {p.help}." for p in PARAMETERS)
+    return f"{summary}\n\nArgs:\n{args}\n"
+
+
+def takes_parameters(summary: str) -> Callable[[F], F]:
+    """Give a `def f(**parameters)` the declared parameters as its signature and docstring.
+
+    Prefect builds the flow's parameter schema (and a deployment's UI form) from `inspect.signature`
+    and the docstring's Args, and validates calls against the same signature."""
+
+    def decorate(function: F) -> F:
+        function.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default, annotation=p.type)
+                for p in PARAMETERS
+            ],
+            return_annotation=inspect.signature(function).return_annotation,
+        )
+        function.__annotations__ = {p.name: p.type for p in PARAMETERS} | {
+            "return": function.__annotations__.get("return")
+        }
+        function.__doc__ = docstring(summary)
+        return function
+
+    return decorate

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from tasks.select_k import CANDIDATE_SCORED
+
 TASK_LOGGER = "prefect.task_runs"
 CANDIDATE_TASK = "score_candidate"
 
@@ -30,13 +32,11 @@ class ProgressListener(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         task_name = str(getattr(record, "task_run_name", "")).rsplit("-", 1)[0]
-        message = record.getMessage()
-        if message.startswith("Finished in state"):
-            if task_name == CANDIDATE_TASK:
+        if task_name == CANDIDATE_TASK:  # our own line when a candidate is scored; Prefect's are not counted
+            if record.msg == CANDIDATE_SCORED:
                 self.progress.update(self.sweep, advance=1, visible=True)
             return
-        if task_name != CANDIDATE_TASK:
-            self.progress.update(self.status, description=f"{self.title}: {message[:100]}")
+        self.progress.update(self.status, description=f"{self.title}: {record.getMessage()[:100]}")
 
 
 @contextmanager

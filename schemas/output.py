@@ -102,7 +102,7 @@ class SegmentTransition(RunKeyed):
     """segment_transitions: customers per (run, from_segment, to_segment)."""
 
     period: Series[str]
-    reference_run_id: Series[str]
+    compared_run_id: Series[str]
     from_segment: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     to_segment: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     n_customers: Series[int] = pa.Field(gt=0)
@@ -116,7 +116,7 @@ class DriftFlag(RunKeyed):
     """drift_flags: one row per flag a run raised."""
 
     period: Series[str]
-    reference_run_id: Series[str] = pa.Field(nullable=True)
+    compared_run_id: Series[str] = pa.Field(nullable=True)
     segment_id: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     flag: Series[str] = pa.Field(
         isin=["size_change", "centroid_shift", "new_segment", "retired_segment", "low_silhouette"]

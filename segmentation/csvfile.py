@@ -21,12 +21,11 @@ blank line and a line break inside a quoted field each count.
 
 from __future__ import annotations
 
-import atexit
 import codecs
-import contextlib
 import csv
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,28 +203,36 @@ class CsvLayout:
     def copied(self) -> bool:
         return self.read_path != self.path
 
+    def release(self) -> None:
+        """Remove the copy (or link) DuckDB read instead of the file, once the file is read."""
+        if self.copied:
+            shutil.rmtree(self.read_path.parent, ignore_errors=True)
+
     def line_of(self, record: int) -> int:
         """The line (as an editor shows it) of data record `record`, counted from 0."""
         return int(self.record_lines[record]) if self.record_lines is not None else record + 2
 
 
-_prepared: dict[tuple[object, ...], CsvLayout] = {}
+def checked_csv(path: Path, delimiter: str) -> CsvLayout:
+    """`prepare_csv`, and every record's field count checked where the quick pass cannot vouch for it
+    (DuckDB takes 'a,b,c,' for three fields).
+
+    Raises:
+        InputFileError: as `prepare_csv`, or rows whose field count differs from the header's.
+    """
+    layout = prepare_csv(path, delimiter)
+    if layout.ends_with_delimiter:
+        refuse_bad_records(path, delimiter)
+    return layout
 
 
 def prepare_csv(path: Path, delimiter: str) -> CsvLayout:
-    """Check every byte of a CSV and say what DuckDB should read (cached per file version).
+    """Check every byte of a CSV and say what DuckDB should read. The caller keeps the layout for
+    as long as it reads the file (nothing is cached here: a long-lived worker reads many files).
 
     Raises:
         InputFileError: UTF-16/32, or a byte that is not UTF-8 text (with its line).
     """
-    stat = path.stat()
-    key = (str(path), delimiter, stat.st_size, stat.st_mtime_ns, stat.st_ino)
-    if key not in _prepared:
-        _prepared[key] = _prepare(path, delimiter)
-    return _prepared[key]
-
-
-def _prepare(path: Path, delimiter: str) -> CsvLayout:
     check_text_encoding(path)
     scan = _scan(path, delimiter.encode())
     endings = scan.line_endings
@@ -325,22 +332,11 @@ def _not_utf8_at(path: Path, offset: int) -> str:
     )
 
 
-_copies: list[Path] = []
-
-
-@atexit.register
-def _remove_copies() -> None:
-    for copy in reversed(_copies):
-        with contextlib.suppress(OSError):
-            copy.rmdir() if copy.is_dir() and not copy.is_symlink() else copy.unlink()
-
-
 def _copy_with_lf(path: Path) -> Path:
-    """A temporary copy with every CRLF and lone CR as LF: same lines, one line ending."""
-    handle, name = tempfile.mkstemp(prefix="segment-source-", suffix=".csv")
-    copy = Path(name)
-    _copies.append(copy)
-    with os.fdopen(handle, "wb") as out, path.open("rb") as source:
+    """A temporary copy with every CRLF and lone CR as LF: same lines, one line ending (in a folder
+    of its own, removed by `CsvLayout.release`)."""
+    copy = Path(tempfile.mkdtemp(prefix="segment-source-")) / "source.csv"
+    with copy.open("wb") as out, path.open("rb") as source:
         while chunk := source.read(CHUNK_BYTES):
             if chunk.endswith(b"\r") and (more := source.read(1)):
                 chunk += more
@@ -350,10 +346,8 @@ def _copy_with_lf(path: Path) -> Path:
 
 def _link(path: Path) -> Path:
     """A symlink with a UTF-8 name to a file whose name is not: DuckDB opens paths given as text."""
-    folder = Path(tempfile.mkdtemp(prefix="segment-source-"))
-    link = folder / "source.csv"
+    link = Path(tempfile.mkdtemp(prefix="segment-source-")) / "source.csv"
     link.symlink_to(path.resolve())
-    _copies.extend([folder, link])
     return link
 
 
@@ -488,3 +482,47 @@ def _quoting(reason: str, at: int, start: int) -> str:
         return "a quoted field opens here and never closes (a stray '\"'?)"
     span = f" (its record reaches line {at})" if at > start else ""
     return f'a quote is misplaced{span}: {reason}; quote a whole field, and write a quote inside one as ""'
+
+
+def refuse_bad_records(path: Path, delimiter: str) -> None:
+    """Raise with the first records whose field count differs from the header's, if any.
+
+    Raises:
+        InputFileError: naming each such record's line and field count.
+    """
+    problems = record_problems(path, delimiter)
+    if not problems:
+        return
+    name = shown(path)
+    lines = [problems[0].describe(name)]
+    lines += [f"  also {p.describe(name).removeprefix(name + ': ')}" for p in problems[1:]]
+    if any(p.fields == p.expected + 1 and p.text.endswith(delimiter) for p in problems):
+        lines.append("hint: a row ending in an extra delimiter ('...,39,') has one field too many")
+    raise InputFileError("\n".join(lines))
+
+
+_CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (?P<line>\d+)")
+_CSV_ORIGINAL = re.compile(r"Original Line: (?P<text>.*)")
+_CSV_COLUMNS = re.compile(r"Expected Number of Columns: (?P<want>\d+) Found: (?P<got>\d+)")
+
+
+def describe_csv_error(error: BaseException | str, *, source: str, layout: CsvLayout | None = None) -> str:
+    """DuckDB's CSV reader error as one line naming the file, line and problem.
+
+    DuckDB counts records, not lines (and stops counting fields at one too many): callers ask
+    `record_problems` first; this is what is said when it found nothing.
+    """
+    message = str(error)
+    line = _CSV_ERROR_LINE.search(message)
+    number = int(line["line"]) if line else None
+    if number is not None and layout is not None and number >= 2:
+        number = layout.line_of(number - 2)
+    where = f"{source}: line {number}" if number is not None else source
+    original = _CSV_ORIGINAL.search(message)
+    excerpt = f": {original['text'].strip()[:120]!r}" if original else ""
+    if columns := _CSV_COLUMNS.search(message):
+        return f"{where} has {columns['got']} fields where the header has {columns['want']}{excerpt}"
+    if "not utf-8 encoded" in message or "Invalid unicode" in message:
+        return f"{where} is not UTF-8 text; save the file as UTF-8"
+    first = message.splitlines()[0] if message else type(error).__name__
+    return f"{where}: cannot be read as CSV ({first})"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Set (as `extra`) on the one log record that states a failed run's message in full ("run … failed"):
+# the log filter that shortens Prefect's repeats of it leaves this one alone (flows/logs.py).
+FAILURE_RECORD = "segment_failure_record"
+
 
 class PipelineError(Exception):
     """A run failed for a reason stated in full in the message."""
@@ -33,3 +37,11 @@ class AuditFailed(PipelineError):
 
 class ModelIntegrityError(PipelineError):
     """A model file does not match the sha256 recorded for it."""
+
+
+def too_few_customers(n_customers: int, k: int) -> DataError | None:
+    """The error when `n_customers` cannot be split into `k` or more segments (K-Means needs more
+    customers than segments), else None. The one statement of that rule."""
+    if n_customers > k:
+        return None
+    return DataError(f"{n_customers} customer(s) cannot be split into {k} or more segments: need more than {k} rows")

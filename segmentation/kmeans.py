@@ -7,24 +7,12 @@ scored on a seeded sample beyond `silhouette_sample_size` rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from sklearn import config_context
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 SILHOUETTE_WORKING_MEMORY_MB = 128
-
-
-@dataclass(frozen=True)
-class KChoice:
-    """The k a fit run chose, why, and the chosen candidate's centres (they warm-start the final fit)."""
-
-    k: int
-    reason: str
-    centers: np.ndarray  # the chosen candidate's centres on the selection sample (scaled units)
-    methods: dict[str, int] = field(default_factory=dict)  # the k each method prefers on its own
 
 
 def number_segments(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:

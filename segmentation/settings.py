@@ -1,11 +1,23 @@
-"""The one settings object: read from SEGMENT_* environment variables, overridden by flow parameters."""
+"""The one settings object, and what one run is asked to do; each field declared once.
+
+`Settings` is read from SEGMENT_* environment variables and overridden by flow parameters and
+command-line options. `RunRequest` is what one run is asked to do (its period, fit or score). A
+field that is also a flow parameter carries an `Exposed` marker in its annotation, and everything
+else is derived from that one declaration: the flow's signature and docstring (flows/parameters.py),
+the command-line options of `run`, `score` and `backfill` (flows/cli/options.py), the checks of
+prefect.yaml and of README's settings table (tests/unit/flows/test_parameters.py). Adding a setting
+is one field here, plus the code that uses it.
+
+Light on purpose: no Prefect, no pandas; the command line imports it before anything runs.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from segmentation.registry import CUSTOMER_FEATURES, DEFAULT_CUSTOMER_FEATURES, DEFAULT_ORDER_FEATURES, FEATURES
@@ -18,6 +30,32 @@ SAMPLE_ROWS = 300  # the bundled sample: `segment sample` with these defaults wr
 SAMPLE_SEED = 20260101
 
 Cadence = Literal["quarterly", "monthly"]
+Mode = Literal["fit", "score"]
+# Where prefect.yaml gives a parameter: in the shared `parameters` block every deployment merges
+# ("shared"), per deployment ("deployment": cadence, mode, the monthly model), or nowhere, left to
+# the schedule and the worker's environment ("runtime": the period that just ended, the warehouse,
+# the task runner).
+InYaml = Literal["shared", "deployment", "runtime"]
+PIPELINE_COMMANDS = ("run", "score", "backfill")
+FIT_COMMANDS = ("run", "backfill")
+
+
+@dataclass(frozen=True)
+class Exposed:
+    """Marks a field as a flow parameter, and says how prefect.yaml and the command line give it.
+
+    The flow parameter is typed `flow_type | None` with default None ("the environment's value,
+    else the field's default"); its help is the field's description.
+    """
+
+    parameter: str | None = None  # the flow parameter's name, when not the field's (db_path -> db)
+    flow_type: Any = None  # the flow's annotation (without None), when not the field's own type
+    yaml: InYaml = "shared"
+    commands: tuple[str, ...] = PIPELINE_COMMANDS  # the commands with an option for it; () for none
+    flag: str | None = None  # the option, when not --<parameter with dashes>
+    metavar: str = "VALUE"
+    option_type: Any = None  # what the option takes, when not flow_type (text the field parses)
+    path: bool = False  # a file path: non-UTF-8 bytes of its name travel as \xNN escapes (JSON is UTF-8)
 
 
 class Settings(BaseSettings):
@@ -25,7 +63,57 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SEGMENT_", frozen=True, extra="forbid")
 
-    db_path: Path = Field(Path("segments.duckdb"), description="the pipeline's private DuckDB warehouse")
+    source: Annotated[str | None, Exposed(metavar="PATH", path=True)] = Field(
+        None,
+        description="a customer table (CSV or Parquet, may contain '{period}'); default: the bundled sample",
+    )
+    orders: Annotated[str | None, Exposed(metavar="PATH", path=True)] = Field(
+        None,
+        description="an order history (CSV or Parquet, may contain '{period}') instead of a customer table: "
+        "customers are segmented on their behaviour as of the period's end (customer_id, order_date, amount; "
+        "order_id, quantity, unit_price optional)",
+    )
+    attributes: Annotated[str | None, Exposed(metavar="PATH", path=True)] = Field(
+        None, description="with orders: customer attributes (customer_id, gender, age, annual_income) joined by ID"
+    )
+    date_format: Annotated[str | None, Exposed(metavar="FORMAT")] = Field(
+        None, description="with orders: the order dates' strptime form, e.g. '%d/%m/%Y'; default: detected"
+    )
+    lookback_months: Annotated[int, Exposed(metavar="MONTHS")] = Field(
+        12, ge=1, le=120, description="with orders: months of orders up to the period's end that the features use"
+    )
+    anonymous_orders: Annotated[Literal["refuse", "skip"], Exposed(metavar="refuse|skip", option_type=str)] = Field(
+        "refuse",
+        description="with orders: lines without a customer ID fail the run (refuse), or are left out and "
+        "counted (skip)",
+    )
+    db_path: Annotated[
+        Path, Exposed(parameter="db", flow_type=str, yaml="runtime", metavar="PATH", option_type=Path, path=True)
+    ] = Field(Path("segments.duckdb"), description="the pipeline's private DuckDB warehouse file")
+    k: Annotated[int | None, Exposed(commands=FIT_COMMANDS, metavar="N")] = Field(
+        None, ge=2, description="pin the number of segments instead of choosing it (fit)"
+    )
+    features: Annotated[
+        tuple[str, ...], NoDecode, Exposed(flow_type=list[str], commands=FIT_COMMANDS, metavar="LIST", option_type=str)
+    ] = Field(
+        DEFAULT_CUSTOMER_FEATURES,
+        description="columns to cluster on (fit); orders: recency_days,frequency,monetary by default, or any of "
+        "avg_order_value, tenure_days and attributes; a customer table: annual_income,spending_score by default, "
+        "or age, gender",
+    )
+    columns: Annotated[dict[str, str], NoDecode, Exposed(metavar="MAP", option_type=str)] = Field(
+        default_factory=dict,
+        description="the source's headers the contract does not know: customer_id=Customer Id,annual_income=Income",
+    )
+    delimiter: Annotated[str | None, Exposed(metavar="DELIM")] = Field(
+        None, description="the CSV delimiter: comma, semicolon or tab; default: detected"
+    )
+    task_runner: Annotated[
+        Literal["threads", "dask"], Exposed(yaml="runtime", commands=FIT_COMMANDS, metavar="RUNNER", option_type=str)
+    ] = Field("threads", description="where candidate k are fitted: threads here, or an existing Dask cluster (dask)")
+    dask_address: Annotated[str | None, Exposed(yaml="runtime", commands=FIT_COMMANDS, metavar="ADDRESS")] = Field(
+        None, description="with task_runner dask: the scheduler, tcp://HOST:PORT"
+    )
     serving_path: Path | None = Field(
         None, description="the DuckDB file BI tools open; default: <db stem>_bi.duckdb beside the warehouse"
     )
@@ -35,31 +123,8 @@ class Settings(BaseSettings):
     artifacts_dir: Path | None = Field(
         None, description="folder for per-run model files and reports; default: artifacts/ beside the warehouse"
     )
-    columns: Annotated[dict[str, str], NoDecode] = Field(
-        default_factory=dict, description="contract column -> source header, e.g. 'annual_income=Income,...'"
-    )
-    delimiter: str | None = Field(None, description="CSV delimiter: comma, semicolon or tab; default: detected")
     raw_retention: Literal["failed", "all", "none"] = Field(
         "failed", description="whose source rows raw_customers keeps: failed runs', every run's, or none"
-    )
-    orders: str | None = Field(
-        None, description="an order history (CSV or Parquet, may contain '{period}'): segment on behaviour from orders"
-    )
-    attributes: str | None = Field(
-        None, description="with orders: a customer attributes file (customer_id, gender, age, annual_income)"
-    )
-    date_format: str | None = Field(
-        None, description="with orders: the order date's strptime format, e.g. '%d/%m/%Y'; default: detected"
-    )
-    anonymous_orders: Literal["refuse", "skip"] = Field(
-        "refuse", description="with orders: lines without a customer ID fail the run, or are left out and counted"
-    )
-    lookback_months: int = Field(
-        12, ge=1, le=120, description="with orders: features use the orders of this many months up to the period's end"
-    )
-    features: Annotated[tuple[str, ...], NoDecode] = Field(
-        DEFAULT_CUSTOMER_FEATURES,
-        description="columns K-Means clusters on; default: annual_income,spending_score (orders: R, F, M)",
     )
     categorical_weight: float = Field(
         1.0,
@@ -68,11 +133,10 @@ class Settings(BaseSettings):
         description="how far apart (in SDs of a numeric feature) two customers who differ only in a "
         "categorical feature such as gender are",
     )
-    k_min: int = Field(2, ge=2)
-    k_max: int = Field(10, ge=2)
-    k: int | None = Field(None, ge=2, description="pin k instead of choosing it")
+    k_min: int = Field(2, ge=2, description="the smallest candidate k")
+    k_max: int = Field(10, ge=2, description="the largest candidate k")
     n_init: int = Field(10, ge=1, description="K-Means restarts (library default is one)")
-    random_state: int = 42
+    random_state: int = Field(42, description="seed of every random step")
     k_sample_size: int = Field(
         10_000, ge=100, description="candidate k are fitted and scored on a seeded sample of this many customers"
     )
@@ -88,10 +152,6 @@ class Settings(BaseSettings):
     plot_sample_size: int = Field(
         5_000, ge=100, description="customers per run kept with their values for segment maps (a seeded sample)"
     )
-    task_runner: Literal["threads", "dask"] = Field(
-        "threads", description="where candidate k are fitted: threads here, or an existing Dask cluster"
-    )
-    dask_address: str | None = Field(None, description="scheduler of the Dask cluster, e.g. tcp://10.0.0.5:8786")
     stability_floor: float = Field(
         0.8, ge=0, le=1, description="a k whose stability (mean ARI of subsample refits) is below this is not chosen"
     )
@@ -182,6 +242,37 @@ class Settings(BaseSettings):
     @property
     def candidate_ks(self) -> list[int]:
         return [self.k] if self.k is not None else list(range(self.k_min, self.k_max + 1))
+
+    @property
+    def customer_source(self) -> str:
+        """The customer table a run without orders reads: the given one, else the bundled sample."""
+        return self.source or str(SAMPLE_SOURCE)
+
+
+class RunRequest(BaseModel):
+    """What one run is asked to do, beside how it is configured: which period, fit or score."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    period: Annotated[str | None, Exposed(yaml="runtime", commands=())] = Field(
+        None, description="'2026Q1' or '2026-03'; default: the period that ended before the run's scheduled start"
+    )
+    cadence: Annotated[Cadence, Exposed(yaml="deployment", commands=())] = Field(
+        "quarterly", description="'quarterly' or 'monthly': which period a scheduled run without one segments"
+    )
+    mode: Annotated[Mode, Exposed(yaml="deployment", commands=())] = Field(
+        "fit", description="'fit' a new model, or 'score' with an earlier fitted run's model"
+    )
+    model_run_id: Annotated[
+        str | None, Exposed(yaml="deployment", commands=("score",), flag="--model-run", metavar="RUN_ID")
+    ] = Field(
+        None,
+        description="score: the fitted run whose model to use; default: the newest fitted run of a period ending "
+        "at or before this one",
+    )
+    skip_if_succeeded: Annotated[bool, Exposed(commands=())] = Field(
+        False, description="do nothing if the period already has a succeeded run (backfills)"
+    )
 
 
 def make_settings(**overrides: object) -> Settings:

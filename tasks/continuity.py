@@ -11,8 +11,6 @@ retires, or the run's silhouette is below SEGMENT_DRIFT_MIN_SILHOUETTE.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -21,8 +19,8 @@ from prefect.cache_policies import NO_CACHE
 from scipy.special import comb
 
 from segmentation.registry import FEATURES, mean_column, model_columns, to_model_space
+from segmentation.results import Continuity, Identity
 from segmentation.settings import Settings
-from tasks.identity import Identity
 from warehouse import Warehouse, queries
 
 FLAG_COLUMNS = ["segment_id", "flag", "value", "threshold", "reason"]
@@ -39,21 +37,6 @@ LINEAGE_COLUMNS = [
     "match_distance",
     "centroid_shift",
 ]
-
-
-@dataclass(frozen=True)
-class Continuity:
-    """A run compared with its reference."""
-
-    reference_run_id: str | None  # the run IDs were matched to (None for the first run)
-    compared_run_id: str | None  # the earlier run transitions and drift are measured against
-    compared_period: str | None
-    lineage: pd.DataFrame  # LINEAGE_COLUMNS
-    transitions: pd.DataFrame  # from_segment, to_segment, n_customers
-    flags: pd.DataFrame  # FLAG_COLUMNS
-    common_customers: int | None
-    ari: float | None
-    kept_share: float | None
 
 
 def ari_from_transitions(transitions: pd.DataFrame) -> float | None:
@@ -77,7 +60,7 @@ def ari_from_transitions(transitions: pd.DataFrame) -> float | None:
     return float((pairs - expected) / (maximum - expected))
 
 
-def kept_share(transitions: pd.DataFrame) -> float | None:
+def share_kept(transitions: pd.DataFrame) -> float | None:
     """Share of the customers in both runs whose segment ID stayed the same."""
     both = transitions.dropna(subset=["from_segment", "to_segment"])
     total = both["n_customers"].sum()
@@ -189,7 +172,12 @@ def drift_flags(
 
 @task(cache_policy=NO_CACHE)
 def compare(
-    settings: Settings, identity: Identity, customers: pa.Table, profiles: pd.DataFrame, features: tuple[str, ...]
+    settings: Settings,
+    warehouse: Warehouse,
+    identity: Identity,
+    customers: pa.Table,
+    profiles: pd.DataFrame,
+    features: tuple[str, ...],
 ) -> Continuity:
     """Measure the run against its reference: transitions, agreement, drift."""
     reference = identity.reference
@@ -197,11 +185,11 @@ def compare(
     transitions = pd.DataFrame(columns=["from_segment", "to_segment", "n_customers"])
     reference_segments = None
     if reference is not None:
-        with Warehouse.of(settings).write() as con:
+        with warehouse.write() as con:
             reference_segments = queries.segments_of_run(con, reference.run_id)
             if compared:
                 assignments = pa.table(
-                    {"customer_id": customers.column("customer_id"), "segment_id": identity.model.segment_ids}
+                    {"customer_id": customers.column("customer_id"), "segment_id": identity.assignment.segment_ids}
                 )
                 transitions = queries.transitions(con, reference.run_id, assignments)
     lineage = complete_lineage(
@@ -214,7 +202,7 @@ def compare(
     )
     flags = drift_flags(
         lineage,
-        silhouette=identity.model.scores.get("silhouette"),
+        silhouette=identity.assignment.scores.get("silhouette"),
         size_change=settings.drift_size_change,
         centroid_shift=settings.drift_centroid_shift,
         min_silhouette=settings.drift_min_silhouette,
@@ -222,7 +210,7 @@ def compare(
     )
     both = transitions.dropna(subset=["from_segment", "to_segment"])
     continuity = Continuity(
-        reference_run_id=None if reference is None else reference.run_id,
+        matched_run_id=None if reference is None else reference.run_id,
         compared_run_id=reference.run_id if compared else None,
         compared_period=reference.period if compared else None,
         lineage=lineage,
@@ -230,7 +218,7 @@ def compare(
         flags=flags,
         common_customers=int(both["n_customers"].sum()) if compared else None,
         ari=ari_from_transitions(transitions) if compared else None,
-        kept_share=kept_share(transitions) if compared else None,
+        kept_share=share_kept(transitions) if compared else None,
     )
     logger = get_run_logger()
     if compared:

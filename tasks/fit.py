@@ -11,65 +11,17 @@ segmentation; `tasks.identity` then gives them the IDs of the segments they cont
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from segmentation.kmeans import KChoice, cluster_scores
+from segmentation.kmeans import cluster_scores
 from segmentation.model import SegmentModel
+from segmentation.results import Assignment, Features, KChoice
 from segmentation.settings import Settings
-from tasks.features import Features
-
-
-@dataclass(frozen=True)
-class FittedModel:
-    """The segment model and what the run records about it and its customers."""
-
-    model: SegmentModel  # scaler, K-Means and K-Means label -> our segment id
-    segment_ids: np.ndarray  # per customer, in the validated rows' order
-    ids: np.ndarray  # the segment ids, ascending; row i of the centroid arrays is segment ids[i]
-    centroids: np.ndarray  # one row per segment, in model space (original units; log1p where heavy-tailed)
-    scaled_centroids: np.ndarray  # the same, in the run's standard deviations from the mean
-    scores: dict[str, float | None]
-    silhouette_rows: int
-
-    def renumbered(self, new_ids: np.ndarray) -> FittedModel:
-        """The same model with segment ids[i] called new_ids[i]."""
-        lookup = np.zeros(max(int(self.ids.max()), 0) + 1, dtype=np.int64)
-        lookup[self.ids] = new_ids
-        order = np.argsort(new_ids)
-        return FittedModel(
-            self.model.renumbered(lookup),
-            lookup[self.segment_ids].astype(np.int32),
-            np.asarray(new_ids)[order],
-            self.centroids[order],
-            self.scaled_centroids[order],
-            self.scores,
-            self.silhouette_rows,
-        )
-
-
-def fitted_model(
-    model: SegmentModel, labels: np.ndarray, scores: dict[str, float | None], silhouette_rows: int
-) -> FittedModel:
-    """A run's segments from a segment model and the K-Means labels of its customers: each
-    customer's segment id, and the centres in the standardised space and in model space."""
-    ids, scaled_centroids, centroids = model.segment_centres()
-    return FittedModel(
-        model,
-        model.segment_of_label_[labels].astype(np.int32),
-        ids,
-        centroids,
-        scaled_centroids,
-        scores,
-        silhouette_rows,
-    )
 
 
 @task(cache_policy=NO_CACHE)
-def fit(settings: Settings, features: Features, choice: KChoice) -> FittedModel:
+def fit(settings: Settings, features: Features, choice: KChoice) -> Assignment:
     """Refine the chosen candidate on every customer and score the result.
 
     Inertia covers every customer; silhouette, Calinski-Harabasz and Davies-Bouldin are scored
@@ -85,11 +37,11 @@ def fit(settings: Settings, features: Features, choice: KChoice) -> FittedModel:
     )
     silhouette_rows = min(len(features.selection), settings.silhouette_sample_size)
     get_run_logger().info("fitted k=%d on %d rows: silhouette %s", choice.k, len(features.scaled), scores["silhouette"])
-    return fitted_model(model, model.labels_, scores, silhouette_rows)
+    return Assignment.of(model, model.labels_, scores, silhouette_rows)
 
 
 @task(cache_policy=NO_CACHE)
-def save_artifact(settings: Settings, run_id: str, fitted: FittedModel) -> tuple[str, str]:
+def save_artifact(settings: Settings, run_id: str, assignment: Assignment) -> tuple[str, str]:
     """Save the segment model (scaler, K-Means, lasting segment ids) and its versions; return (path, sha256)."""
     path = (settings.artifacts_root / run_id / "model.joblib").resolve()
-    return str(path), fitted.model.save(path)
+    return str(path), assignment.model.save(path)

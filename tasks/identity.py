@@ -27,8 +27,6 @@ matched segment keeps the words of its previous name unless a feature clearly mo
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -42,37 +40,13 @@ from segmentation.model import SegmentModel
 from segmentation.naming import segment_names, tell_apart
 from segmentation.periods import Period
 from segmentation.registry import FEATURES, centre_column, model_columns, to_model_space
+from segmentation.results import Assignment, Features, Identity, Reference, ScoringModel
 from segmentation.settings import Settings
-from tasks.features import Features
-from tasks.fit import FittedModel
-from warehouse import Warehouse, queries, scratch, sql
+from warehouse import Warehouse, queries
 from warehouse.queries import Connection
 
 MIN_OVERLAP = 0.5  # Jaccard overlap of two segments' common customers that makes them one segment
 MIN_PERSISTING = 0.5  # share of this run's customers that must be in the reference for overlap to count
-
-
-@dataclass(frozen=True)
-class Reference:
-    """The run a new run's segments are matched to, in the new run's feature order."""
-
-    run_id: str
-    period: str
-    period_end: date
-    mean: np.ndarray  # the reference run's standardisation, per feature
-    scale: np.ndarray
-    pool: pd.DataFrame  # segment_id, segment_name, centroid (k x features), in_reference (bool)
-    earlier: bool  # an earlier period's run: transitions and drift are measured against it
-
-
-@dataclass(frozen=True)
-class Identity:
-    """A run's segments with their lasting IDs and names, and where each came from."""
-
-    model: FittedModel  # renumbered with the lasting IDs
-    names: dict[int, str]
-    reference: Reference | None
-    lineage: pd.DataFrame  # segment_id, status, reference_name, match_distance (retired rows too)
 
 
 def match(
@@ -242,7 +216,7 @@ def _segments(con: Connection, run_id: str, features: tuple[str, ...]) -> pd.Dat
 
 
 def identify_segments(
-    model: FittedModel,
+    model: Assignment,
     features: tuple[str, ...],
     reference: Reference | None,
     *,
@@ -288,39 +262,68 @@ def identify_segments(
 
 
 def customer_overlap(
-    con: Connection, reference: Reference, customers: pa.Table, model: FittedModel
+    con: Connection, reference: Reference, customers: pa.Table, assignment: Assignment
 ) -> np.ndarray | None:
-    """The overlap of the fitted segments (model.ids rows) with the pool's, by customer_id."""
-    ours = pa.table({"customer_id": customers.column("customer_id"), "segment_id": model.segment_ids})
-    theirs = queries.customer_segments(con, reference.run_id)
-    with scratch() as local:
-        local.register("current_assignments", ours)
-        local.register("reference_assignments", theirs)
-        transitions = local.execute(sql("compute/overlap_transitions")).df()
+    """The overlap of the fitted segments (assignment.ids rows) with the pool's, by customer_id."""
+    ours = pa.table({"customer_id": customers.column("customer_id"), "segment_id": assignment.segment_ids})
+    transitions = queries.transitions(con, reference.run_id, ours)
     return overlap_matrix(
-        transitions, model.ids, reference.pool["segment_id"].to_numpy(), n_customers=customers.num_rows
+        transitions, assignment.ids, reference.pool["segment_id"].to_numpy(), n_customers=customers.num_rows
     )
+
+
+def identity_of_scored(assignment: Assignment, names: dict[int, str], reference: Reference | None) -> Identity:
+    """A scored run's segments keep the model's IDs; the lineage pairs them with the reference's by ID."""
+    pool = None if reference is None else reference.pool
+    pairs = []
+    if pool is not None:
+        position = {int(sid): col for col, sid in enumerate(pool["segment_id"])}
+        for row, sid in enumerate(assignment.ids):
+            if int(sid) in position:
+                col = position[int(sid)]
+                distance = np.linalg.norm((assignment.centroids[row] - pool.iloc[col]["centroid"]) / reference.scale)
+                pairs.append((row, col, float(distance)))
+    names = {int(i): names[int(i)] for i in assignment.ids}
+    return Identity(assignment, names, reference, lineage_rows(assignment.ids, pairs, pool))
 
 
 @task(cache_policy=NO_CACHE)
 def identify(
-    settings: Settings, period: Period, features: Features, model: FittedModel, customers: pa.Table | None = None
+    settings: Settings,
+    warehouse: Warehouse,
+    period: Period,
+    features: Features,
+    assignment: Assignment,
+    customers: pa.Table | None = None,
 ) -> Identity:
     """Match the fitted segments to the reference run's (by centre, and by customers where they
     persist); issue IDs and names."""
-    with Warehouse.of(settings).write() as con:
+    with warehouse.write() as con:
         reference = load_reference(con, period, features.names)
         next_id = queries.max_segment_id(con) + 1
         overlap = None
         if reference is not None and customers is not None and len(reference.pool):
-            overlap = customer_overlap(con, reference, customers, model)
+            overlap = customer_overlap(con, reference, customers, assignment)
     identity = identify_segments(
-        model, features.names, reference, next_id=next_id, max_distance=settings.match_max_distance, overlap=overlap
+        assignment,
+        features.names,
+        reference,
+        next_id=next_id,
+        max_distance=settings.match_max_distance,
+        overlap=overlap,
     )
     logger = get_run_logger()
     if reference is None:
-        logger.info("no run to match against: segments numbered by size from %d", identity.model.ids.min())
+        logger.info("no run to match against: segments numbered by size from %d", identity.assignment.ids.min())
     else:
         counts = identity.lineage["status"].value_counts().to_dict()
         logger.info("segments matched to run %s (%s): %s", reference.run_id, reference.period, counts)
     return identity
+
+
+@task(cache_policy=NO_CACHE)
+def identify_scored(warehouse: Warehouse, period: Period, model: ScoringModel, assignment: Assignment) -> Identity:
+    """Pair the scored segments with the reference run's for lineage, transitions and drift."""
+    with warehouse.write() as con:
+        reference = load_reference(con, period, model.features)
+    return identity_of_scored(assignment, model.names, reference)

@@ -10,9 +10,6 @@ is written to the warehouse unless SEGMENT_RAW_RETENTION asks for it.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 import duckdb
 import pandas as pd
 import pyarrow as pa
@@ -21,84 +18,27 @@ import pyarrow.parquet as pq
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from segmentation.csvfile import CsvLayout, prepare_csv, record_lines_by_reading, record_problems, shown
-from segmentation.errors import InputFileError
+from segmentation.csvfile import (
+    CsvLayout,
+    checked_csv,
+    describe_csv_error,
+    record_lines_by_reading,
+    refuse_bad_records,
+    shown,
+)
+from segmentation.errors import InputFileError, PipelineError
 from segmentation.files import sha256_file
 from segmentation.registry import CUSTOMER_NUMERIC
+from segmentation.results import Ingested
 from segmentation.settings import Settings
 from segmentation.source import Source, inspect_source
-from warehouse import Warehouse, scratch, sql
-
-_CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (?P<line>\d+)")
-_CSV_ORIGINAL = re.compile(r"Original Line: (?P<text>.*)")
-_CSV_COLUMNS = re.compile(r"Expected Number of Columns: (?P<want>\d+) Found: (?P<got>\d+)")
-
-
-@dataclass(frozen=True)
-class Ingested:
-    """A source read and typed: one row per data row, in file order."""
-
-    source: Source
-    source_sha256: str
-    table: pa.Table  # source_line, customer_id, gender, age, annual_income, spending_score; NULL where unparsable
-    unparsed_rows: int  # rows holding text that is not a (whole) number
-
-    @property
-    def n_rows(self) -> int:
-        return self.table.num_rows
-
-
-def describe_csv_error(exc: duckdb.Error, *, source: str, layout: CsvLayout | None = None) -> str:
-    """Turn DuckDB's CSV reader error into one line naming the file, line and problem.
-
-    DuckDB counts records, not lines (and stops counting fields at one too many): callers ask
-    `record_problems` first; this is what is said when it found nothing.
-    """
-    message = str(exc)
-    line = _CSV_ERROR_LINE.search(message)
-    number = int(line["line"]) if line else None
-    if number is not None and layout is not None and number >= 2:
-        number = layout.line_of(number - 2)
-    where = f"{source}: line {number}" if number is not None else source
-    original = _CSV_ORIGINAL.search(message)
-    shown = f": {original['text'].strip()[:120]!r}" if original else ""
-    if columns := _CSV_COLUMNS.search(message):
-        return f"{where} has {columns['got']} fields where the header has {columns['want']}{shown}"
-    if "not utf-8 encoded" in message or "Invalid unicode" in message:
-        return f"{where} is not UTF-8 text; save the file as UTF-8"
-    first = message.splitlines()[0] if message else type(exc).__name__
-    return f"{where}: cannot be read as CSV ({first})"
-
-
-def csv_layout(source: Source) -> CsvLayout | None:
-    """Every byte of a CSV source checked (once per file version), and what DuckDB reads."""
-    return prepare_csv(source.path, source.delimiter or ",") if source.kind == "csv" else None
+from warehouse import Warehouse, WarehouseError, scratch, sql
 
 
 def layout_of(source: Source) -> CsvLayout | None:
-    """csv_layout, with every record's field count checked when the quick pass cannot vouch for it."""
-    layout = csv_layout(source)
-    if layout is not None and layout.ends_with_delimiter and id(layout) not in _counted:
-        # DuckDB takes 'a,b,c,' for three fields: count them exactly
-        refuse_bad_records(source)
-        _counted.add(id(layout))
-    return layout
-
-
-_counted: set[int] = set()  # ids of (cached, lasting) layouts whose records all have the header's count
-
-
-def refuse_bad_records(source: Source) -> None:
-    """Raise with the first records whose field count differs from the header's, if any."""
-    problems = record_problems(source.path, source.delimiter or ",")
-    if not problems:
-        return
-    name = shown(source.path)
-    lines = [problems[0].describe(name)]
-    lines += [f"  also {p.describe(name).removeprefix(name + ': ')}" for p in problems[1:]]
-    if any(p.fields == p.expected + 1 and p.text.endswith(source.delimiter or ",") for p in problems):
-        lines.append("hint: a row ending in an extra delimiter ('...,39,') has one field too many")
-    raise InputFileError("\n".join(lines))
+    """Every byte of a CSV source checked, and what DuckDB reads (None for Parquet); made once per
+    run and passed to every reader of the file."""
+    return checked_csv(source.path, source.delimiter or ",") if source.kind == "csv" else None
 
 
 def relined(table: pa.Table, layout: CsvLayout | None) -> pa.Table:
@@ -114,7 +54,7 @@ def relined(table: pa.Table, layout: CsvLayout | None) -> pa.Table:
     return table.set_column(table.schema.get_field_index("source_line"), "source_line", lines)
 
 
-def open_source(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+def open_source(con: duckdb.DuckDBPyConnection, source: Source, layout: CsvLayout | None) -> None:
     """Define the temporary view `source_rows` (contract columns as text) over the source."""
     con.execute(sql("parse/parse_macros"))
     if source.kind == "parquet":
@@ -128,19 +68,24 @@ def open_source(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         con.register("source_arrow", table.append_column("source_line", lines))
         con.execute(sql("parse/source_parquet"))
         return
-    con.execute("SET VARIABLE source_path = ?", [str(layout_of(source).read_path)])
-    con.execute("SET VARIABLE reader_columns = ?", [source.reader_columns])
-    con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
+    set_csv_variables(con, source, layout)
     con.execute(sql("parse/source_csv"))
 
 
-def read_numbers(con: duckdb.DuckDBPyConnection, source: Source) -> pa.Table | None:
+def set_csv_variables(con: duckdb.DuckDBPyConnection, source: Source, layout: CsvLayout, **types: str) -> None:
+    """What warehouse/sql/parse/csv_macros.sql reads a CSV with: its path, columns (all text, or
+    `types` where given) and delimiter."""
+    columns = {name: types.get(name, kind) for name, kind in source.reader_columns.items()}
+    con.execute("SET VARIABLE source_path = ?", [str(layout.read_path)])
+    con.execute("SET VARIABLE reader_columns = ?", [columns])
+    con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
+    con.execute(sql("parse/csv_macros"))  # after the variables: DuckDB binds read_csv's arguments when it is made
+
+
+def read_numbers(con: duckdb.DuckDBPyConnection, source: Source, layout: CsvLayout) -> pa.Table | None:
     """The fast path for a CSV: numbers typed by the reader. None when some value is not a number."""
     con.execute(sql("parse/parse_macros"))
-    numeric = {name: "DOUBLE" if name in CUSTOMER_NUMERIC else kind for name, kind in source.reader_columns.items()}
-    con.execute("SET VARIABLE source_path = ?", [str(layout_of(source).read_path)])
-    con.execute("SET VARIABLE numeric_columns = ?", [numeric])
-    con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
+    set_csv_variables(con, source, layout, **dict.fromkeys(CUSTOMER_NUMERIC, "DOUBLE"))
     con.execute(sql("parse/source_csv_numbers"))
     try:
         return con.execute(sql("parse/typed_from_numbers")).to_arrow_table()
@@ -148,26 +93,25 @@ def read_numbers(con: duckdb.DuckDBPyConnection, source: Source) -> pa.Table | N
         return None
 
 
-def _read(con: duckdb.DuckDBPyConnection, statement: str, source: Source) -> pa.Table:
+def _read(con: duckdb.DuckDBPyConnection, statement: str, source: Source, layout: CsvLayout | None) -> pa.Table:
     try:
-        return relined(con.execute(sql(f"parse/{statement}")).to_arrow_table(), layout_of(source))
+        return relined(con.execute(sql(f"parse/{statement}")).to_arrow_table(), layout)
     except duckdb.Error as exc:  # whatever the bytes: a message with the file, never a traceback
         if source.kind != "csv":
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputFileError(f"{shown(source.path)}: cannot be read ({first})") from None
-        refuse_bad_records(source)  # the exact line and field count, when that is the problem
-        raise InputFileError(describe_csv_error(exc, source=shown(source.path), layout=layout_of(source))) from None
+        refuse_bad_records(source.path, source.delimiter or ",")  # the exact line and field count, if that is it
+        raise InputFileError(describe_csv_error(exc, source=shown(source.path), layout=layout)) from None
 
 
-def read_typed(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[pa.Table, int]:
+def read_typed(con: duckdb.DuckDBPyConnection, source: Source, layout: CsvLayout | None) -> tuple[pa.Table, int]:
     """The typed rows (see typed_customers.sql) and how many rows hold unparsable numbers."""
-    layout = layout_of(source)
     # DuckDB's reader takes '1_000' for 1000: a file with an '_' in its data takes the text path.
     fast = layout is not None and not layout.underscores
-    typed = read_numbers(con, source) if fast else None
+    typed = read_numbers(con, source, layout) if fast else None
     if typed is None:
-        open_source(con, source)
-        typed = _read(con, "typed_customers", source)
+        open_source(con, source, layout)
+        typed = _read(con, "typed_customers", source, layout)
     else:
         typed = relined(typed, layout)
     if typed.num_rows == 0:
@@ -176,25 +120,29 @@ def read_typed(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[pa.Table
     return typed.drop_columns("unparsed"), pc.sum(unparsed).as_py() or 0
 
 
-def parse_failures(source: Source) -> pd.DataFrame:
+def parse_failures(source: Source, layout: CsvLayout | None) -> pd.DataFrame:
     """Every value that is not a (whole) number, with its line: the validation report's first part."""
     with scratch() as con:
-        open_source(con, source)
-        failures = relined(con.execute(sql("parse/parse_failures")).to_arrow_table(), layout_of(source))
+        open_source(con, source, layout)
+        failures = relined(con.execute(sql("parse/parse_failures")).to_arrow_table(), layout)
     return failures.to_pandas()
 
 
-def raw_rows(source: Source) -> pa.Table:
+def raw_rows(source: Source, layout: CsvLayout | None) -> pa.Table:
     """The source's contract columns as written (text), for raw_customers."""
     with scratch() as con:
-        open_source(con, source)
-        return _read(con, "raw_text_rows", source)
+        open_source(con, source, layout)
+        return _read(con, "raw_text_rows", source, layout)
 
 
-def keep_raw_rows(settings: Settings, run_id: str, source: Source) -> int:
+def keep_raw_rows(warehouse: Warehouse, run_id: str, source: Source, layout: CsvLayout | None) -> int:
     """Store the source rows of a run in raw_customers; return how many."""
-    rows = raw_rows(source)
-    with Warehouse.of(settings).transaction() as con:
+    try:
+        rows = raw_rows(source, layout)
+    finally:
+        if layout is not None:
+            layout.release()
+    with warehouse.transaction() as con:
         con.register("raw_df", rows)
         con.execute(sql("writes/insert_raw_customers"), [run_id])
         con.unregister("raw_df")
@@ -203,21 +151,41 @@ def keep_raw_rows(settings: Settings, run_id: str, source: Source) -> int:
 
 def read_source(source: Source) -> Ingested:
     """Read and type an inspected source (see typed_customers.sql)."""
-    with scratch() as con:
-        table, unparsed = read_typed(con, source)
-    return Ingested(source, sha256_file(source.path), table, unparsed)
+    layout = layout_of(source)
+    try:
+        with scratch() as con:
+            table, unparsed = read_typed(con, source, layout)
+        failures = parse_failures(source, layout) if unparsed else None
+    finally:
+        if layout is not None:
+            layout.release()
+    return Ingested(source, sha256_file(source.path), table, unparsed, layout, failures)
 
 
 @task(cache_policy=NO_CACHE)
-def ingest(settings: Settings, run_id: str, source_path: str) -> Ingested:
-    """Read and type the source file."""
+def ingest(settings: Settings, warehouse: Warehouse, run_id: str, source_path: str) -> Ingested:
+    """Read and type the customer table."""
     logger = get_run_logger()
     source = inspect_source(source_path, columns=settings.columns, delimiter=settings.delimiter)
     if source.extra_columns:
         logger.info("ignoring columns outside the contract: %s", list(source.extra_columns))
     ingested = read_source(source)
     if settings.raw_retention == "all":
-        keep_raw_rows(settings, run_id, source)
+        keep_raw_rows(warehouse, run_id, source, layout_of(source))  # its own copy: the read one is gone
     how = f"{source.kind}, delimiter {source.delimiter!r}" if source.kind == "csv" else source.kind
     logger.info("ingested %d rows from %s (%s)", ingested.n_rows, source.path, how)
     return ingested
+
+
+@task(cache_policy=NO_CACHE)
+def keep_failed_source(settings: Settings, warehouse: Warehouse, run_id: str, source_path: str) -> None:
+    """Store a failed run's source rows in raw_customers for whoever investigates, when the file can be read."""
+    if settings.raw_retention != "failed":
+        return
+    try:
+        source = inspect_source(source_path, columns=settings.columns, delimiter=settings.delimiter)
+        kept = keep_raw_rows(warehouse, run_id, source, layout_of(source))
+    except (PipelineError, WarehouseError) as reason:  # no rows to keep, or no way to keep them now
+        get_run_logger().info("source rows not kept: %s", str(reason).splitlines()[0])
+        return
+    get_run_logger().info("kept the %d source rows of failed run %s in raw_customers", kept, run_id)

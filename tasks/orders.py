@@ -1,15 +1,16 @@
 """Orders: a retailer's order history in, one row of behavioural features per customer out, as of
-the period's end.
+a period's end.
 
-DuckDB reads the file once, types every line and rolls the lines
-up into orders (order_rollup.sql): an order is its order_id, or without one, a customer's lines
-of one day; its amount is the net of its lines, so returns (negative amounts) are netted, not
-refused. Any line that breaks the contract fails the run, with every failing value listed by
-line (order_failures.sql). The features are then computed in DuckDB for the period
-(customer_features.sql): only orders up to the period's end exist for the run, so a backfill of
-2025Q2 run today gives what a run on 2025-07-01 would have given. A customer is in the period
-when they ordered in the lookback window ((end - lookback months, end]); customers whose last
-order is older are out of it (counted in the run's facts as lapsed beyond the window).
+DuckDB reads the file once, types every line and rolls the lines up into orders kept in a DuckDB
+file of their own (order_parts.sql, orders.sql): an order is its order_id, or without one, a
+customer's lines of one day; its amount is the net of its lines, so returns (negative amounts)
+are netted, not refused. Any line that breaks the contract fails the run, with every failing
+value listed by line (order_failures.sql). Each period's features are then computed from that
+file (customer_features.sql), so a backfill reads the export once: only orders up to the period's
+end exist for its run, so a backfill of 2025Q2 run today gives what a run on 2025-07-01 would have
+given. A customer is in the period when they ordered in the lookback window ((end - lookback
+months, end]); customers whose last order is older are out of it (counted in the run's facts as
+lapsed beyond the window).
 
 Dates are read as real exports write them: ISO dates and timestamps, YYYYMMDD, day- or
 month-first with / . or - (detected from the values; when every value fits both, say which
@@ -19,7 +20,11 @@ with --date-format).
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -32,20 +37,20 @@ import pyarrow.parquet as pq
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from segmentation.csvfile import prepare_csv, shown
+from segmentation.csvfile import describe_csv_error, prepare_csv, refuse_bad_records, shown
 from segmentation.errors import DataError, InputFileError, ValidationFailed
+from segmentation.failures import FAILURE_COLUMNS, GUEST_HINT, STORED_PER_CHECK, failure_report, has_guest_lines
 from segmentation.files import sha256_file
 from segmentation.periods import Period
+from segmentation.results import OrderHistory, PeriodFacts
 from segmentation.settings import Settings
 from segmentation.source import ATTRIBUTES, Source, inspect_orders, inspect_source
-from tasks.validate import FAILURE_COLUMNS, _show
 from warehouse import open_scratch, scratch, sql
 
 T = TypeVar("T")
 DATE_SAMPLE = 50_000
 ORDERS_MEMORY_LIMIT = "1.5GB"  # DuckDB's share of a run's memory while it groups order lines
-SHOWN_PER_CHECK = 5
-STORED_PER_CHECK = 1_000
+STORE = "orders.duckdb"  # the file an order history is kept in, in a temporary folder of its own
 _TIMES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p")
 # Candidate date forms, in the order ties are broken; "iso" is DuckDB's own ISO-8601 cast.
 DATE_FORMS: dict[str, tuple[str, ...]] = {
@@ -61,61 +66,7 @@ DATE_FORMS: dict[str, tuple[str, ...]] = {
 _AMBIGUOUS = ({"%d/%m/%Y", "%m/%d/%Y"}, {"%d-%m-%Y", "%m-%d-%Y"})
 
 
-@dataclass(frozen=True)
-class OrderHistory:
-    """An order file read, typed and rolled up into orders; what the run records of it."""
-
-    source: Source
-    source_sha256: str
-    n_rows: int  # order lines read
-    date_format: str  # 'iso' or the strptime form used
-    anonymous_lines: int  # lines without a customer ID, left out (SEGMENT_ANONYMOUS_ORDERS=skip)
-    period: Period  # the rollup is this period's: its window's orders, and each customer's other lines
-    window_start: date  # exclusive
-    con: duckdb.DuckDBPyConnection  # the scratch database holding order_rollup (closed by `close`)
-
-    def close(self) -> None:
-        self.con.close()
-
-
-@dataclass(frozen=True)
-class PeriodFacts:
-    """What the order history held relative to one period (recorded with the run)."""
-
-    window_start: date  # exclusive
-    period_end: date  # inclusive
-    lines_after_end: int  # ignored: they happened after the period
-    orders_in_window: int
-    customers_to_end: int  # ever ordered up to the end
-    customers: int  # in the period: ordered in the window
-    first_order_date: date | None
-    last_order_date: date | None
-
-    @property
-    def lapsed_beyond_window(self) -> int:
-        return self.customers_to_end - self.customers
-
-    def as_record(self) -> dict[str, object]:
-        return {
-            "window_start": self.window_start,
-            "orders_after_end": self.lines_after_end,
-            "orders_in_window": self.orders_in_window,
-            "customers_lapsed": self.lapsed_beyond_window,
-        }
-
-    def sentence(self) -> str:
-        ignored = (
-            f"; {self.lines_after_end} order line(s) after {self.period_end} ignored (point in time)"
-            if self.lines_after_end
-            else ""
-        )
-        return (
-            f"{self.customers} customers ordered in the window {self.window_start} (excl.) – {self.period_end}; "
-            f"{self.lapsed_beyond_window} earlier customer(s) had no order in it{ignored}"
-        )
-
-
-def window_start(period_end: date, months: int) -> date:
+def lookback_start(period_end: date, months: int) -> date:
     """The day before the lookback window opens: the period's end minus `months` (clamped to month ends)."""
     month_index = period_end.year * 12 + period_end.month - 1 - months
     year, month = divmod(month_index, 12)
@@ -182,6 +133,7 @@ def open_text(
     con.execute("SET VARIABLE source_path = ?", [str(read_path or source.path)])
     con.execute("SET VARIABLE reader_columns = ?", [source.reader_columns])
     con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
+    con.execute(sql("parse/csv_macros"))  # after the variables: DuckDB binds read_csv's arguments when it is made
     con.execute(sql(f"orders/{kind}_text_csv"))
 
 
@@ -199,8 +151,6 @@ def read_text_file(source: Source, read: Callable[[Path | None], T]) -> T:
     from a copy with LF endings (`read(copy)`, same lines); records with the wrong number of
     fields are listed; anything else is said with DuckDB's own words and the line.
     """
-    from tasks.ingest import describe_csv_error, refuse_bad_records  # the customer reader's wording
-
     try:
         return read(None)
     except (duckdb.InvalidInputException, duckdb.IOException) as exc:
@@ -213,7 +163,9 @@ def read_text_file(source: Source, read: Callable[[Path | None], T]) -> T:
             return read(layout.read_path)
         except (duckdb.InvalidInputException, duckdb.IOException) as exc:
             error = exc
-    refuse_bad_records(source)
+        finally:
+            layout.release()
+    refuse_bad_records(source.path, source.delimiter or ",")
     raise InputFileError(describe_csv_error(error, source=shown(source.path), layout=layout)) from None
 
 
@@ -228,36 +180,17 @@ def order_failures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(sql("orders/order_failures"), [STORED_PER_CHECK]).df()
 
 
-def failure_report(failures: pd.DataFrame, *, source: Source) -> str:
-    """Per column and check: how many values failed, and the first few with their lines."""
-    word = source.row_word
-    counted = " (line numbers count the header as line 1)" if word == "line" else " (rows count from 1)"
-    rows = failures["source_line"].nunique()
-    total = int(failures.groupby(["column_name", "check_name"])["n_failing"].first().sum())
-    lines = [f"{source.path}: {total} value(s) in {rows}+ order line(s) break the order contract{counted}:"]
-    for (column, check), group in failures.groupby(["column_name", "check_name"], sort=False):
-        header = source.columns.get(column, column)
-        examples = ", ".join(
-            f"{_show(v)} ({word} {int(n)})"
-            for v, n in zip(
-                group["failure_case"][:SHOWN_PER_CHECK], group["source_line"][:SHOWN_PER_CHECK], strict=True
-            )
-        )
-        count = int(group["n_failing"].iloc[0])
-        more = f", and {count - SHOWN_PER_CHECK} more" if count > SHOWN_PER_CHECK else ""
-        lines.append(f"  - {header} · {check}: {count} failing: {examples}{more}")
-    if ((failures["column_name"] == "customer_id") & (failures["check_name"] == "not_nullable")).any():
-        lines.append(
-            "hint: lines without a customer ID (guest orders?) cannot be segmented: remove them from the export, "
-            "or leave them out with --anonymous-orders skip (counted in the run)"
-        )
-    return "\n".join(lines)
+def order_report(failures: pd.DataFrame, *, source: Source, failing_lines: int | None = None) -> str:
+    """The validation report of an order file (segmentation/failures.py)."""
+    report = failure_report(
+        failures, source=source, contract="order contract", failing_rows=failing_lines, unit="order line"
+    )
+    return f"{report}\n{GUEST_HINT}" if has_guest_lines(failures) else report
 
 
-def read_orders(
-    source: Source, *, date_format: str | None, period: Period, lookback_months: int, skip_anonymous: bool = False
-) -> OrderHistory:
-    """Read, type, check and roll up an inspected order file for one period, in one pass.
+def read_orders(source: Source, *, date_format: str | None, skip_anonymous: bool = False) -> OrderHistory:
+    """Read, type and check an inspected order file in one pass, and keep its orders for every
+    period that reads them (a DuckDB file in a temporary folder: `OrderHistory.remove` deletes it).
 
     Lines without a customer ID (guest orders) break the contract, unless `skip_anonymous`: then
     they are left out and counted.
@@ -266,24 +199,23 @@ def read_orders(
         InputFileError: the file cannot be read as CSV, has no lines, or no date form fits.
         ValidationFailed: lines break the contract (every failing value, by line).
     """
-    return read_text_file(
-        source,
-        lambda read_path: _read_orders(source, read_path, date_format, period, lookback_months, skip_anonymous),
-    )
+    folder = Path(tempfile.mkdtemp(prefix="segment-orders-"))
+    try:
+        return read_text_file(
+            source, lambda read_path: _read_orders(source, read_path, date_format, skip_anonymous, folder / STORE)
+        )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def _read_orders(
-    source: Source,
-    read_path: Path | None,
-    date_format: str | None,
-    period: Period,
-    lookback_months: int,
-    skip_anonymous: bool,
+    source: Source, read_path: Path | None, date_format: str | None, skip_anonymous: bool, store: Path
 ) -> OrderHistory:
-    # Kept open until the period's features are computed; tens of millions of orders are grouped
-    # here, so it may use more memory than the run's other DuckDB instances (it is closed first).
-    con = open_scratch(memory_limit=ORDERS_MEMORY_LIMIT)
-    try:
+    store.unlink(missing_ok=True)  # a first try that DuckDB refused (read again from an LF copy)
+    # Tens of millions of orders are grouped here, so it may use more memory than the run's other
+    # DuckDB instances (it is closed before anything else runs).
+    with closing(open_scratch(memory_limit=ORDERS_MEMORY_LIMIT, path=store)) as con:
         open_orders(con, source, read_path)
         values = [row[0] for row in con.execute(sql("orders/order_date_sample"), [DATE_SAMPLE]).fetchall()]
         if not values:
@@ -295,36 +227,36 @@ def _read_orders(
         amount_from_price = "amount" not in source.columns
         con.execute("SET VARIABLE amount_from_price = ?", [amount_from_price])  # for order_failures.sql
         con.execute("SET VARIABLE skip_anonymous = ?", [skip_anonymous])
-        start = window_start(period.end, lookback_months)
         parameters = [form == "iso", list(patterns) or ["%Y-%m-%d"], amount_from_price, skip_anonymous]
-        parameters += [period.end, start]
-        con.execute(sql("orders/order_rollup"), parameters)
-        lines, bad, anonymous = con.execute(
-            "SELECT sum(lines), sum(bad_lines), coalesce(sum(lines) FILTER (WHERE customer_id IS NULL "
-            "AND bad_lines = 0), 0) FROM order_rollup"
-        ).fetchone()
+        con.execute(sql("orders/order_parts"), parameters)
+        lines, bad, anonymous = con.execute(sql("orders/order_part_counts")).fetchone()
         if not lines:
             raise InputFileError(f"{source.path}: the header is there but there are no order lines")
-        if bad or con.execute(sql("orders/order_bad_ids")).fetchone()[0]:
+        if bad:
             failures = order_failures(con)
-            raise ValidationFailed(failure_report(failures, source=source), failures[FAILURE_COLUMNS])
-    except BaseException:
-        con.close()
-        raise
-    return OrderHistory(source, sha256_file(source.path), int(lines), form, int(anonymous), period, start, con)
+            report = order_report(failures, source=source, failing_lines=int(bad))
+            raise ValidationFailed(report, failures[FAILURE_COLUMNS])
+        con.execute(sql("orders/orders"))
+        if con.execute(sql("orders/order_bad_ids")).fetchone()[0]:
+            failures = order_failures(con)
+            raise ValidationFailed(order_report(failures, source=source), failures[FAILURE_COLUMNS])
+    return OrderHistory(source, sha256_file(source.path), int(lines), form, int(anonymous), store)
 
 
-def period_features(history: OrderHistory) -> tuple[pa.Table, PeriodFacts]:
-    """One row per customer in the history's period with the five behavioural features (customer_features.sql).
+def period_features(history: OrderHistory, period: Period, *, lookback_months: int) -> tuple[pa.Table, PeriodFacts]:
+    """One row per customer in the period with the five behavioural features (customer_features.sql).
 
     Raises:
         DataError: nobody ordered in the window.
     """
-    period, start, con = history.period, history.window_start, history.con
-    table = con.execute(sql("orders/customer_features"), [period.end]).to_arrow_table()
-    after_end, in_window, customers_to_end, first, last = con.execute(sql("orders/order_facts")).fetchone()
+    start = lookback_start(period.end, lookback_months)
+    with closing(open_history(history, period)) as con:
+        table = con.execute(sql("orders/customer_features"), [period.end, start]).to_arrow_table()
+        after_end, in_window, customers_to_end, first, last, ends = con.execute(
+            sql("orders/order_facts"), [period.end, start]
+        ).fetchone()
     facts = PeriodFacts(
-        window_start=start,
+        lookback_start=start,
         period_end=period.end,
         lines_after_end=int(after_end or 0),
         orders_in_window=int(in_window or 0),
@@ -332,6 +264,7 @@ def period_features(history: OrderHistory) -> tuple[pa.Table, PeriodFacts]:
         customers=table.num_rows,
         first_order_date=_day(first),
         last_order_date=_day(last),
+        history_ends=_day(ends),
     )
     if table.num_rows == 0:
         if facts.first_order_date:
@@ -345,6 +278,18 @@ def period_features(history: OrderHistory) -> tuple[pa.Table, PeriodFacts]:
             + held
         )
     return table, facts
+
+
+def open_history(history: OrderHistory, period: Period) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the history's orders, with `customer_orders` as of the period's end."""
+    con = open_scratch(path=history.store, read_only=True)
+    try:
+        con.execute("SET VARIABLE period_end = ?", [period.end])
+        con.execute(sql("orders/customer_orders"))
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def _day(value: object) -> date | None:
@@ -372,8 +317,8 @@ def _read_attributes(source: Source, read_path: Path | None) -> pa.Table:
         con.execute(sql("orders/order_macros"))
         failures = con.execute(sql("orders/attribute_failures"), [STORED_PER_CHECK]).df()
         if len(failures):
-            report = failure_report(failures, source=source).replace("order contract", "attributes contract")
-            raise ValidationFailed(report.replace("order line(s)", "row(s)"), failures[FAILURE_COLUMNS])
+            report = failure_report(failures, source=source, contract="attributes contract")
+            raise ValidationFailed(report, failures[FAILURE_COLUMNS])
         return con.execute(sql("orders/attribute_rows")).to_arrow_table()
 
 
@@ -382,48 +327,101 @@ def join_attributes(customers: pa.Table, attributes: pa.Table) -> pa.Table:
     with scratch() as con:
         con.register("customers_arrow", customers)
         con.register("attributes_arrow", attributes)
-        return con.execute(
-            "SELECT c.*, a.* EXCLUDE (customer_id) FROM customers_arrow AS c "
-            "LEFT JOIN attributes_arrow AS a USING (customer_id) ORDER BY c.customer_id"
-        ).to_arrow_table()
+        return con.execute(sql("orders/join_attributes")).to_arrow_table()
+
+
+def check_features(table: pa.Table, features: tuple[str, ...], attributes_path: str | None) -> None:
+    """Every feature is there for every customer of the period.
+
+    Raises:
+        DataError: naming the feature and how many customers lack it.
+    """
+    missing = [f for f in features if f not in table.column_names]
+    if missing:
+        raise DataError(f"features {missing} are not in the order history or the attributes file")
+    for feature in features:
+        if table.column(feature).null_count:
+            raise DataError(
+                f"{table.column(feature).null_count} customer(s) of the period have no {feature} in the "
+                f"attributes file {attributes_path}; give every customer one or drop {feature} from the features"
+            )
+
+
+@dataclass
+class ReadOnce:
+    """An order history kept for every period of a backfill that reads the same file the same way."""
+
+    key: tuple[object, ...] | None = None
+    history: OrderHistory | None = None
+
+
+_read_once: ContextVar[ReadOnce | None] = ContextVar("segment_read_once", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[ReadOnce]:
+    """Within this block, the runs of this thread read each order file once (a backfill's periods);
+    the history is removed at its end."""
+    shared = ReadOnce()
+    token = _read_once.set(shared)
+    try:
+        yield shared
+    finally:
+        _read_once.reset(token)
+        if shared.history is not None:
+            shared.history.remove()
+
+
+def reading_key(settings: Settings, path: str) -> tuple[object, ...]:
+    """What makes two reads of an order file the same read: the file's version and how it is read."""
+    stat = Path(path).stat()
+    how = (settings.date_format, settings.anonymous_orders, settings.delimiter, tuple(sorted(settings.columns.items())))
+    return (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, how)
+
+
+def release_history(history: OrderHistory) -> None:
+    """Remove an order history once its run is done with it, unless a backfill reads it again."""
+    shared = _read_once.get()
+    if shared is None or shared.history is not history:
+        history.remove()
 
 
 @task(cache_policy=NO_CACHE)
-def ingest_orders(settings: Settings, orders_path: str, period: Period) -> OrderHistory:
-    """Read, type and check the order history; roll its lines up into the period's orders."""
+def ingest_orders(settings: Settings, orders_path: str) -> OrderHistory:
+    """Read, type and check the order history (once per backfill); keep its orders for every period."""
+    shared = _read_once.get()
+    key = reading_key(settings, orders_path) if shared is not None else None
+    if shared is not None and shared.history is not None and shared.key == key:
+        get_run_logger().info("orders of %s already read for this backfill: not read again", orders_path)
+        return shared.history
     source = inspect_orders(orders_path, columns=settings.columns, delimiter=settings.delimiter)
-    history = read_orders(
-        source,
-        date_format=settings.date_format,
-        period=period,
-        lookback_months=settings.lookback_months,
-        skip_anonymous=settings.anonymous_orders == "skip",
-    )
+    history = read_orders(source, date_format=settings.date_format, skip_anonymous=settings.anonymous_orders == "skip")
+    if shared is not None:
+        if shared.history is not None:
+            shared.history.remove()  # a template's file of the previous period
+        shared.key, shared.history = key, history
     get_run_logger().info("read %d order lines from %s (dates %s)", history.n_rows, source.path, history.date_format)
     return history
 
 
 @task(cache_policy=NO_CACHE)
 def customer_features(
-    settings: Settings, history: OrderHistory, attributes_path: str | None
+    settings: Settings, history: OrderHistory, period: Period, attributes_path: str | None
 ) -> tuple[pa.Table, PeriodFacts]:
     """Each customer's behaviour as of the period's end (and attributes, when given)."""
-    try:
-        table, facts = period_features(history)
-    finally:
-        history.close()  # the orders are no longer needed: free their memory before the fit
+    table, facts = period_features(history, period, lookback_months=settings.lookback_months)
     if attributes_path:
         table = join_attributes(
             table, read_attributes(attributes_path, columns=settings.columns, delimiter=settings.delimiter)
         )
-    missing = [f for f in settings.features if f not in table.column_names]
-    if missing:
-        raise DataError(f"features {missing} are not in the order history or the attributes file")
-    for feature in settings.features:
-        if table.column(feature).null_count:
-            raise DataError(
-                f"{table.column(feature).null_count} customer(s) of the period have no {feature} in the "
-                f"attributes file {attributes_path}; give every customer one or drop {feature} from the features"
-            )
-    get_run_logger().info("%s", facts.sentence())
+    check_features(table, settings.features, attributes_path)
+    logger = get_run_logger()
+    logger.info("%s", facts.sentence())
+    if facts.ends_early:
+        logger.warning(
+            "the order history ends on %s, before the period's end %s: recency is measured to a day after the data "
+            "ends",
+            facts.history_ends,
+            period.end,
+        )
     return table, facts

@@ -12,9 +12,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from segmentation.registry import FEATURES, NUMERIC_FEATURES, model_columns, to_original
+from segmentation.results import Assignment
 from segmentation.rules import segment_rules
 from segmentation.settings import Settings
-from tasks.fit import FittedModel
 from warehouse import scratch, sql
 
 PROFILED = NUMERIC_FEATURES  # every profile has a mean, median and centre column per numeric feature
@@ -79,7 +79,7 @@ def rule_values(customers: pa.Table, feature: str) -> np.ndarray:
 
 @task(cache_policy=NO_CACHE)
 def profile(
-    settings: Settings, customers: pa.Table, features: tuple[str, ...], model: FittedModel, names: dict[int, str]
+    settings: Settings, customers: pa.Table, features: tuple[str, ...], model: Assignment, names: dict[int, str]
 ) -> pd.DataFrame:
     """Profile the segments and describe each with a rule."""
     table = profile_segments(

@@ -8,7 +8,6 @@ rows) run inside the transaction; any bad row rolls the whole publish back.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,72 +19,17 @@ from schemas.output import DriftFlag, KScore, SegmentLineage, SegmentProfile, Se
 from segmentation import faults
 from segmentation.colours import segment_colour
 from segmentation.errors import AuditFailed
-from segmentation.kmeans import KChoice
+from segmentation.matrix import selection_sample
 from segmentation.model import library_versions
 from segmentation.periods import Period
 from segmentation.registry import NUMERIC_FEATURES
+from segmentation.results import Continuity, Ingested, OrderHistory, OrderInput, Publication, RunSummary, Segments
 from segmentation.settings import Settings
-from tasks.continuity import Continuity
-from tasks.features import selection_sample
-from tasks.identity import Identity
-from tasks.ingest import Ingested
-from tasks.orders import OrderHistory, PeriodFacts
-from tasks.runs import RunSummary
 from warehouse import Warehouse, sql
 from warehouse.connection import utc_now
 
 # customer_sample's columns: the customer and every attribute or feature a segment map may plot.
 SAMPLE_COLUMNS = ("customer_id", "gender", *NUMERIC_FEATURES)
-
-
-@dataclass(frozen=True)
-class Segmentation:
-    """What a run computed, fitted or scored, ready to publish."""
-
-    mode: str  # 'fit' or 'score'
-    model_run_id: str | None  # score runs: the run whose model was used
-    model_period: str | None  # score runs: that run's period
-    features: tuple[str, ...]
-    scaling: dict[str, dict[str, float]]  # feature -> {mean, scale}
-    selection_rows: int  # customers the candidate k were scored on (score runs: the scores' sample)
-    choice: KChoice | None  # fit runs: the k chosen and why; a score run chose none, it kept its model's
-    k_table: pd.DataFrame | None  # fit runs: one row per candidate k; a score run scored no candidate
-    identity: Identity
-    profiles: pd.DataFrame
-    continuity: Continuity
-    artifact: tuple[str, str]  # model path and sha256
-
-    @property
-    def k(self) -> int:
-        return len(self.identity.model.ids)
-
-    @property
-    def k_reason(self) -> str:
-        """Why the run has k segments: the selection's reason, or the model run it kept k from."""
-        if self.choice is not None:
-            return self.choice.reason
-        return (
-            f"scored with the model of run {self.model_run_id} ({self.model_period}): k={self.k} kept, nothing refitted"
-        )
-
-    @property
-    def k_methods(self) -> dict[str, int]:
-        """The k each selection method preferred; none for a score run."""
-        return {} if self.choice is None else self.choice.methods
-
-
-@dataclass(frozen=True)
-class Publication:
-    """What one run publishes. The small frames are checked against their contracts here; the
-    assignments (one row per customer, millions) go to DuckDB as Arrow and are audited there."""
-
-    assignments: pa.Table  # customer_id, segment_id, segment_name
-    sample: pa.Table  # a seeded sample of customers with segment and values, for segment maps
-    profiles: pd.DataFrame
-    k_table: pd.DataFrame | None  # None: a score run, no candidate k
-    lineage: pd.DataFrame
-    transitions: pd.DataFrame
-    flags: pd.DataFrame
 
 
 def build_publication(
@@ -121,8 +65,8 @@ def build_publication(
     if len(customer_ids) != len(segment_ids):
         raise AuditFailed(f"{len(customer_ids)} customers but {len(segment_ids)} segment ids; nothing published")
     stamp = {"run_id": run_id, "period": period}
-    reference = {"reference_run_id": None if continuity is None else continuity.reference_run_id}
-    compared = {"reference_run_id": None if continuity is None else continuity.compared_run_id}
+    matched = {"reference_run_id": None if continuity is None else continuity.matched_run_id}
+    compared = {"compared_run_id": None if continuity is None else continuity.compared_run_id}
     lineage = continuity.lineage if continuity is not None else pd.DataFrame(columns=SegmentLineage.to_schema().columns)
     transitions = continuity.transitions if continuity is not None else pd.DataFrame()
     flags = continuity.flags if continuity is not None else pd.DataFrame()
@@ -151,7 +95,7 @@ def build_publication(
             profiles.assign(**stamp, colour=[segment_colour(i) for i in profiles["segment_id"]])
         ),
         k_table=KScore.validate(k_table.assign(run_id=run_id)) if k_table is not None and len(k_table) else None,
-        lineage=SegmentLineage.validate(lineage.assign(**stamp, **reference)),
+        lineage=SegmentLineage.validate(lineage.assign(**stamp, **matched)),
         transitions=SegmentTransition.validate(transitions.assign(**stamp, **compared))
         if len(transitions)
         else transitions,
@@ -161,26 +105,6 @@ def build_publication(
 
 def _ordered(frame: pd.DataFrame, schema: type) -> pd.DataFrame:
     return frame[list(schema.to_schema().columns)]
-
-
-@dataclass(frozen=True)
-class OrderRun:
-    """What an order-history run read, for its run record."""
-
-    history: OrderHistory
-    facts: PeriodFacts
-    lookback_months: int
-    attributes_path: str | None
-
-    def as_record(self) -> dict[str, object]:
-        return {
-            "source_kind": "orders",
-            "lookback_months": self.lookback_months,
-            "date_format": self.history.date_format,
-            "attributes_path": self.attributes_path,
-            "anonymous_lines": self.history.anonymous_lines,
-            **self.facts.as_record(),
-        }
 
 
 NOT_ORDERS = dict.fromkeys(
@@ -193,6 +117,7 @@ NOT_ORDERS = dict.fromkeys(
         "orders_after_end",
         "orders_in_window",
         "customers_lapsed",
+        "last_order_date",
     ),
 ) | {"source_kind": "customers"}
 
@@ -200,37 +125,37 @@ NOT_ORDERS = dict.fromkeys(
 def run_record(
     run_id: str,
     ingested: Ingested | OrderHistory,
-    segmentation: Segmentation,
+    segments: Segments,
     *,
     n_customers: int,
-    orders: OrderRun | None = None,
+    orders: OrderInput | None = None,
 ) -> dict[str, object]:
     """The run's row: everything `mark_run_succeeded.sql` sets."""
-    source, model, continuity = ingested.source, segmentation.identity.model, segmentation.continuity
-    model_path, model_sha256 = segmentation.artifact
+    source, model, continuity = ingested.source, segments.identity.assignment, segments.continuity
+    model_path, model_sha256 = segments.artifact
     return {
         "run_id": run_id,
         "finished_at": utc_now(),
-        "mode": segmentation.mode,
-        "model_run_id": segmentation.model_run_id,
-        "features": ",".join(segmentation.features),
-        "feature_scaling": json.dumps(segmentation.scaling),
+        "mode": segments.mode,
+        "model_run_id": segments.model_run_id,
+        "features": ",".join(segments.features),
+        "feature_scaling": json.dumps(segments.scaling),
         "source_sha256": ingested.source_sha256,
         "source_format": source.kind,
         "delimiter": source.delimiter,
         "column_map": json.dumps(source.columns),
         "n_rows": ingested.n_rows,
         "extra_columns": ",".join(source.extra_columns),
-        "k": segmentation.k,
-        "k_reason": segmentation.k_reason,
-        "k_methods": json.dumps(segmentation.k_methods),
-        "selection_rows": segmentation.selection_rows,
+        "k": segments.k,
+        "k_reason": segments.k_reason,
+        "k_methods": json.dumps(segments.k_methods),
+        "selection_rows": segments.selection_rows,
         "silhouette_rows": model.silhouette_rows,
         **model.scores,
         "model_path": model_path,
         "model_sha256": model_sha256,
         "library_versions": json.dumps(library_versions(), sort_keys=True),
-        "reference_run_id": continuity.reference_run_id,
+        "reference_run_id": continuity.matched_run_id,
         "common_customers": continuity.common_customers,
         "ari_vs_reference": continuity.ari,
         "kept_share": continuity.kept_share,
@@ -243,29 +168,30 @@ def run_record(
 @task(cache_policy=NO_CACHE)
 def publish(
     settings: Settings,
+    warehouse: Warehouse,
     *,
     run_id: str,
     period: Period,
     ingested: Ingested | OrderHistory,
     customers: pa.Table,
-    segmentation: Segmentation,
-    orders: OrderRun | None = None,
+    segments: Segments,
+    orders: OrderInput | None = None,
 ) -> RunSummary:
     """Write everything the run produced in one audited transaction; mark the run succeeded."""
-    model = segmentation.identity.model
+    model = segments.identity.assignment
     publication = build_publication(
         run_id=run_id,
         period=period.label,
         customer_ids=customers.column("customer_id"),
         segment_ids=model.segment_ids,
-        profiles=segmentation.profiles,
-        k_table=segmentation.k_table,
-        continuity=segmentation.continuity,
+        profiles=segments.profiles,
+        k_table=segments.k_table,
+        continuity=segments.continuity,
         customers=customers,
         sample_size=settings.plot_sample_size,
         random_state=settings.random_state,
     )
-    with Warehouse.of(settings).transaction() as con:
+    with warehouse.transaction() as con:
         con.register("assignments_arrow", publication.assignments)
         con.execute(sql("writes/insert_customer_segments"), [run_id, period.label])
         con.register("sample_arrow", publication.sample)
@@ -283,7 +209,7 @@ def publish(
             if frame is not None and len(frame):
                 con.register(view, _ordered(frame, schema))
                 con.execute(sql(f"writes/{statement}"))
-        record = run_record(run_id, ingested, segmentation, n_customers=customers.num_rows, orders=orders)
+        record = run_record(run_id, ingested, segments, n_customers=customers.num_rows, orders=orders)
         if len(con.execute(sql("writes/mark_run_succeeded"), record).fetchall()) != 1:
             raise AuditFailed(f"run {run_id} is no longer 'running' (marked abandoned?); nothing published")
         for audit, params in (
@@ -298,20 +224,20 @@ def publish(
             con.execute(sql("writes/prune_raw_customers"), [settings.raw_retention == "failed"])
         faults.pause("before_commit", get_run_logger())  # test only: a crash test kills the run here
     get_run_logger().info("published run %s: %d customers", run_id, customers.num_rows)
-    continuity = segmentation.continuity
+    continuity = segments.continuity
     return RunSummary(
         run_id=run_id,
         period=period.label,
         status="succeeded",
-        mode=segmentation.mode,
-        k=segmentation.k,
-        k_reason=segmentation.k_reason,
+        mode=segments.mode,
+        k=segments.k,
+        k_reason=segments.k_reason,
         silhouette=model.scores["silhouette"],
         segments=[
             (int(r.segment_id), str(r.segment_name), int(r.n_customers)) for r in publication.profiles.itertuples()
         ],
-        model_run_id=segmentation.model_run_id,
-        reference_run_id=continuity.reference_run_id,
+        model_run_id=segments.model_run_id,
+        reference_run_id=continuity.matched_run_id,
         compared_with=continuity.compared_run_id,
         compared_period=continuity.compared_period,
         ari_vs_reference=continuity.ari,
@@ -319,5 +245,5 @@ def publish(
         drift=list(continuity.flags["reason"]),
         db_path=str(settings.db_path.resolve()),
         bi_path=str(settings.bi_path.resolve()),
-        model_path=segmentation.artifact[0],
+        model_path=segments.artifact[0],
     )

@@ -423,13 +423,13 @@ def records(frame: pd.DataFrame) -> list[dict[str, object]]:
 
 
 @task(cache_policy=NO_CACHE)
-def report(settings: Settings, run_id: str) -> str | None:
+def report(settings: Settings, warehouse: Warehouse, run_id: str) -> str | None:
     """Write the run's plots and report. A report that cannot be written is logged, not raised:
     the run it describes is already committed."""
     log = get_run_logger()
     try:
         # The warehouse, never the BI file: a run never opens what BI tools hold (docs/warehouse.md).
-        page, _ = write_report(settings.bi_path, run_id, settings.artifacts_root, warehouse=Warehouse.of(settings))
+        page, _ = write_report(settings.bi_path, run_id, settings.artifacts_root, warehouse=warehouse)
     except Exception:
         log.exception("the report of run %s could not be written", run_id)
         return None
@@ -437,13 +437,13 @@ def report(settings: Settings, run_id: str) -> str | None:
     return str(page)
 
 
-def publish_artifacts(settings: Settings, run_id: str, page: str | None) -> None:
+def publish_artifacts(settings: Settings, warehouse: Warehouse, run_id: str, page: str | None) -> None:
     """The run's Prefect artifacts: a summary, the whole report (tables and plots) as markdown, and
     the segments and candidate k as tables. Called in the flow's own context, not in a task's, so
     they belong to the flow run and show on its page. Logged, not raised, like the report."""
     log = get_run_logger()
     try:
-        with Warehouse.of(settings).read() as con:  # like the report: never the BI file
+        with warehouse.read() as con:  # like the report: never the BI file
             data = load_report_data(con, run_id)
         folder = Path(page).parent if page else settings.artifacts_root / run_id
         images = {name: (folder / f"{name}.png").read_bytes() for name in PLOTS if (folder / f"{name}.png").is_file()}

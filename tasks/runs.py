@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -12,43 +11,15 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from segmentation.csvfile import shown
-from segmentation.errors import PipelineError, ValidationFailed
+from segmentation.errors import FAILURE_RECORD, ValidationFailed
 from segmentation.periods import Period
 from segmentation.settings import Settings
-from segmentation.source import inspect_source
-from tasks.ingest import keep_raw_rows
 from warehouse import Warehouse, queries, sql
 from warehouse.connection import WarehouseError, WarehouseLocked, utc_now
 
 ABANDONED = (
     "abandoned: the run stopped before finishing (killed, or its machine went down); nothing it computed was published"
 )
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """What a finished (or skipped) run tells its caller."""
-
-    run_id: str
-    period: str
-    status: str  # 'succeeded' or 'skipped'
-    mode: str = "fit"  # 'fit' or 'score'
-    k: int | None = None
-    k_reason: str | None = None
-    silhouette: float | None = None
-    segments: list[tuple[int, str, int]] = field(default_factory=list)  # (id, name, size)
-    model_run_id: str | None = None  # score runs: whose model
-    reference_run_id: str | None = None  # the run segment IDs were matched to
-    compared_with: str | None = None  # the earlier run transitions and drift were measured against
-    compared_period: str | None = None  # its period
-    ari_vs_reference: float | None = None
-    kept_share: float | None = None
-    drift: list[str] = field(default_factory=list)  # drift flags, in words
-    db_path: str = ""
-    bi_path: str = ""
-    model_path: str | None = None
-    report_path: str | None = None
-    bi_rebuilt: str | None = None  # why this run rebuilt the BI surface (moved, copied, migrated, ...), if it did
 
 
 def settings_json(settings: Settings) -> str:
@@ -60,24 +31,24 @@ def new_run_id() -> str:
 
 
 @task(cache_policy=NO_CACHE)
-def find_succeeded_run(settings: Settings, period: Period) -> str | None:
+def find_succeeded_run(warehouse: Warehouse, period: Period) -> str | None:
     """The newest succeeded run of a period, if any."""
-    if not settings.db_path.exists():
+    if not warehouse.exists:
         return None
-    with Warehouse.of(settings).write() as con:  # a writer, like every stage: an older warehouse is migrated first
+    with warehouse.write() as con:  # a writer, like every stage: an older warehouse is migrated first
         return queries.succeeded_run(con, period.label)
 
 
 @task(cache_policy=NO_CACHE)
-def start_run(settings: Settings, period: Period, source: str, flow_run_id: str | None) -> str:
+def start_run(settings: Settings, warehouse: Warehouse, period: Period, source: str, flow_run_id: str | None) -> str:
     """Close runs abandoned by a crash, then record this run as running; return its run_id."""
     run_id = new_run_id()
     now = utc_now()
-    with Warehouse.of(settings).transaction() as con:  # the first to open it: makes a new warehouse
+    with warehouse.transaction() as con:  # the first to open it: makes a new warehouse
         # The caller holds the writer lock, so any other 'running' row is a dead run.
         abandoned = con.execute(sql("writes/mark_abandoned_runs"), [now, ABANDONED]).fetchall()
         # ... unless it failed while the warehouse was locked and left its cause beside it.
-        causes = _pending_causes(settings.db_path)
+        causes = _pending_causes(warehouse.path)
         for old, message in causes.items():
             con.execute(sql("writes/mark_run_failed"), [now, message, old])
         con.execute(
@@ -102,18 +73,6 @@ def start_run(settings: Settings, period: Period, source: str, flow_run_id: str 
     return run_id
 
 
-def keep_failed_source(settings: Settings, run_id: str, source: str) -> None:
-    """Store a failed run's source rows for whoever investigates, when the file can be read."""
-    try:
-        kept = keep_raw_rows(
-            settings, run_id, inspect_source(source, columns=settings.columns, delimiter=settings.delimiter)
-        )
-    except (PipelineError, WarehouseError) as reason:  # no rows to keep, or no way to keep them now
-        get_run_logger().info("source rows not kept: %s", str(reason).splitlines()[0])
-        return
-    get_run_logger().info("kept the %d source rows of failed run %s in raw_customers", kept, run_id)
-
-
 def failure_rows(run_id: str, error: BaseException) -> pd.DataFrame | None:
     """validation_failures rows for an error, if it carries any."""
     if not isinstance(error, ValidationFailed):
@@ -125,23 +84,22 @@ def failure_rows(run_id: str, error: BaseException) -> pd.DataFrame | None:
 
 
 @task(cache_policy=NO_CACHE)
-def record_failure(settings: Settings, run_id: str, error: BaseException, source: str) -> None:
-    """Mark the run failed with its error (and validation failures) in one transaction; keep
-    its source rows if SEGMENT_RAW_RETENTION says so."""
+def record_failure(warehouse: Warehouse, run_id: str, error: BaseException) -> str:
+    """Mark the run failed with its error (and validation failures) in one transaction; return
+    the message recorded."""
     message = str(restated(error, run_id)) or type(error).__name__
     failures = failure_rows(run_id, error)
-    if settings.raw_retention == "failed" and not settings.orders:  # raw_customers holds customer tables only
-        keep_failed_source(settings, run_id, source)
     try:
-        with Warehouse.of(settings).transaction() as con:
+        with warehouse.transaction() as con:
             if failures is not None:
                 con.register("failures_df", failures)
                 con.execute(sql("writes/insert_validation_failures"))
                 con.unregister("failures_df")
             con.execute(sql("writes/mark_run_failed"), [utc_now(), message, run_id])
     except WarehouseError as locked:  # still held: the next run records the cause, not "killed"
-        _leave_cause(settings.db_path, run_id, f"{message} (recorded by the next run: {str(locked).split(';')[0]})")
-    get_run_logger().error("run %s failed: %s", run_id, message)
+        _leave_cause(warehouse.path, run_id, f"{message} (recorded by the next run: {str(locked).split(';')[0]})")
+    get_run_logger().error("run %s failed: %s", run_id, message, extra={FAILURE_RECORD: True})
+    return message
 
 
 def restated(error: BaseException, run_id: str) -> BaseException:

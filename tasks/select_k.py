@@ -20,10 +20,12 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from threadpoolctl import threadpool_limits
 
-from segmentation.errors import DataError
-from segmentation.kmeans import KChoice, fit_kmeans, stability_score
+from segmentation.errors import too_few_customers
+from segmentation.kmeans import fit_kmeans, stability_score
+from segmentation.results import KChoice
 from segmentation.settings import Settings
 
+CANDIDATE_SCORED = "candidate k=%d scored"
 SCORE_COLUMNS = ["k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability"]
 
 
@@ -42,12 +44,9 @@ def feasible_ks(candidates: list[int], n_rows: int) -> list[int]:
     Raises:
         DataError: no candidate is feasible.
     """
-    feasible = [k for k in candidates if k < n_rows]
+    feasible = [k for k in candidates if too_few_customers(n_rows, k) is None]
     if not feasible:
-        raise DataError(
-            f"{n_rows} customer(s) cannot be split into {min(candidates)} or more segments: "
-            f"need more than {min(candidates)} rows"
-        )
+        raise too_few_customers(n_rows, min(candidates))
     return feasible
 
 
@@ -63,8 +62,8 @@ def score_k(
 ) -> dict[str, object]:
     """Fit K-Means for one candidate k and return k with its scores (see `fit_kmeans`), its
     stability (see `stability_score`) and its `centers`, which warm-start the final fit."""
-    if k >= len(scaled):
-        raise DataError(f"k={k} needs more than {k} customers; there are {len(scaled)}")
+    if error := too_few_customers(len(scaled), k):
+        raise error
     model, scores = fit_kmeans(
         scaled, k, n_init=n_init, random_state=random_state, silhouette_sample_size=silhouette_sample_size
     )
@@ -208,7 +207,9 @@ def score_candidate(settings: Settings, sample: np.ndarray, k: int) -> dict[str,
     """Fit and score one candidate k on the selection sample."""
     # Candidates run side by side, one per core: one OpenMP/BLAS thread each, not one per core each.
     with threadpool_limits(limits=1):
-        return score_k_with(settings, sample, k)
+        scores = score_k_with(settings, sample, k)
+    get_run_logger().info(CANDIDATE_SCORED, k)  # the command line's progress line counts these
+    return scores
 
 
 @task(cache_policy=NO_CACHE)

@@ -6,24 +6,17 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from segmentation import faults
-from segmentation.settings import Settings
-from warehouse.serving import SyncResult, sync
+from warehouse import Warehouse
+from warehouse.serving import SyncResult
 
 
 @task(cache_policy=NO_CACHE)
-def serve(settings: Settings) -> SyncResult:
+def serve(warehouse: Warehouse) -> SyncResult:
     """Publish the finished runs the BI surface does not show yet, then their run records.
 
     Returns before readers see them: the flow waits (`wait_until_visible`) before it returns."""
     faults.pause("before_serving", get_run_logger())  # test only: a crash test kills the run between the commits
-    result = sync(
-        settings.db_path,
-        settings.bi_path,
-        lock_timeout_s=settings.lock_timeout_s,
-        storage_version=settings.storage_version,
-        mount_path=settings.bi_mount_path,
-        wait=False,
-    )
-    if result.rebuilt:  # moved, copied, mounted elsewhere, migrated or missing: say why
+    result = warehouse.serve(wait=False)
+    if result.rebuilt and not result.created:  # moved, copied, mounted elsewhere, migrated or missing: say why
         get_run_logger().warning("BI surface %s rebuilt: %s", result.bi_path, result.reason)
     return result

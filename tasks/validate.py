@@ -10,15 +10,12 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from schemas.input import CANONICAL_HEADERS, CATEGORY, NUMBER, TEXT, WHOLE, CustomerInput
-from segmentation.csvfile import shown as shown_path
 from segmentation.errors import ValidationFailed
+from segmentation.failures import FAILURE_COLUMNS, failure_report
+from segmentation.results import Ingested
 from segmentation.source import Source
-from tasks.ingest import Ingested, csv_layout, parse_failures
 from warehouse import scratch, sql
 
-FAILURE_COLUMNS = ["column_name", "check_name", "failure_case", "source_line"]
-NUMBER_CHECKS = ("is a number", "is a whole number")  # parse_failures.sql
-SHOWN_PER_CHECK = 5
 COLUMN_TYPES = {"customer_id": TEXT, "gender": CATEGORY, "age": WHOLE, "annual_income": NUMBER, "spending_score": WHOLE}
 
 
@@ -99,54 +96,16 @@ def combine_failures(parsed: pd.DataFrame, checked: pd.DataFrame) -> pd.DataFram
     return failures.sort_values(["source_line", "column_name"], na_position="first").reset_index(drop=True)
 
 
-def failure_report(failures: pd.DataFrame, *, source: Source | str, shown: int = SHOWN_PER_CHECK) -> str:
-    """A readable report: per column and check, how many values failed and the first few.
-
-    Args:
-        failures: FAILURE_COLUMNS rows.
-        source: the source (its own column names are used), or just its path.
-        shown: values listed per column and check.
-
-    Returns:
-        A multi-line message.
-    """
-    headers = source.columns if isinstance(source, Source) else CANONICAL_HEADERS
-    word = source.row_word if isinstance(source, Source) else "line"
-    where = shown_path(source.path) if isinstance(source, Source) else source
-    rows = failures["source_line"].dropna().nunique()
-    counted = " (line numbers count the header as line 1)" if word == "line" else " (rows count from 1)"
-    lines = [f"{where}: {len(failures)} value(s) in {rows} row(s) break the input contract{counted}:"]
-    groups = failures.groupby(["column_name", "check_name"], dropna=False, sort=False)
-    for (column, check), group in groups:
-        header = headers.get(column, column) if isinstance(column, str) else "(table)"
-        examples = ", ".join(
-            f"{_show(value)} ({word} {int(line)})" if pd.notna(line) else _show(value)
-            for value, line in zip(group["failure_case"][:shown], group["source_line"][:shown], strict=True)
-        )
-        more = f", and {len(group) - shown} more" if len(group) > shown else ""
-        lines.append(f"  - {header} · {check}: {len(group)} failing: {examples}{more}")
-    numbers = failures["check_name"].isin(NUMBER_CHECKS) & failures["failure_case"].astype("string").str.contains(
-        r"\d[,_]\d", na=False
-    )
-    if numbers.any():
-        lines.append("hint: write numbers without separators: 1000 or 1000.5, not 1,000, 1_000 or 1000,5")
-    return "\n".join(lines)
-
-
-def _show(value: object) -> str:
-    return "<empty>" if value is None or (not isinstance(value, str) and pd.isna(value)) else repr(value)
-
-
 def check_rows(ingested: Ingested) -> pd.DataFrame:
     """Every failure of the typed rows: unparsable numbers first found by ingest, then the contract.
 
     Returns:
         FAILURE_COLUMNS rows; empty when every row meets the contract.
     """
-    parsed = parse_failures(ingested.source) if ingested.unparsed_rows else pd.DataFrame(columns=FAILURE_COLUMNS)
+    parsed = ingested.parse_failures if ingested.parse_failures is not None else pd.DataFrame(columns=FAILURE_COLUMNS)
     checked = contract_failures(contract_frame(ingested.table))
     # The pass over the CSV's bytes knows when no value can hold one (10M rows: 2 s saved).
-    layout = csv_layout(ingested.source)
+    layout = ingested.layout
     controls = control_characters(ingested.table) if layout is None or layout.controls else None
     found = [f for f in (duplicate_ids(ingested.table), controls) if f is not None and not f.empty]
     if found:
@@ -161,4 +120,9 @@ def validate(ingested: Ingested) -> pa.Table:
     if failures.empty:
         get_run_logger().info("%d rows meet the input contract", ingested.n_rows)
         return ingested.table
-    raise ValidationFailed(failure_report(failures, source=ingested.source), failures)
+    raise ValidationFailed(report(failures, ingested.source), failures)
+
+
+def report(failures: pd.DataFrame, source: Source | str) -> str:
+    """The validation report of a customer table (segmentation/failures.py)."""
+    return failure_report(failures, source=source, headers=CANONICAL_HEADERS)

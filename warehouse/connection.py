@@ -270,11 +270,14 @@ def connect(
         con.close()
 
 
-def open_scratch(*, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that outlives one block (an order history kept across stages); the
-    caller closes it. What does not fit in `memory_limit` spills to the system's temporary
-    folder (DuckDB's default, `.tmp` in the working directory, would litter wherever a run starts)."""
-    con = quiet(duckdb.connect(":memory:"))
+def open_scratch(
+    *, memory_limit: str = MEMORY_LIMIT, path: Path | None = None, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB for reading and typing source files: in memory, or the file `path` (an order
+    history kept for every period that reads it); the caller closes it. What does not fit in
+    `memory_limit` spills to the system's temporary folder (DuckDB's default, `.tmp` in the
+    working directory, would litter wherever a run starts)."""
+    con = quiet(duckdb.connect(str(path) if path else ":memory:", read_only=read_only))
     con.execute("SET memory_limit = ?", [memory_limit])
     con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "segment-duckdb-spill")])
     return con

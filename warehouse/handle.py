@@ -21,6 +21,7 @@ from warehouse.connection import transaction as begin_commit
 
 if TYPE_CHECKING:  # settings live above the warehouse; only their fields are read here
     from segmentation.settings import Settings
+    from warehouse.serving import SyncResult
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,18 @@ class Warehouse:
     lock_timeout_s: float = 60.0
     bi_path: Path | None = None
     storage_version: str = "v1.0.0"  # DuckDB 1.x readers open a warehouse made in this format
+    mount_path: Path | None = None  # the BI file's folder as BI tools see it (SEGMENT_BI_MOUNT_PATH)
 
     @classmethod
     def of(cls, settings: Settings) -> Warehouse:
         """The handle a run's settings describe."""
-        return cls(Path(settings.db_path), settings.lock_timeout_s, Path(settings.bi_path), settings.storage_version)
+        return cls(
+            Path(settings.db_path),
+            settings.lock_timeout_s,
+            Path(settings.bi_path),
+            settings.storage_version,
+            settings.bi_mount_path,
+        )
 
     @classmethod
     def of_bi(cls, bi_path: Path) -> Warehouse:
@@ -71,6 +79,22 @@ class Warehouse:
         """A writing connection inside one BEGIN … COMMIT (ROLLBACK on any error)."""
         with self.write() as con, begin_commit(con):
             yield con
+
+    def serve(self, *, rebuild: bool = False, wait: bool = True) -> SyncResult:
+        """Bring the BI surface up to date with the warehouse (warehouse/serving.py `sync`)."""
+        from warehouse.serving import sync
+
+        if self.bi_path is None:
+            raise ValueError("this handle was made without a BI surface path")
+        return sync(
+            self._warehouse(),
+            self.bi_path,
+            rebuild=rebuild,
+            lock_timeout_s=self.lock_timeout_s,
+            storage_version=self.storage_version,
+            mount_path=self.mount_path,
+            wait=wait,
+        )
 
     @contextmanager
     def read_bi(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -26,6 +26,11 @@ def succeeded_run(con: Connection, period: str) -> str | None:
     return row[0] if row else None
 
 
+def succeeded_run_with_k(con: Connection, period: str) -> tuple[str, int] | None:
+    """(run_id, k) of a period's newest succeeded run, if any."""
+    return con.execute(sql("queries/find_succeeded_run"), [period]).fetchone()
+
+
 def run_since(con: Connection, period: str, started: datetime) -> str | None:
     """The run_id of the newest run of a period started at or after `started`, failed or not."""
     row = con.execute(sql("queries/find_run_since"), [period, started]).fetchone()

@@ -54,10 +54,11 @@ from warehouse.connection import views as view_files
 logger = logging.getLogger(__name__)
 
 MANIFEST = "runs"
-LAYOUT = SURFACE_LAYOUT  # 1: one runs.parquet replaced by rename (before issue 15); 2: per-run records, add-only
+LAYOUT = SURFACE_LAYOUT  # 1: one runs.parquet replaced by rename; 2: per-run records, add-only
 STATE_FILE = "serving.json"
 FOLDER_MACRO = "segment_bi_folder"  # the one place the BI file names its folder
 VISIBILITY_DELAY_S = 1.0  # a record is stamped this far ahead; it must be renamed in before then
+CREATED = "created"  # the reason given when there was no surface before
 
 
 class ServingError(WarehouseError):
@@ -71,6 +72,11 @@ class SyncResult:
     rebuilt: bool
     reason: str = ""
     visible_at: datetime | None = None  # when readers see the runs added (None: nothing to wait for)
+
+    @property
+    def created(self) -> bool:
+        """The first build of a surface where none was: nothing to say to the user."""
+        return self.reason == CREATED
 
     def wait_until_visible(self) -> None:
         """Return once every reader's next query shows the runs added (see `publish_records`)."""
@@ -338,6 +344,8 @@ def rebuild_reason(bi_path: Path, state: dict[str, object], views_path: str, *, 
     must be written anew too, as a new generation (a rebuild, a migration, an older layout: rows
     of published runs may differ) rather than only its views (a lost BI file, a moved or copied
     folder, another mount path, other view definitions: the files are right)."""
+    if not state and not bi_path.exists() and not data_dir(bi_path).exists():
+        return CREATED, True  # a new surface: nothing was there to rebuild
     rewrite, rebuild = [], []
     if asked:
         rewrite.append("asked for")
@@ -434,7 +442,7 @@ def sync(
             f"the BI surface {bi_path} was not updated ({error}); the warehouse {db_path} is intact. "
             "BI tools still see the previous complete run; `segment serve --rebuild` repairs the surface."
         ) from error
-    if reason and not rebuild:
+    if reason and not rebuild and reason != CREATED:
         logger.warning("BI surface %s rebuilt: %s. Its views read %s/%s", bi_path, reason, views_root, generation)
     if pending or reason:
         logger.info("BI surface %s: %d run(s) published%s", bi_path, len(pending), " (rebuilt)" if reason else "")

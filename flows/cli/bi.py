@@ -47,25 +47,17 @@ def serve(
 
     Example: segment serve --rebuild --db /data/segments.duckdb
     """
-    from warehouse import writer_lock
-    from warehouse.serving import sync
+    from warehouse import Warehouse, writer_lock
 
     try:
         settings = make_settings(db_path=db)
         if not settings.db_path.exists():
             raise WarehouseError(f"warehouse {settings.db_path} does not exist: run `segment run` first")
         with writer_lock(settings.db_path, wait_s=settings.writer_wait_s):
-            result = sync(
-                settings.db_path,
-                settings.bi_path,
-                rebuild=rebuild,
-                lock_timeout_s=settings.lock_timeout_s,
-                storage_version=settings.storage_version,
-                mount_path=settings.bi_mount_path,
-            )
+            result = Warehouse.of(settings).serve(rebuild=rebuild)
     except EXPECTED_ERRORS as error:
         raise fail(error) from None
     console = out()
-    done = f"rebuilt ({result.reason})" if result.rebuilt else "up to date"
+    done = "created" if result.created else f"rebuilt ({result.reason})" if result.rebuilt else "up to date"
     console.print(f"BI surface {done}; {result.runs_added} run(s) published.")
     console.print(f"BI tools read: {result.bi_path}")

@@ -1,20 +1,20 @@
 """What the command line checks before Prefect starts, so a mistake costs well under two seconds:
-the input files' headers, a k the source's customers can fill, a fitted run to score with."""
+the input files' headers, a k the source's customers can fill, a fitted run to score with, and a
+backfill whose periods are all done already (answered from the BI surface, Prefect never started)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from flows.parameters import ORDER_PARAMETERS
-from segmentation.csvfile import path_parameter
-from segmentation.errors import PipelineError
+from segmentation.errors import PipelineError, too_few_customers
 from segmentation.periods import Period, resolve_source
-from segmentation.settings import SAMPLE_SOURCE
-from segmentation.source import ATTRIBUTES, inspect_orders, inspect_source
+from segmentation.results import PeriodOutcome
+from segmentation.scoring import choose_model_run
+from segmentation.settings import Settings
+from segmentation.source import ATTRIBUTES, Source, inspect_orders, inspect_source
 
 
-def check_inputs(settings: Any, the_period: Period, source: str | None) -> str | None:
-    """Check the input files' headers before Prefect starts; return the customer source (None with orders)."""
+def check_inputs(settings: Settings, the_period: Period, *, k_must_fit: bool) -> None:
+    """Check the input files' headers (and, for a customer table, that k fits its rows when
+    `k_must_fit`) before Prefect starts."""
     if settings.orders:
         inspect_orders(
             resolve_source(settings.orders, the_period), columns=settings.columns, delimiter=settings.delimiter
@@ -26,27 +26,15 @@ def check_inputs(settings: Any, the_period: Period, source: str | None) -> str |
                 delimiter=settings.delimiter,
                 contract=ATTRIBUTES,
             )
-        return None
-    given = source or str(SAMPLE_SOURCE)
-    inspect_source(resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter)
-    return given
+        return
+    source = inspect_source(
+        resolve_source(settings.customer_source, the_period), columns=settings.columns, delimiter=settings.delimiter
+    )
+    if k_must_fit:  # a customer table: one row per customer, so k must fit its rows
+        check_k_fits(source, settings.candidate_ks, pinned=settings.k is not None)
 
 
-def order_parameters(settings: Any) -> dict[str, Any]:
-    """The order-history flow parameters of the settings (none for a customer table)."""
-    if not settings.orders:
-        return {}
-    values = {
-        "orders": path_parameter(settings.orders),
-        "attributes": path_parameter(settings.attributes) if settings.attributes else None,
-        "date_format": settings.date_format,
-        "lookback_months": settings.lookback_months,
-        "anonymous_orders": settings.anonymous_orders,
-    }
-    return {name: values[name] for name in ORDER_PARAMETERS}
-
-
-def rows_at_most(source: Any) -> int:
+def rows_at_most(source: Source) -> int:
     """An upper bound of the source's data rows, without parsing it: Parquet's footer count, or
     the CSV's line breaks (LF and CR alike: a spreadsheet's CR-only file has lines too) minus the
     header (blank lines, CRLF and quoted breaks only make it larger)."""
@@ -62,26 +50,24 @@ def rows_at_most(source: Any) -> int:
     return breaks + (last not in (b"\n", b"\r")) - 1
 
 
-def check_k_fits(source: Any, candidates: list[int], *, pinned: bool) -> None:
+def check_k_fits(source: Source, candidates: list[int], *, pinned: bool) -> None:
     """Refuse at once a k that the source's customers cannot fill (the flow would after ingest).
     A file with no data rows is left to the flow, which says so in its own words."""
     rows = rows_at_most(source)
-    if rows <= 0 or min(candidates) < rows:
+    smallest = min(candidates)
+    if rows <= 0 or too_few_customers(rows, smallest) is None:
         return
     if pinned:
         raise PipelineError(
             f"--k {candidates[0]}: {source.path} has at most {rows:,} customer row(s); "
             f"k must be below the number of customers"
         )
-    raise PipelineError(
-        f"{source.path} has at most {rows:,} customer row(s): {rows} customer(s) cannot be split into "
-        f"{min(candidates)} or more segments"
-    )
+    raise PipelineError(f"{source.path} has at most {rows:,} customer row(s): {too_few_customers(rows, smallest)}")
 
 
-def check_model_run(settings: Any, model_run: str | None, period: Period) -> None:
+def check_model_run(settings: Settings, model_run: str | None, period: Period) -> None:
     """Before Prefect starts: the warehouse has a fitted run to score the period with, at or before it
-    (read on the BI surface)."""
+    (read on the BI surface; the flow decides the same way on the warehouse, tasks/score.py)."""
     from warehouse import Warehouse, queries
 
     if not settings.bi_path.exists():
@@ -91,21 +77,25 @@ def check_model_run(settings: Any, model_run: str | None, period: Period) -> Non
             f"warehouse {settings.db_path} does not exist, so there is no fitted run to score with: "
             "run `segment run` first"
         )
-    # The flow's own reads (tasks.score.find_model_run), without importing Prefect.
     with Warehouse.of(settings).read_bi() as con:
-        found = queries.model_run(con, model_run) if model_run else None
-        if model_run and found is None:
-            raise PipelineError(
-                f"run {model_run} is not a succeeded fitted run of this warehouse; it has no model to score with "
-                "(`segment runs` lists them)"
-            )
-        if found is not None and found[4] > period.end:
-            raise PipelineError(
-                f"run {model_run} fitted {found[1]}, which ends after {period} ({found[4]} > {period.end}): scoring "
-                f"{period} with it would use a model from the period's future; name an earlier fitted run"
-            )
-        if not model_run and queries.current_model_run(con, period.end) is None:
-            raise PipelineError(
-                f"this warehouse has no succeeded fitted run of a period ending by {period.end} to score {period} "
-                f"with: run `segment run --period {period}` (or an earlier period) first"
-            )
+        named = queries.model_run(con, model_run) if model_run else None
+        current = None if model_run else queries.current_model_run(con, period.end)
+    choose_model_run(model_run, named, current, period)
+
+
+def done_already(settings: Settings, periods: list[Period]) -> list[PeriodOutcome] | None:
+    """Every period's succeeded run, as a backfill reports a skipped period, when every period has
+    one on the BI surface; else None (the backfill runs). No Prefect server is started for a
+    backfill that has nothing to do."""
+    from warehouse import Warehouse, WarehouseError, queries
+
+    if not settings.bi_path.exists():
+        return None
+    try:
+        with Warehouse.of(settings).read_bi() as con:
+            found = {period.label: queries.succeeded_run_with_k(con, period.label) for period in periods}
+    except WarehouseError:
+        return None  # a surface this code cannot read: the runs say why
+    if any(row is None for row in found.values()):
+        return None
+    return [PeriodOutcome(label, "skipped", k, run_id) for label, (run_id, k) in found.items()]

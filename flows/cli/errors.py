@@ -10,22 +10,13 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from flows.cli.output import print_json
-from segmentation.errors import PipelineError
-from warehouse.connection import WarehouseError
+from flows.logs import EXPECTED_ERRORS
+from flows.parameters import PARAMETERS
 
-# Errors whose message says it all: no traceback, one line (with its hints).
-EXPECTED_ERRORS = (PipelineError, WarehouseError, ValidationError, ValueError)
+__all__ = ["EXPECTED_ERRORS", "fail", "say_error"]
 
 # Settings that a command-line option also sets; every other setting only has its variable.
-OPTION_OF = {
-    "db_path": "--db",
-    "k": "--k",
-    "features": "--features",
-    "columns": "--columns",
-    "delimiter": "--delimiter",
-    "task_runner": "--task-runner",
-    "dask_address": "--dask-address",
-}
+OPTION_OF = {p.field: p.flag for p in PARAMETERS if p.setting and p.exposed.commands}
 
 # Under `main`, the error is printed after Prefect's exit handlers, which may still write to
 # stderr (its last logs and events); it stays the last thing there. None: print at once.

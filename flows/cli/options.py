@@ -1,47 +1,54 @@
-"""The options several commands share, built from the flow's parameters (flows/parameters.py),
-and the parsing of option text that the flow takes as a value."""
+"""The options `run`, `score` and `backfill` share, built from the flow's parameters
+(flows/parameters.py, declared once in segmentation/settings.py), and the few options of the
+command line's own."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from flows.parameters import BY_NAME
+from flows.parameters import PARAMETERS, Parameter
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def option(name: str) -> Any:
-    """The option of flow parameter `name`: its type on the command line, metavar and help."""
-    parameter = BY_NAME[name]
-    if not parameter.has_option:
-        raise ValueError(f"flow parameter {name!r} has no command-line option")
-    declarations = (parameter.flag,) if parameter.flag else ()
+def option(parameter: Parameter) -> Any:
+    """The command-line option of a flow parameter: what it takes, its flag, metavar and help."""
     return Annotated[
-        parameter.option_type or parameter.type,
-        typer.Option(*declarations, metavar=parameter.metavar, help=parameter.option_help),
+        parameter.option_type,
+        typer.Option(parameter.flag, metavar=parameter.exposed.metavar, help=parameter.option_help),
     ]
 
 
-SourceOpt = option("source")
-DbOpt = option("db")
-KOpt = option("k")
-FeaturesOpt = option("features")
-ColumnsOpt = option("columns")
-DelimiterOpt = option("delimiter")
-TaskRunnerOpt = option("task_runner")
-DaskAddressOpt = option("dask_address")
-ModelRunOpt = option("model_run_id")
-OrdersOpt = option("orders")
-AttributesOpt = option("attributes")
-DateFormatOpt = option("date_format")
-LookbackOpt = option("lookback_months")
-AnonymousOpt = option("anonymous_orders")
+def shared_options(command: str) -> list[inspect.Parameter]:
+    """The declared parameters `command` has an option for, in declaration order."""
+    return [
+        inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=option(p))
+        for p in PARAMETERS
+        if command in p.exposed.commands
+    ]
+
+
+def with_shared_options(command: str) -> Callable[[F], F]:
+    """Add the shared options of `command` to a `def f(own options..., **options)` command.
+
+    Typer reads a command's options from its signature; the function receives them in `options`."""
+
+    def decorate(function: F) -> F:
+        own = [p for p in inspect.signature(function, eval_str=True).parameters.values() if p.kind is not p.VAR_KEYWORD]
+        head = [p for p in own if p.default is inspect.Parameter.empty]
+        tail = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p.default is not inspect.Parameter.empty]
+        function.__signature__ = inspect.Signature([*head, *shared_options(command), *tail])  # type: ignore[attr-defined]
+        return function
+
+    return decorate
+
+
 # Described in each command's text: typer would print an odd "<str>" beside a listed argument.
 RunArg = Annotated[str | None, typer.Argument(metavar="RUN_ID|PERIOD", hidden=True)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Also print Prefect's log lines on stderr.")]
-
-
-def parse_features(text: str | None) -> tuple[str, ...] | None:
-    """`--features a, b` as the settings take it: ('a', 'b'); None when not given."""
-    return tuple(part.strip() for part in text.split(",")) if text else None
+DbOpt = option(next(p for p in PARAMETERS if p.name == "db"))

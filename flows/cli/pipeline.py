@@ -1,4 +1,9 @@
-"""The commands that run the flow: `run` (fit), `score` (an earlier model), `backfill` (periods in order)."""
+"""The commands that run the flow: `run` (fit), `score` (an earlier model), `backfill` (periods in order).
+
+Their shared options come from the flow's parameters (flows/cli/options.py); each command turns
+the options given into Settings once (`settings_of`), checks what can be checked before Prefect
+starts, and passes the flow the parameters those settings describe (`parameters_of`).
+"""
 
 from __future__ import annotations
 
@@ -10,37 +15,24 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from flows.cli.checks import check_inputs, check_k_fits, check_model_run, order_parameters
+from flows.cli.checks import check_inputs, check_model_run, done_already
 from flows.cli.errors import EXPECTED_ERRORS, fail
-from flows.cli.options import (
-    AnonymousOpt,
-    AttributesOpt,
-    ColumnsOpt,
-    DaskAddressOpt,
-    DateFormatOpt,
-    DbOpt,
-    DelimiterOpt,
-    FeaturesOpt,
-    JsonOpt,
-    KOpt,
-    LookbackOpt,
-    ModelRunOpt,
-    OrdersOpt,
-    SourceOpt,
-    TaskRunnerOpt,
-    VerboseOpt,
-    parse_features,
-)
+from flows.cli.options import JsonOpt, VerboseOpt, with_shared_options
 from flows.cli.output import backfill_table, out, print_json, print_summary, summary_document
 from flows.cli.prefect_setup import outcome_without_api, prepare_prefect, unreachable
-from flows.parameters import bind
-from segmentation.csvfile import path_parameter
-from segmentation.periods import Period, just_ended, period_range, resolve_source
-from segmentation.settings import make_settings
-from segmentation.source import inspect_source
+from flows.parameters import parameters_of, settings_of
+from segmentation.periods import Period, just_ended, period_range
+
+PeriodOpt = Annotated[
+    str | None, typer.Option(metavar="PERIOD", help="2026Q1 or 2026-03. Default: the quarter that just ended.")
+]
+MonthOpt = Annotated[
+    str | None,
+    typer.Option("--period", metavar="PERIOD", help="2026-05 or 2026Q2. Default: the month that just ended."),
+]
 
 
-def run_flow(the_period: Period, *, candidates: int, as_json: bool, verbose: bool, **parameters: Any) -> None:
+def run_flow(the_period: Period, *, candidates: int, as_json: bool, verbose: bool, parameters: dict[str, Any]) -> None:
     """Run the flow for one period (checks passed), then print its summary or its one error."""
     prepare_prefect(verbose=verbose)
     from flows.progress import run_progress
@@ -48,7 +40,7 @@ def run_flow(the_period: Period, *, candidates: int, as_json: bool, verbose: boo
 
     try:
         with run_progress(title=the_period.label, candidates=candidates, enabled=not verbose):
-            summary = segment_customers(**bind(period=the_period.label, **parameters))
+            summary = segment_customers(**parameters)
     except EXPECTED_ERRORS as error:
         raise fail(error, as_json=as_json, period=the_period.label) from None
     except Exception as error:
@@ -61,26 +53,8 @@ def run_flow(the_period: Period, *, candidates: int, as_json: bool, verbose: boo
         print_summary(summary)
 
 
-def run(
-    source: SourceOpt = None,
-    period: Annotated[
-        str | None, typer.Option(metavar="PERIOD", help="2026Q1 or 2026-03. Default: the quarter that just ended.")
-    ] = None,
-    db: DbOpt = None,
-    k: KOpt = None,
-    features: FeaturesOpt = None,
-    columns: ColumnsOpt = None,
-    delimiter: DelimiterOpt = None,
-    task_runner: TaskRunnerOpt = None,
-    dask_address: DaskAddressOpt = None,
-    orders: OrdersOpt = None,
-    attributes: AttributesOpt = None,
-    date_format: DateFormatOpt = None,
-    lookback_months: LookbackOpt = None,
-    anonymous_orders: AnonymousOpt = None,
-    as_json: JsonOpt = False,
-    verbose: VerboseOpt = False,
-) -> None:
+@with_shared_options("run")
+def run(period: PeriodOpt = None, as_json: JsonOpt = False, verbose: VerboseOpt = False, **options: Any) -> None:
     """Segment one period's customers and publish the result.
 
     Example: segment run --orders exports/orders.csv --period 2026Q1 --db /data/segments.duckdb
@@ -88,107 +62,39 @@ def run(
     """
     label = period or just_ended(date.today(), "quarterly").label
     try:
-        settings = make_settings(
-            db_path=db,
-            k=k,
-            features=parse_features(features),
-            columns=columns,
-            delimiter=delimiter,
-            task_runner=task_runner,
-            dask_address=dask_address,
-            orders=orders,
-            attributes=attributes,
-            date_format=date_format,
-            lookback_months=lookback_months,
-            anonymous_orders=anonymous_orders,
-        )
+        settings = settings_of(options)
         the_period = Period.parse(label)
-        given = check_inputs(settings, the_period, source)
-        if given is not None:  # a customer table: one row per customer, so k must fit its rows
-            inspected = inspect_source(
-                resolve_source(given, the_period), columns=settings.columns, delimiter=settings.delimiter
-            )
-            check_k_fits(inspected, settings.candidate_ks, pinned=settings.k is not None)
+        check_inputs(settings, the_period, k_must_fit=True)
     except EXPECTED_ERRORS as error:
         raise fail(error, as_json=as_json, period=label) from None
-    run_flow(
-        the_period,
-        candidates=len(settings.candidate_ks),
-        as_json=as_json,
-        verbose=verbose,
-        source=path_parameter(given) if given else None,
-        db=str(settings.db_path),
-        k=settings.k,
-        features=list(settings.features),
-        columns=settings.columns or None,
-        delimiter=settings.delimiter,
-        task_runner=settings.task_runner,
-        dask_address=settings.dask_address,
-        **order_parameters(settings),
-    )
+    parameters = parameters_of(settings, period=the_period.label)
+    run_flow(the_period, candidates=len(settings.candidate_ks), as_json=as_json, verbose=verbose, parameters=parameters)
 
 
-def score(
-    source: SourceOpt = None,
-    period: Annotated[
-        str | None, typer.Option(metavar="PERIOD", help="2026-05 or 2026Q2. Default: the month that just ended.")
-    ] = None,
-    db: DbOpt = None,
-    model_run: ModelRunOpt = None,
-    columns: ColumnsOpt = None,
-    delimiter: DelimiterOpt = None,
-    orders: OrdersOpt = None,
-    attributes: AttributesOpt = None,
-    date_format: DateFormatOpt = None,
-    lookback_months: LookbackOpt = None,
-    anonymous_orders: AnonymousOpt = None,
-    as_json: JsonOpt = False,
-    verbose: VerboseOpt = False,
-) -> None:
+@with_shared_options("score")
+def score(period: MonthOpt = None, as_json: JsonOpt = False, verbose: VerboseOpt = False, **options: Any) -> None:
     """Assign a period's customers to the segments of an existing model, without refitting.
 
     The model is the newest fitted run's of a period ending at or before this one (never a later one).
     Example: segment score --period 2026-05 --orders exports/orders.csv
     """
     label = period or just_ended(date.today(), "monthly").label
+    model_run = options.get("model_run_id")
     try:
-        settings = make_settings(
-            db_path=db,
-            columns=columns,
-            delimiter=delimiter,
-            orders=orders,
-            attributes=attributes,
-            date_format=date_format,
-            lookback_months=lookback_months,
-            anonymous_orders=anonymous_orders,
-        )
+        settings = settings_of(options)
         the_period = Period.parse(label)
-        given = check_inputs(settings, the_period, source)
+        check_inputs(settings, the_period, k_must_fit=False)
         check_model_run(settings, model_run, the_period)
     except EXPECTED_ERRORS as error:
         raise fail(error, as_json=as_json, period=label) from None
-    run_flow(
-        the_period,
-        candidates=0,
-        as_json=as_json,
-        verbose=verbose,
-        source=path_parameter(given) if given else None,
-        db=str(settings.db_path),
-        columns=settings.columns or None,
-        delimiter=settings.delimiter,
-        mode="score",
-        model_run_id=model_run,
-        **order_parameters(settings),
-    )
+    parameters = parameters_of(settings, period=the_period.label, mode="score", model_run_id=model_run)
+    run_flow(the_period, candidates=0, as_json=as_json, verbose=verbose, parameters=parameters)
 
 
+@with_shared_options("backfill")
 def backfill(
     first: Annotated[str, typer.Option("--from", metavar="PERIOD", help="First period, e.g. 2025Q1 or 2025-01.")],
     last: Annotated[str, typer.Option("--to", metavar="PERIOD", help="Last period, same kind as --from.")],
-    source: SourceOpt = None,
-    db: DbOpt = None,
-    columns: ColumnsOpt = None,
-    delimiter: DelimiterOpt = None,
     force: Annotated[
         bool, typer.Option("--force", help="Run periods that already succeeded again (adds runs).")
     ] = False,
@@ -203,62 +109,40 @@ def backfill(
     batch: Annotated[
         str | None, typer.Option(metavar="NAME", help="With --deployment: idempotency batch (default: today's date).")
     ] = None,
-    orders: OrdersOpt = None,
-    attributes: AttributesOpt = None,
-    date_format: DateFormatOpt = None,
-    lookback_months: LookbackOpt = None,
-    anonymous_orders: AnonymousOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
+    **options: Any,
 ) -> None:
     """Run every period from --from to --to, in order; skip periods that already succeeded.
 
-    With --deployment the runs are submitted in order; they start together on the worker and
-    publish one at a time (the writer lock), so in period order only with --wait.
+    An order history is read and checked once for the whole backfill. With --deployment the runs
+    are submitted in order; they start together on the worker and publish one at a time (the
+    writer lock), so in period order only with --wait.
 
     Example: segment backfill --from 2025Q1 --to 2025Q4 --source 'exports/customers_{period}.csv'
     """
     try:
         periods = period_range(first, last)
-        settings = make_settings(
-            db_path=db,
-            columns=columns,
-            delimiter=delimiter,
-            orders=orders,
-            attributes=attributes,
-            date_format=date_format,
-            lookback_months=lookback_months,
-            anonymous_orders=anonymous_orders,
-        )
-        if settings.orders and not deployment:
-            check_inputs(settings, periods[0], source)  # one growing export: its header, before Prefect starts
+        settings = settings_of(options)
+        if not deployment:
+            check_inputs(settings, periods[0], k_must_fit=False)  # the first period's file, before Prefect starts
+            done = None if force else done_already(settings, periods)
     except EXPECTED_ERRORS as error:
         raise fail(error, as_json=as_json) from None
+    if not deployment and done is not None:  # every period succeeded already: the warehouse answers
+        report_backfill(done, deployment=False, as_json=as_json)
+        return
     prepare_prefect(verbose=verbose)
     from flows.backfill import backfill_in_process, backfill_via_deployment
 
     try:
         if deployment:
+            given = parameters_of(settings, only=[name for name, value in options.items() if value is not None])
             outcomes = backfill_via_deployment(
-                periods,
-                deployment=deployment,
-                source=source,
-                db=str(db) if db else None,
-                force=force,
-                batch=batch,
-                wait_s=wait,
-                orders=order_parameters(settings),
+                periods, deployment=deployment, parameters=given, force=force, batch=batch, wait_s=wait
             )
         else:
-            outcomes = backfill_in_process(
-                periods,
-                source=source,
-                db=str(settings.db_path),
-                force=force,
-                columns=settings.columns or None,
-                delimiter=settings.delimiter,
-                orders=order_parameters(settings),
-            )
+            outcomes = backfill_in_process(periods, parameters=parameters_of(settings), force=force)
     except EXPECTED_ERRORS as error:
         raise fail(error, as_json=as_json) from None
     except Exception as error:
@@ -271,11 +155,16 @@ def backfill(
             f"(`segment runs`), and running the same backfill again skips them ({error})",
             as_json=as_json,
         ) from None
+    report_backfill(outcomes, deployment=bool(deployment), as_json=as_json)
+
+
+def report_backfill(outcomes: list[Any], *, deployment: bool, as_json: bool) -> None:
+    """The backfill's table (or JSON), then one line per failed period and the `error:` line; exit 1 if any failed."""
     failed = [o for o in outcomes if o.outcome in ("failed", "Failed", "Crashed")]
     if as_json:
         print_json({"outcomes": [asdict(o) for o in outcomes], "failed": len(failed)})
     else:
-        out().print(backfill_table(outcomes, deployment=bool(deployment)))
+        out().print(backfill_table(outcomes, deployment=deployment))
     if failed:
         errors = Console(file=sys.stderr, soft_wrap=True, highlight=False)
         for outcome in failed:

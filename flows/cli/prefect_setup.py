@@ -12,20 +12,11 @@ from typing import Any
 
 from rich.console import Console
 
-from flows.cli.errors import EXPECTED_ERRORS, fail
+from flows import logs
+from flows.cli.errors import fail
 
 # Prefect's API stopped answering during the run (see outcome_without_api).
 api_lost = False
-
-
-class NoTracebackForExpectedErrors(logging.Filter):
-    """Prefect logs a failed run's traceback; for errors whose message says it all, drop it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], EXPECTED_ERRORS):
-            record.exc_info = None
-            record.exc_text = None
-        return True
 
 
 def prepare_prefect(*, verbose: bool) -> None:
@@ -46,10 +37,7 @@ def prepare_prefect(*, verbose: bool) -> None:
         os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
         os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")  # its event sender's errors
         logging.captureWarnings(True)
-    for name in ("prefect.flow_runs", "prefect.task_runs"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, NoTracebackForExpectedErrors) for f in logger.filters):
-            logger.addFilter(NoTracebackForExpectedErrors())
+    logs.install()  # expected errors: no traceback, their message said once
 
 
 def unreachable(error: BaseException) -> bool:

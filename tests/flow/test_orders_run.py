@@ -3,12 +3,14 @@ point in time, backfills, scoring with models of the past only, and bad files.""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+import tasks.orders as orders_stage
 from segmentation.sample import generate_orders, write_orders
 from tests.helpers import FAST, invoke_json, query, succeed
 
@@ -81,12 +83,32 @@ def test_future_orders_do_not_change_a_past_period(workdir: Path, history: Path)
     assert query(now_db, ignored).iloc[0, 0] > 0
 
 
-def test_a_quarterly_backfill_equals_the_periods_run_one_by_one(workdir: Path, history: Path) -> None:
+def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every order file the flow reads and types, in order (tasks.orders.read_orders, counted)."""
+    reads: list[str] = []
+    read = orders_stage.read_orders
+
+    def counting(source: object, **options: object) -> object:
+        reads.append(str(source.path))
+        return read(source, **options)
+
+    monkeypatch.setattr(orders_stage, "read_orders", counting)
+    return reads
+
+
+def test_a_quarterly_backfill_equals_the_periods_run_one_by_one(
+    workdir: Path, history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     backfilled, by_hand = workdir / "backfill.duckdb", workdir / "by_hand.duckdb"
+    reads = counted_reads(monkeypatch)
+    (workdir / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(workdir / "tmp"))  # where the history's orders are kept
     result, document = segment("backfill", "--from", "2025Q4", "--to", "2026Q2", "--orders", str(history),
                                "--db", str(backfilled))  # fmt: skip
     assert result.exit_code == 0, result.output
     assert [o["outcome"] for o in document["outcomes"]] == ["succeeded"] * 3
+    assert reads == [str(history)]  # one read, typed and checked once, for the three periods
+    assert not list((workdir / "tmp").glob("segment-orders-*"))  # and its orders' file is gone once it is done
     for period in ("2025Q4", "2026Q1", "2026Q2"):
         ok("run", "--orders", str(history), "--period", period, "--db", str(by_hand))
     for period in ("2025Q4", "2026Q1", "2026Q2"):
@@ -196,3 +218,19 @@ def test_guest_orders_left_out_on_request_are_counted_in_the_run(workdir: Path, 
     run = query(db, "SELECT anonymous_lines, n_customers FROM runs WHERE run_id = ?", [summary["run_id"]]).iloc[0]
     assert run.anonymous_lines == 2
     assert run.n_customers == sum(s["customers"] for s in summary["segments"])
+
+
+def test_a_bad_order_file_fails_a_backfill_once_with_one_message(
+    workdir: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = workdir / "bad.csv"
+    bad.write_text("customer_id,order_date,amount\na,2025-11-05,10\nb,2025-12-06,ten\n", encoding="utf-8")
+    reads = counted_reads(monkeypatch)
+    result, document = segment("backfill", "--from", "2025Q4", "--to", "2026Q2", "--orders", str(bad), "--db", str(db))
+    assert result.exit_code == 1
+    assert [o["outcome"] for o in document["outcomes"]] == ["failed", "not run", "not run"]
+    assert reads == [str(bad)]
+    assert result.stderr.count("break the order contract") == 1
+    runs = query(db, "SELECT period, status FROM runs")
+    assert runs.values.tolist() == [["2025Q4", "failed"]]  # one run records the failure and its lines
+    assert query(db, "SELECT source_line FROM validation_failures")["source_line"].tolist() == [3]

@@ -19,6 +19,7 @@ from segmentation.settings import make_settings
 from tasks.runs import ABANDONED, record_failure, start_run
 from tests.helpers import OLD_DUCKDB, Warehouse, hold_read_only, query, run_customers
 from warehouse import WarehouseLocked, connect, writer_lock
+from warehouse.handle import Warehouse as WarehouseHandle
 
 
 def run_mall(db: Path, mall_csv: Path, period: str = "2026Q1"):
@@ -180,10 +181,10 @@ def test_a_run_that_fails_waiting_for_a_lock_keeps_its_real_cause(workdir: Path,
 
     @flow
     def fails_while_locked() -> str:
-        run_id = start_run(settings, Period.parse("2026Q1"), str(mall_csv), None)
+        run_id = start_run(settings, WarehouseHandle.of(settings), Period.parse("2026Q1"), str(mall_csv), None)
         reader = hold_read_only(db, 30)
         try:
-            record_failure(settings, run_id, locked, str(mall_csv))  # waits 1 s, then leaves the cause
+            record_failure(WarehouseHandle.of(settings), run_id, locked)  # waits 1 s, then leaves the cause
         finally:
             reader.kill()
             reader.wait()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.backfill import Outcome, idempotency_key, run_since
+from flows.backfill import idempotency_key, run_since
 from segmentation.periods import Period
+from segmentation.results import PeriodOutcome
 
 
 def test_idempotency_key_is_stable_per_period_and_place(tmp_path: Path) -> None:
@@ -20,11 +21,12 @@ def test_idempotency_key_is_stable_per_period_and_place(tmp_path: Path) -> None:
 
 def test_a_period_that_failed_before_any_surface_existed_has_no_run(tmp_path: Path) -> None:
     started = datetime(2026, 1, 1, tzinfo=UTC)
-    assert run_since(str(tmp_path / "w.duckdb"), Period.parse("2025Q1"), started) is None
+    parameters = {"db": str(tmp_path / "w.duckdb")}
+    assert run_since(parameters, Period.parse("2025Q1"), started) is None
     (tmp_path / "w_bi.duckdb").write_bytes(b"not a database")  # unreadable: still no run, no crash
-    assert run_since(str(tmp_path / "w.duckdb"), Period.parse("2025Q1"), started) is None
+    assert run_since(parameters, Period.parse("2025Q1"), started) is None
 
 
 def test_outcomes_default_to_no_run() -> None:
-    outcome = Outcome("2025Q1", "skipped")
+    outcome = PeriodOutcome("2025Q1", "skipped")
     assert (outcome.k, outcome.run_id, outcome.message) == (None, None, None)

@@ -1,9 +1,11 @@
-"""The flow's parameters are declared once (flows/parameters.py); the flow, prefect.yaml, the
-backfill and the command line's options agree with that declaration."""
+"""The flow's parameters have one declaration (the `Exposed` fields of segmentation/settings.py):
+the flow's signature and docstring, the command line's options, prefect.yaml, the backfills and
+README's settings table agree with it."""
 
 from __future__ import annotations
 
 import inspect
+import re
 import typing
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,12 +17,11 @@ import yaml
 
 from flows import backfill
 from flows.cli import app
-from flows.cli.checks import order_parameters
-from flows.parameters import BY_NAME, ORDER_PARAMETERS, PARAMETERS, bind
+from flows.parameters import BY_NAME, PARAMETERS, bind, parameters_of, resolve, settings_of
 from flows.segment import segment_customers
 from segmentation.periods import Period
-from segmentation.settings import make_settings
-from tasks.runs import RunSummary
+from segmentation.results import RunSummary
+from segmentation.settings import RunRequest, Settings, make_settings
 
 ROOT = Path(__file__).resolve().parents[3]
 NAMES = [parameter.name for parameter in PARAMETERS]
@@ -30,9 +31,10 @@ def prefect_yaml() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
 
 
-def test_names_are_unique_and_the_order_group_is_declared() -> None:
+def test_names_are_unique_and_every_request_field_is_a_parameter() -> None:
     assert len(set(NAMES)) == len(NAMES)
-    assert set(ORDER_PARAMETERS) <= set(NAMES)
+    assert set(RunRequest.model_fields) <= {p.field for p in PARAMETERS}
+    assert {p.field for p in PARAMETERS if p.setting} <= set(Settings.model_fields)
 
 
 def test_the_flow_signature_is_the_declaration() -> None:
@@ -42,16 +44,19 @@ def test_the_flow_signature_is_the_declaration() -> None:
     for parameter in PARAMETERS:
         assert signature.parameters[parameter.name].default == parameter.default, parameter.name
         assert hints[parameter.name] == parameter.type, parameter.name
+    settings_only = [p for p in PARAMETERS if p.setting]
+    assert all(p.default is None for p in settings_only)  # None: the worker's environment decides
 
 
 def test_prefect_sees_the_declared_parameters() -> None:
     assert list(segment_customers.parameters.properties) == NAMES
+    assert segment_customers.parameters.properties["lookback_months"]["description"].startswith("with orders")
 
 
 def test_the_flow_docstring_says_what_the_declaration_says() -> None:
     doc = " ".join((segment_customers.fn.__doc__ or "").split())
     for parameter in PARAMETERS:
-        assert f"{parameter.name}: {parameter.help}" in doc, parameter.name
+        assert f"{parameter.name}: {' '.join(parameter.help.split())}" in doc, parameter.name
 
 
 def test_prefect_yaml_shares_the_declared_parameters_with_their_defaults() -> None:
@@ -83,7 +88,33 @@ def test_bind_refuses_a_name_the_flow_does_not_have() -> None:
         bind(period="2026Q1", perod="x", kk=3)
 
 
-ORDERS = {"orders": "o.csv", "attributes": None, "date_format": "%Y", "lookback_months": 6, "anonymous_orders": "skip"}
+def test_settings_travel_through_parameters_unchanged(tmp_path: Path) -> None:
+    settings = make_settings(
+        db_path=tmp_path / "w.duckdb",
+        orders=str(tmp_path / "o.csv"),
+        lookback_months=6,
+        columns="customer_id=Kunde",
+        features="recency_days,monetary",
+    )
+    parameters = parameters_of(settings, period="2026Q1", mode="score")
+    request, again = resolve(parameters)
+    assert again == settings
+    assert (request.period, request.mode, request.cadence) == ("2026Q1", "score", "quarterly")
+    assert parameters["columns"] == {"customer_id": "Kunde"}
+    assert parameters["features"] == ["recency_days", "monetary"]
+
+
+def test_options_become_the_settings_the_flow_rebuilds(tmp_path: Path) -> None:
+    options = {"db": tmp_path / "w.duckdb", "features": "age, annual_income", "k": None, "as_json": True}
+    settings = settings_of(options)
+    assert settings.features == ("age", "annual_income")
+    assert settings.db_path == tmp_path / "w.duckdb"
+    assert resolve(parameters_of(settings))[1] == settings
+
+
+def test_a_deployment_gets_only_what_was_given(tmp_path: Path) -> None:
+    settings = make_settings(db_path=tmp_path / "w.duckdb", columns="customer_id=Kunde")
+    assert parameters_of(settings, only=["columns"]) == {"columns": {"customer_id": "Kunde"}}
 
 
 def test_the_in_process_backfill_passes_declared_parameters(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -94,18 +125,15 @@ def test_the_in_process_backfill_passes_declared_parameters(monkeypatch: pytest.
         return RunSummary(run_id="r", period=parameters["period"], status="succeeded", k=3)
 
     monkeypatch.setattr(backfill, "segment_customers", flow)
+    given = parameters_of(make_settings(db_path=tmp_path / "w.duckdb", orders="o.csv", lookback_months=6))
     outcomes = backfill.backfill_in_process(
-        [Period.parse("2025Q4"), Period.parse("2026Q1")],
-        source=None,
-        db=str(tmp_path / "w.duckdb"),
-        force=False,
-        orders=ORDERS,
+        [Period.parse("2025Q4"), Period.parse("2026Q1")], parameters=given, force=False
     )
     assert [o.period for o in outcomes] == ["2025Q4", "2026Q1"]
     assert [c["period"] for c in calls] == ["2025Q4", "2026Q1"]
     for call in calls:
         assert set(call) <= set(NAMES)
-        assert set(ORDER_PARAMETERS) <= set(call)
+        assert (call["orders"], call["lookback_months"]) == ("o.csv", 6)
         assert call["skip_if_succeeded"] is True
         assert call["cadence"] == "quarterly"
 
@@ -118,8 +146,9 @@ def test_the_deployment_backfill_submits_declared_parameters(monkeypatch: pytest
         return SimpleNamespace(state=None, id="flow-run", name="segment-2025-01")
 
     monkeypatch.setattr(backfill, "run_deployment", run_deployment)
+    given = {"source": "s.csv", "db": "w.duckdb", "date_format": "%Y", "lookback_months": 6, "columns": None}
     outcomes = backfill.backfill_via_deployment(
-        [Period.parse("2025-01")], deployment="monthly", source="s.csv", db="w.duckdb", force=True, orders=ORDERS
+        [Period.parse("2025-01")], deployment="monthly", parameters=given, force=True
     )
     assert [o.outcome for o in outcomes] == ["Submitted"]
     (parameters,) = submitted
@@ -130,35 +159,29 @@ def test_the_deployment_backfill_submits_declared_parameters(monkeypatch: pytest
         "skip_if_succeeded": False,
         "source": "s.csv",
         "db": "w.duckdb",
-        "orders": "o.csv",
         "date_format": "%Y",
         "lookback_months": 6,
-        "anonymous_orders": "skip",
     }
 
 
-def test_the_command_line_passes_the_order_parameters_together(tmp_path: Path) -> None:
-    assert order_parameters(make_settings(db_path=tmp_path / "w.duckdb")) == {}
-    settings = make_settings(db_path=tmp_path / "w.duckdb", orders="orders.csv", lookback_months=6)
-    assert tuple(order_parameters(settings)) == ORDER_PARAMETERS
+FLAGS = {p.flag: p for p in PARAMETERS if p.exposed.commands}
 
 
-FLAGS = {p.flag or "--" + p.name.replace("_", "-"): p for p in PARAMETERS if p.has_option}
-COMMON = {"source", "db", "columns", "delimiter", *ORDER_PARAMETERS}
-
-
-@pytest.mark.parametrize(
-    ("command", "expected"),
-    [
-        ("run", COMMON | {"k", "features", "task_runner", "dask_address"}),
-        ("score", COMMON | {"model_run_id"}),
-        ("backfill", COMMON),
-    ],
-)
-def test_shared_options_are_built_from_the_declaration(command: str, expected: set[str]) -> None:
+@pytest.mark.parametrize("command", ["run", "score", "backfill"])
+def test_shared_options_are_built_from_the_declaration(command: str) -> None:
     params = typer.main.get_command(app).commands[command].params
     options = {flag: param for param in params for flag in param.opts if flag in FLAGS}
-    assert {FLAGS[flag].name for flag in options} == expected
+    assert {FLAGS[flag].name for flag in options} == {p.name for p in PARAMETERS if command in p.exposed.commands}
     for flag, option in options.items():
-        assert option.metavar == FLAGS[flag].metavar, flag
+        assert option.metavar == FLAGS[flag].exposed.metavar, flag
         assert option.help == FLAGS[flag].option_help, flag
+
+
+def settings_table() -> set[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("### Settings", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"`(SEGMENT_[A-Z_]+)`", table))
+
+
+def test_readme_lists_every_setting_and_nothing_else() -> None:
+    assert settings_table() == {f"SEGMENT_{name.upper()}" for name in Settings.model_fields}

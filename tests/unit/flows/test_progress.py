@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from flows.progress import ProgressListener
+from tasks.select_k import CANDIDATE_SCORED
 
 
 def test_progress_shows_the_last_step_and_counts_candidates() -> None:
@@ -18,10 +19,12 @@ def test_progress_shows_the_last_step_and_counts_candidates() -> None:
     logger = logging.getLogger("progress-test")
     for task_run, message in (
         ("ingest-1a2", "ingested 1000000 rows from x.csv"),
-        ("score_candidate-3b4", "Finished in state Completed()"),
-        ("score_candidate-5c6", "Finished in state Completed()"),
+        ("score_candidate-3b4", CANDIDATE_SCORED),
+        ("score_candidate-5c6", "Finished in state Completed()"),  # Prefect's own words count for nothing
+        ("score_candidate-7d8", CANDIDATE_SCORED),
     ):
-        record = logger.makeRecord("progress-test", logging.INFO, __file__, 1, message, (), None)
+        args = (4,) if message == CANDIDATE_SCORED else ()
+        record = logger.makeRecord("progress-test", logging.INFO, __file__, 1, message, args, None)
         record.task_run_name = task_run
         listener.emit(record)
     tasks = {task.description: task for task in progress.tasks}

@@ -68,7 +68,7 @@ def test_lineage_statuses_and_drift_flags_are_closed_lists() -> None:
         {
             "run_id": ["r"],
             "period": ["2026Q1"],
-            "reference_run_id": [None],
+            "compared_run_id": [None],
             "segment_id": [None],
             "flag": ["low_silhouette"],
             "value": [0.2],
@@ -86,7 +86,7 @@ def test_a_transition_counts_at_least_one_customer() -> None:
         {
             "run_id": ["r", "r"],
             "period": ["2026Q2", "2026Q2"],
-            "reference_run_id": ["q", "q"],
+            "compared_run_id": ["q", "q"],
             "from_segment": [1, None],  # a newcomer has no segment before
             "to_segment": [1, 2],
             "n_customers": [5, 0],

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from tasks.continuity import ari_from_transitions, drift_flags, kept_share
+from tasks.continuity import ari_from_transitions, drift_flags, share_kept
 
 
 def transitions_of(before: list[int], after: list[int]) -> pd.DataFrame:
@@ -31,7 +31,7 @@ def test_kept_share_counts_customers_in_both_runs_only() -> None:
     table = pd.DataFrame(
         {"from_segment": [1, 1, 2, None, 3], "to_segment": [1, 2, 2, 1, None], "n_customers": [6, 2, 2, 5, 9]}
     )
-    assert kept_share(table) == pytest.approx(8 / 10)
+    assert share_kept(table) == pytest.approx(8 / 10)
     assert ari_from_transitions(table.iloc[3:]) is None
 
 

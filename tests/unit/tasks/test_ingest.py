@@ -11,7 +11,8 @@ import pytest
 from segmentation.errors import InputFileError
 from segmentation.source import inspect_source
 from tasks.ingest import read_source
-from tasks.validate import check_rows, failure_report
+from tasks.validate import check_rows
+from tasks.validate import report as validation_report
 from tests.helpers import HEADER, MALL_CSV, write_csv
 
 
@@ -174,7 +175,7 @@ def test_a_file_name_that_is_not_utf8_is_read_and_named(tmp_path: Path) -> None:
     path = tmp_path / name
     path.write_bytes(mall_with([*MALL_LINES[:5], b"5,Female,31,17,400", *MALL_LINES[6:]]))
     source = inspect_source(path)
-    report = failure_report(check_rows(read_source(source)), source=source)
+    report = validation_report(check_rows(read_source(source)), source)
     assert report.startswith(f"{tmp_path}/caf\\xe9.csv: 1 value(s) in 1 row(s)")
     path.write_bytes(mall_with([*MALL_LINES[:5], b"5,Female", *MALL_LINES[6:]]))
     with pytest.raises(InputFileError, match=r"caf\\xe9\.csv: line 6 has 2 fields"):

@@ -23,7 +23,8 @@ from schemas.columns import GENDERS
 from segmentation.errors import InputFileError
 from segmentation.source import inspect_source, map_columns
 from tasks.ingest import read_source
-from tasks.validate import check_rows, failure_report
+from tasks.validate import check_rows
+from tasks.validate import report as validation_report
 from tests.helpers import MALL_CSV
 
 MALL = MALL_CSV.read_bytes()
@@ -207,7 +208,7 @@ def read_verdict(path: Path) -> tuple[bool, str]:
         return False, str(refused)
     if failures.empty:
         return True, ""
-    return False, failure_report(failures, source=source)
+    return False, validation_report(failures, source)
 
 
 # Bounded so the unit lane stays in seconds (each example reads a whole Mall file through DuckDB, about

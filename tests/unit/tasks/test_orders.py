@@ -10,7 +10,7 @@ import pytest
 from segmentation.errors import DataError, InputFileError, ValidationFailed
 from segmentation.periods import Period
 from segmentation.source import inspect_orders
-from tasks.orders import choose_date_format, period_features, read_orders, window_start
+from tasks.orders import choose_date_format, lookback_start, period_features, read_orders
 
 # c1: order A1 of two lines (100 + 50) on 2025-12-01, a return A2 (-20) on 2026-02-10.
 # c2: a first order in 2024 (before the window), one on the period's last day (a timestamp).
@@ -35,11 +35,11 @@ def write(tmp_path: Path, text: str, name: str = "orders.csv") -> Path:
 
 def features_of(path: Path, period: Period = Q1, *, months: int = 12, date_format: str | None = None) -> dict:
     source = inspect_orders(path, columns=None, delimiter=None)
-    history = read_orders(source, date_format=date_format, period=period, lookback_months=months)
+    history = read_orders(source, date_format=date_format)
     try:
-        table, facts = period_features(history)
+        table, facts = period_features(history, period, lookback_months=months)
     finally:
-        history.close()
+        history.remove()
     rows = {r["customer_id"]: r for r in table.to_pylist()}
     return {"rows": rows, "facts": facts, "lines": history.n_rows, "date_format": history.date_format}
 
@@ -63,7 +63,7 @@ def test_features_as_of_the_period_end_by_hand(tmp_path: Path) -> None:
     assert facts.lines_after_end == 1
     assert facts.customers_to_end == 3
     assert facts.lapsed_beyond_window == 1
-    assert facts.window_start == date(2025, 3, 31)
+    assert facts.lookback_start == date(2025, 3, 31)
     assert "1 order line(s) after 2026-03-31 ignored" in facts.sentence()
     assert result["lines"] == 7
     assert result["date_format"] == "iso"
@@ -136,8 +136,6 @@ def test_bad_lines_are_all_named_and_nothing_is_read(tmp_path: Path) -> None:
         read_orders(
             inspect_orders(write(tmp_path, text), columns=None, delimiter=None),
             date_format=None,
-            period=Q1,
-            lookback_months=12,
         )
     message = str(caught.value)
     assert "4 value(s)" in message
@@ -153,7 +151,7 @@ def test_control_characters_in_ids_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_bytes(b"customer_id,order_date,amount\nc\x001,2026-01-01,5\nc2,2026-01-01,5\n")
     with pytest.raises(ValidationFailed, match=r"customer_id · no control characters: 1 failing: .*\(line 2\)"):
-        read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None, period=Q1, lookback_months=12)
+        read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None)
 
 
 def test_nobody_in_the_window_is_a_clear_error(tmp_path: Path) -> None:
@@ -195,24 +193,57 @@ def test_a_byte_that_is_not_utf8_is_named_by_line(tmp_path: Path) -> None:
         (date(2026, 3, 31), 1, date(2026, 2, 28)),
     ],
 )
-def test_window_start(end: date, months: int, expected: date) -> None:
-    assert window_start(end, months) == expected
+def test_lookback_start(end: date, months: int, expected: date) -> None:
+    assert lookback_start(end, months) == expected
 
 
 def test_guest_orders_are_refused_with_a_hint_or_left_out_and_counted(tmp_path: Path) -> None:
     path = write(tmp_path, ORDERS + "G1,,2026-01-01,5\nG1,,2026-01-01,7\n")
     with pytest.raises(ValidationFailed, match=r"not_nullable: 2 failing(.|\n)*hint: .*--anonymous-orders skip"):
-        read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None, period=Q1, lookback_months=12)
+        read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None)
     history = read_orders(
         inspect_orders(path, columns=None, delimiter=None),
         date_format=None,
-        period=Q1,
-        lookback_months=12,
         skip_anonymous=True,
     )
     try:
         assert history.anonymous_lines == 2
-        table, _ = period_features(history)
+        table, _ = period_features(history, Q1, lookback_months=12)
     finally:
-        history.close()
+        history.remove()
     assert sorted(table.column("customer_id").to_pylist()) == ["c1", "c2"]  # the same customers as without them
+
+
+def test_one_read_answers_every_period_as_a_read_per_period_would(tmp_path: Path) -> None:
+    path = write(tmp_path, ORDERS + "A7,c1,2026-05-01,999\nA8,c5,2026-06-01,5\n")
+    history = read_orders(inspect_orders(path, columns=None, delimiter=None), date_format=None)
+    try:
+        once = {
+            p: period_features(history, Period.parse(p), lookback_months=12)[0].to_pylist()
+            for p in ("2026Q1", "2026Q2")
+        }
+    finally:
+        history.remove()
+    assert not history.store.exists()  # the orders' file is gone with its history
+    for label, rows in once.items():
+        assert rows == sorted(features_of(path, Period.parse(label))["rows"].values(), key=lambda r: r["customer_id"])
+    assert {r["customer_id"] for r in once["2026Q2"]} == {"c1", "c2", "c3", "c5"}
+
+
+def test_an_order_whose_lines_span_the_period_end_is_seen_as_of_the_end(tmp_path: Path) -> None:
+    # B1's second line (a return) comes after the quarter: the quarter sees the order without it.
+    text = "order_id,customer_id,order_date,amount\nB1,x,2026-03-30,100\nB1,x,2026-04-02,-40\nB2,y,2026-03-01,5\n"
+    path = write(tmp_path, text)
+    q1 = features_of(path, Q1)
+    assert q1["rows"]["x"]["monetary"] == 100.0
+    assert q1["facts"].lines_after_end == 1
+    q2 = features_of(path, Period.parse("2026Q2"))["rows"]
+    assert (q2["x"]["monetary"], q2["x"]["recency_days"]) == (60.0, (date(2026, 6, 30) - date(2026, 3, 30)).days)
+
+
+def test_a_history_that_ends_before_the_period_says_so(tmp_path: Path) -> None:
+    facts = features_of(write(tmp_path, ORDERS), Period.parse("2026Q2"))["facts"]
+    assert facts.history_ends == date(2026, 4, 2)
+    assert facts.ends_early
+    assert facts.as_record()["last_order_date"] == date(2026, 4, 2)
+    assert not features_of(write(tmp_path, ORDERS, "b.csv"), Q1)["facts"].ends_early  # c3 ordered after Q1

@@ -10,7 +10,8 @@ import pytest
 
 from segmentation.errors import AuditFailed
 from segmentation.registry import ORDER_FEATURES
-from tasks.publish import Segmentation, build_publication
+from segmentation.results import Segments
+from tasks.publish import build_publication
 
 
 def profiles(sizes: list[int]) -> pd.DataFrame:
@@ -98,7 +99,7 @@ def test_publication_refuses_mismatched_lengths_unprofiled_segments_and_bad_prof
 
 
 def test_a_score_run_says_it_kept_its_models_k_and_chose_by_no_method() -> None:
-    scored = Segmentation(
+    scored = Segments(
         mode="score",
         model_run_id="q1",
         model_period="2026Q1",
@@ -107,7 +108,7 @@ def test_a_score_run_says_it_kept_its_models_k_and_chose_by_no_method() -> None:
         selection_rows=4,
         choice=None,
         k_table=None,
-        identity=SimpleNamespace(model=SimpleNamespace(ids=np.array([1, 2]))),
+        identity=SimpleNamespace(assignment=SimpleNamespace(ids=np.array([1, 2]))),
         profiles=pd.DataFrame(),
         continuity=None,
         artifact=("/m/q1", "sha"),

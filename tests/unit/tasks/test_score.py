@@ -14,7 +14,8 @@ from sklearn.preprocessing import StandardScaler
 from segmentation.errors import PipelineError
 from segmentation.model import SegmentModel
 from segmentation.periods import Period
-from tasks.score import ScoringModel, find_model_run, score_rows
+from segmentation.results import ScoringModel
+from tasks.score import find_model_run, score_rows
 from warehouse import connect
 
 INSERT_RUN = (

@@ -5,9 +5,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from schemas.columns import CANONICAL_HEADERS
+from segmentation.failures import failure_report
 from segmentation.source import inspect_source
 from tasks.ingest import read_source
-from tasks.validate import check_rows, failure_report
+from tasks.validate import check_rows
+from tasks.validate import report as validation_report
 from tests.helpers import write_csv
 
 Row = tuple[str | None, ...]
@@ -86,7 +89,7 @@ def test_all_failures_are_collected_at_once(tmp_path: Path) -> None:
 def test_report_groups_by_column_and_check_with_lines_and_counts(tmp_path: Path) -> None:
     rows = [(str(i), "Male", "19", "15", str(100 + i)) for i in range(1, 8)]
     _, failures = checked(tmp_path, rows)
-    report = failure_report(failures, source="in.csv", shown=3)
+    report = failure_report(failures, source="in.csv", headers=CANONICAL_HEADERS, shown=3)
     assert report.splitlines()[0].startswith("in.csv: 7 value(s) in 7 row(s) break the input contract")
     assert (
         "Spending Score (1-100) · less_than_or_equal_to(100): 7 failing: "
@@ -102,6 +105,6 @@ def test_report_uses_the_sources_own_header_and_parquet_rows(tmp_path: Path) -> 
     source = inspect_source(
         tmp_path / "c.parquet", columns={"customer_id": "id", "annual_income": "Income", "spending_score": "Score"}
     )
-    report = failure_report(check_rows(read_source(source)), source=source)
+    report = validation_report(check_rows(read_source(source)), source)
     assert "(rows count from 1)" in report
     assert "Gender · isin(['Female', 'Male']): 1 failing: 'F' (row 2)" in report

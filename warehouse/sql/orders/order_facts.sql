@@ -1,11 +1,14 @@
--- What a run's order history held, relative to its period, in one pass over order_rollup: lines
--- after the period's end (read and ignored), orders in the window, customers who ordered up to
--- the end, and the history's first and last order dates.
+-- What the order history held relative to a period ending $1 with the window ($2, $1]: lines after
+-- the end (read and ignored), orders in the window, customers who ordered up to the end, the first
+-- and last order date up to the end, and the last order date of the whole history (a history that
+-- ends before the period does measures recency to a day after its data).
 SELECT
-    sum(lines_after_end) AS lines_after_end,
-    count(*) FILTER (WHERE in_window) AS orders_in_window,
-    count(DISTINCT customer_id) FILTER (WHERE first_date IS NOT NULL) AS customers_to_end,
-    min(first_date) AS first_order_date,
-    max(last_date) AS last_order_date
-FROM order_rollup
-WHERE customer_id IS NOT NULL;
+    (SELECT coalesce(sum(lines), 0) FROM orders WHERE first_date > $1::DATE)
+        + (SELECT coalesce(sum(lines), 0) FROM order_days WHERE order_date > $1::DATE AND first_date <= $1::DATE)
+        AS lines_after_end,
+    count(*) FILTER (WHERE order_date > $2::DATE) AS orders_in_window,
+    count(DISTINCT customer_id) AS customers_to_end,
+    min(order_date) AS first_order_date,
+    max(order_date) AS last_order_date,
+    (SELECT max(last_date) FROM orders) AS history_ends
+FROM customer_orders;

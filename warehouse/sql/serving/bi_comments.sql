@@ -5,7 +5,7 @@
 COMMENT ON VIEW current_drift_flags IS 'the current run''s drift_flags. Grain: one flag.';
 COMMENT ON COLUMN current_drift_flags.run_id IS 'the run and the earlier run it was compared with';
 COMMENT ON COLUMN current_drift_flags.period IS 'the run and the earlier run it was compared with';
-COMMENT ON COLUMN current_drift_flags.reference_run_id IS 'the run and the earlier run it was compared with';
+COMMENT ON COLUMN current_drift_flags.compared_run_id IS 'the run and the earlier run it was compared with';
 COMMENT ON COLUMN current_drift_flags.segment_id IS 'the segment concerned; NULL for the run as a whole';
 COMMENT ON COLUMN current_drift_flags.flag IS 'size_change (share changed by more than SEGMENT_DRIFT_SIZE_CHANGE, relative, default 0.25), centroid_shift (more than SEGMENT_DRIFT_CENTROID_SHIFT SDs, default 0.5), new_segment, retired_segment, low_silhouette (below SEGMENT_DRIFT_MIN_SILHOUETTE, default 0.25)';
 COMMENT ON COLUMN current_drift_flags.value IS 'what was measured and the setting it crossed';
@@ -131,7 +131,7 @@ COMMENT ON COLUMN customer_segments.segment_name IS 'e.g. High income · Low spe
 COMMENT ON VIEW drift_flags IS 'what changed enough to deserve a look. Grain: one flag.';
 COMMENT ON COLUMN drift_flags.run_id IS 'the run and the earlier run it was compared with';
 COMMENT ON COLUMN drift_flags.period IS 'the run and the earlier run it was compared with';
-COMMENT ON COLUMN drift_flags.reference_run_id IS 'the run and the earlier run it was compared with';
+COMMENT ON COLUMN drift_flags.compared_run_id IS 'the run and the earlier run it was compared with';
 COMMENT ON COLUMN drift_flags.segment_id IS 'the segment concerned; NULL for the run as a whole';
 COMMENT ON COLUMN drift_flags.flag IS 'size_change (share changed by more than SEGMENT_DRIFT_SIZE_CHANGE, relative, default 0.25), centroid_shift (more than SEGMENT_DRIFT_CENTROID_SHIFT SDs, default 0.5), new_segment, retired_segment, low_silhouette (below SEGMENT_DRIFT_MIN_SILHOUETTE, default 0.25)';
 COMMENT ON COLUMN drift_flags.value IS 'what was measured and the setting it crossed';
@@ -327,7 +327,7 @@ COMMENT ON COLUMN segment_profiles.rule_recall IS 'of the segment''s customers, 
 COMMENT ON VIEW segment_transitions IS 'how customers moved since the earlier period''s run. Grain: (run_id, from_segment, to_segment).';
 COMMENT ON COLUMN segment_transitions.run_id IS 'the run';
 COMMENT ON COLUMN segment_transitions.period IS 'the run';
-COMMENT ON COLUMN segment_transitions.reference_run_id IS 'the earlier period''s run it is compared with';
+COMMENT ON COLUMN segment_transitions.compared_run_id IS 'the earlier period''s run it is compared with';
 COMMENT ON COLUMN segment_transitions.from_segment IS 'the customer''s segment then; NULL: a customer new in this run';
 COMMENT ON COLUMN segment_transitions.to_segment IS 'the customer''s segment now; NULL: a customer who is no longer in the data';
 COMMENT ON COLUMN segment_transitions.n_customers IS 'customers who made that move (the diagonal: who stayed)';
@@ -437,3 +437,6 @@ COMMENT ON COLUMN current_customer_features.period_start IS 'first day of the pe
 COMMENT ON COLUMN current_customer_features.period_end IS 'last day of the period';
 COMMENT ON COLUMN segment_profiles.colour IS 'hex #RRGGBB of the segment ID, the same in every period, plot and report (Okabe-Ito palette, repeating every 8 IDs)';
 COMMENT ON COLUMN current_profiles.colour IS 'hex #RRGGBB of the segment ID, the same in every period, plot and report (Okabe-Ito palette, repeating every 8 IDs)';
+COMMENT ON COLUMN runs.last_order_date IS 'orders: the last order date in the history read (it may be after the period); before the period''s end, the data ended early and recency is measured to a day after it';
+COMMENT ON COLUMN period_runs.last_order_date IS 'orders: the last order date in the history read (it may be after the period); before the period''s end, the data ended early and recency is measured to a day after it';
+COMMENT ON COLUMN current_run.last_order_date IS 'orders: the last order date in the history read (it may be after the period); before the period''s end, the data ended early and recency is measured to a day after it';

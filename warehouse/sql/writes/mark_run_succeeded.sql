@@ -38,6 +38,7 @@ SET status = 'succeeded',
     customers_lapsed = $customers_lapsed,
     date_format = $date_format,
     attributes_path = $attributes_path,
-    anonymous_lines = $anonymous_lines
+    anonymous_lines = $anonymous_lines,
+    last_order_date = $last_order_date
 WHERE run_id = $run_id AND status = 'running'
 RETURNING run_id;

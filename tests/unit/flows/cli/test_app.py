@@ -55,7 +55,7 @@ def test_readme_synopsis_names_every_option_of_every_command() -> None:
 def test_json_keys_are_the_ones_readme_lists() -> None:
     from dataclasses import fields
 
-    from tasks.runs import RunSummary
+    from segmentation.results import RunSummary
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     listed = text.split("`--json` prints one JSON document with the keys", 1)[1].split(".\n", 1)[0]

@@ -59,7 +59,9 @@ def test_a_pinned_k_the_rows_cannot_fill_is_refused(tmp_path: Path) -> None:
 
 def test_candidate_ks_the_rows_cannot_fill_are_refused(tmp_path: Path) -> None:
     source = csv(tmp_path / "c.csv", b"id\n1\n2\n")
-    with pytest.raises(PipelineError, match=r"2 customer\(s\) cannot be split into 2 or more segments$"):
+    with pytest.raises(
+        PipelineError, match=r"2 customer\(s\) cannot be split into 2 or more segments: need more than 2 rows$"
+    ):
         check_k_fits(source, [2, 3, 4], pinned=False)
 
 

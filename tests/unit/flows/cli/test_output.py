@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 
 from flows.cli import output
-from tasks.runs import RunSummary
+from segmentation.results import RunSummary
 
 
 def console() -> tuple[Console, io.StringIO]:

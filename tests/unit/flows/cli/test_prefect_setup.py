@@ -10,6 +10,7 @@ import sys
 import httpx
 import pytest
 
+from flows import logs
 from flows.cli import prefect_setup
 from segmentation.errors import PipelineError
 
@@ -39,7 +40,7 @@ def test_an_outage_is_found_down_a_chain_of_causes() -> None:
 
 
 def test_expected_errors_lose_their_traceback_and_keep_their_message() -> None:
-    keep = prefect_setup.NoTracebackForExpectedErrors()
+    keep = logs.SayFailureOnce()
     ours = logging.LogRecord("prefect.flow_runs", logging.ERROR, __file__, 1, "run failed: %s", ("x",), None)
     ours.exc_info = (PipelineError, PipelineError("bad input"), None)
     bug = logging.LogRecord("prefect.flow_runs", logging.ERROR, __file__, 1, "crashed", (), None)
@@ -71,7 +72,7 @@ def test_prepare_quiets_prefects_console_unless_asked(environ: dict[str, str], m
     assert logging.raiseExceptions is False  # no "--- Error logging to API ---" after our error
     prefect_setup.prepare_prefect(verbose=False)  # twice (a backfill's periods): one filter, not two
     filters = logging.getLogger("prefect.flow_runs").filters
-    assert sum(isinstance(f, prefect_setup.NoTracebackForExpectedErrors) for f in filters) == 1
+    assert sum(isinstance(f, logs.SayFailureOnce) for f in filters) == 1
 
 
 def test_prepare_leaves_the_console_alone_with_verbose_or_a_level_set(environ: dict[str, str]) -> None:

@@ -5,8 +5,8 @@ import pyarrow as pa
 import pytest
 
 from segmentation.errors import DataError
+from segmentation.matrix import feature_matrix, scale, scaling_of, selection_sample
 from segmentation.registry import model_columns
-from tasks.features import feature_matrix, scale, scaling_of, selection_sample
 
 
 def customers(**columns: list[float]) -> pa.Table:

@@ -1,21 +1,18 @@
--- order_rollup: every line of the order file in one pass, typed, checked and rolled up for one
--- period: one row per order in the lookback window (grain: customer, order), and one row per
--- customer for their lines outside it (earlier: for tenure; later: only counted, point in time).
+-- order_parts: every line of the order file in one pass, typed, checked and rolled up once for
+-- every period that will read it (grain: customer, order, day): a backfill reads the export once.
 -- Each value is parsed once; everything that varies is a bound parameter (a constant to DuckDB:
 -- a hundred million lines are parsed this way):
 --   $1 ISO dates (DuckDB's cast) or not, $2 the strptime forms otherwise, $3 amount = quantity × unit_price,
---   $4 lines without a customer ID (guest orders) are left out (counted) rather than refused,
---   $5 the period's end (inclusive), $6 the window's start (exclusive).
+--   $4 lines without a customer ID (guest orders) are left out (counted) rather than refused.
 -- customer_id and order_id are trimmed (empty = missing); order_date is a DATE (a timestamp's
 -- day); a line's amount is the amount column, or quantity × unit_price when the file has none.
 -- Numbers are digits with an optional sign, decimal point and exponent, spaces around them
 -- trimmed; '1_000' (which DuckDB's cast would read as 1000) and '1,000' are refused, never guessed.
--- An order is its order_id, or without one, the customer's lines of one day; its date is its
--- earliest line's, its amount the net of its lines (a negative amount is a return). A row with a
--- line that breaks the contract has customer_id NULL and counts its bad_lines: such a file fails
--- the run, and order_failures.sql names every value by line. Left-out guest lines are the rows
--- with customer_id NULL and no bad line.
-CREATE OR REPLACE TEMP TABLE order_rollup AS
+-- An order is its order_id, or without one, the customer's lines of one day. A row with a line that
+-- breaks the contract has customer_id NULL and counts its bad_lines: such a file fails the run, and
+-- order_failures.sql names every value by line. Left-out guest lines are the rows with customer_id
+-- NULL and no bad line. orders.sql then makes the orders of the parts.
+CREATE OR REPLACE TABLE order_parts AS
 WITH cast_lines AS (
     SELECT
         nullif(trimmed(customer_id), '') AS customer_id,
@@ -54,23 +51,14 @@ checked AS (
 )
 SELECT
     CASE WHEN bool_or(bad) THEN NULL ELSE customer_id END AS customer_id,
-    window_order IS NOT NULL AS in_window,            -- an order in the window, or the customer's other lines
-    min(order_date) FILTER (WHERE order_date <= $5) AS first_date,  -- the order's date; outside: the earliest line
-    max(order_date) AS last_date,
+    -- The order's key as a 64-bit hash, not as text (tens of millions of orders are grouped; two
+    -- orders of one customer colliding is a one-in-10^18 event).
+    hash(coalesce(order_id, strftime(order_date, '%Y-%m-%d'))) AS order_key,
+    order_date,
     -- Summed as decimals: exact, so the same file gives the same features however DuckDB's
     -- threads split the lines (double sums differ in their last bits from run to run).
-    sum(CAST(amount AS DECIMAL(38, 6))) FILTER (WHERE window_order IS NOT NULL) AS amount,
+    sum(CAST(amount AS DECIMAL(38, 6))) AS amount,
     CAST(count(*) AS INTEGER) AS lines,
-    CAST(count(*) FILTER (WHERE bad) AS INTEGER) AS bad_lines,
-    CAST(count(*) FILTER (WHERE order_date > $5) AS INTEGER) AS lines_after_end
-FROM (
-    -- The order's key as a 64-bit hash, not as text (tens of millions of orders are grouped; two
-    -- orders of one customer colliding is a one-in-10^18 event), and only inside the window:
-    -- lines outside it need no order, so they make one row per customer.
-    SELECT
-        *,
-        CASE WHEN order_date > $6 AND order_date <= $5
-             THEN hash(coalesce(order_id, strftime(order_date, '%Y-%m-%d'))) END AS window_order
-    FROM checked
-)
-GROUP BY customer_id, window_order;
+    CAST(count(*) FILTER (WHERE bad) AS INTEGER) AS bad_lines
+FROM checked
+GROUP BY customer_id, order_key, order_date;
