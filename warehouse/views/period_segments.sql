@@ -6,14 +6,14 @@
 --   segment_id       INTEGER  the lasting segment ID
 --   segment_name     VARCHAR  the segment's name in that period's run
 --   run_id           VARCHAR  the period's newest succeeded run
---   customer_id_int  BIGINT   the id as a BIGINT when its text is exactly a plain integer, else NULL
+--   customer_id_int  BIGINT   the id as a BIGINT when its text is a plain integer ('42' or '42.0'), else NULL
 --   period_start     DATE     first day of the period
 --   period_end       DATE     last day of the period
 CREATE OR REPLACE VIEW period_segments AS
 SELECT
     s.period, s.customer_id, s.segment_id, s.segment_name, s.run_id,
-    CASE WHEN CAST(TRY_CAST(s.customer_id AS BIGINT) AS VARCHAR) = s.customer_id
-         THEN TRY_CAST(s.customer_id AS BIGINT) END AS customer_id_int,
+    CASE WHEN regexp_full_match(s.customer_id, '-?(0|[1-9][0-9]*)(\.0+)?')
+         THEN TRY_CAST(regexp_extract(s.customer_id, '^-?[0-9]+') AS BIGINT) END AS customer_id_int,
     r.period_start,
     r.period_end
 FROM customer_segments AS s

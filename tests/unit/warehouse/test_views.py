@@ -185,3 +185,34 @@ def test_the_bi_file_is_rebuilt_when_its_views_were_built_from_other_definitions
         "its views' definitions were not recorded (warehouse/views/)",
         False,
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "number"),
+    [
+        ("42", 42),
+        ("17850.0", 17850),  # how spreadsheets, Spark and pandas write an integer key
+        ("7.00", 7),
+        ("-7", -7),
+        ("0", 0),
+        ("042", None),  # a leading zero is part of an ID, not a number
+        ("4.2", None),
+        ("C-42", None),
+        ("1e3", None),
+        ("99999999999999999999", None),  # beyond BIGINT
+    ],
+)
+def test_integer_ids_are_joinable_however_the_export_wrote_them(
+    tmp_path: Path, written: str, number: int | None
+) -> None:
+    db = tmp_path / "w.duckdb"
+    with connect(db) as con:
+        con.execute(
+            "INSERT INTO runs (run_id, period, period_start, period_end, status, started_at, finished_at, "
+            "source_path, features) VALUES ('r1', '2026Q1', DATE '2026-01-01', DATE '2026-03-31', 'succeeded', "
+            "TIMESTAMP '2026-04-01 06:00', TIMESTAMP '2026-04-01 06:01', 'x.csv', 'annual_income')"
+        )
+        con.execute("INSERT INTO customer_segments VALUES ('r1', '2026Q1', ?, 1, 'A')", [written])
+        for view in ("current_segments", "period_segments"):
+            found = con.execute(f"SELECT customer_id, customer_id_int FROM {view}").fetchone()  # noqa: S608
+            assert found == (written, number), view

@@ -98,7 +98,7 @@ COMMENT ON COLUMN current_segments.segment_id IS 'the lasting segment ID (see "S
 COMMENT ON COLUMN current_segments.segment_name IS 'e.g. High income · Low spending';
 COMMENT ON COLUMN current_segments.period IS 'runs.period, repeated for filtering';
 COMMENT ON COLUMN current_segments.run_id IS 'runs.run_id';
-COMMENT ON COLUMN current_segments.customer_id_int IS 'the customer id as a number when it is written as a plain integer (42), else NULL: join integer CRM keys on it';
+COMMENT ON COLUMN current_segments.customer_id_int IS 'the customer id as a number when it is written as a plain integer (42, or 42.0 as spreadsheets and Spark write integer keys), else NULL: join integer CRM keys on it';
 COMMENT ON COLUMN current_segments.period_start IS 'first day of the period';
 COMMENT ON COLUMN current_segments.period_end IS 'last day of the period';
 
@@ -196,7 +196,7 @@ COMMENT ON COLUMN period_segments.customer_id IS 'CustomerID exactly as the sour
 COMMENT ON COLUMN period_segments.segment_id IS 'the lasting segment ID (see "Segment identity")';
 COMMENT ON COLUMN period_segments.segment_name IS 'e.g. High income · Low spending';
 COMMENT ON COLUMN period_segments.run_id IS 'runs.run_id';
-COMMENT ON COLUMN period_segments.customer_id_int IS 'the customer id as a number when it is written as a plain integer (42), else NULL: join integer CRM keys on it';
+COMMENT ON COLUMN period_segments.customer_id_int IS 'the customer id as a number when it is written as a plain integer (42, or 42.0 as spreadsheets and Spark write integer keys), else NULL: join integer CRM keys on it';
 COMMENT ON COLUMN period_segments.period_start IS 'first day of the period';
 COMMENT ON COLUMN period_segments.period_end IS 'last day of the period';
 
