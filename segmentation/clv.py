@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import digamma, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from threadpoolctl import threadpool_limits
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +69,7 @@ class BgNbd:
             One log-likelihood per customer.
         """
         x, t_x, T = check_history(x, t_x, T)
-        x_values, x_index = np.unique(x, return_inverse=True)
-        history = _History(x, t_x, T, np.ones_like(x), x_values, x_index)
-        return _bgnbd_rows(np.log(self._vector()), history)[0]
+        return _bgnbd_rows(self.r, self.alpha, self.a, self.b, x, t_x, T)
 
     def p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         """The chance that each customer is still active at T (1 for customers with no repeat order).
@@ -163,9 +162,7 @@ class GammaGamma:
         x, m_x = check_spend(x, m_x)
         if np.any(x == 0):
             raise ValueError("x: the Gamma-Gamma likelihood is defined for repeat customers only (x > 0)")
-        x_values, x_index = np.unique(x, return_inverse=True)
-        spend = _Spend(x, m_x, np.ones_like(x), x_values, x_index)
-        return _gamma_gamma_rows(np.log([self.p, self.q, self.gamma]), spend)[0]
+        return _gamma_gamma_rows(self.p, self.q, self.gamma, x, m_x)
 
     def expected_order_value(self, x: np.ndarray, m_x: np.ndarray) -> np.ndarray:
         """Each customer's expected value of a future order: the population mean shrunk towards m_x.
@@ -194,8 +191,9 @@ class ForecastModel:
         gamma_gamma_log_likelihood: the Gamma-Gamma one of the repeat customers fitted, or None.
         customers: customers the model saw (all of them, before any sample).
         repeat_customers: those of them with x > 0.
-        sample_size: customers the fits used (== customers when not sampled).
-        random_state: the seed of the sample (None when everyone was used).
+        sample_size: customers the BG/NBD fit used (== customers when not sampled).
+        gamma_gamma_sample_size: repeat customers the Gamma-Gamma fit used (drawn on their own).
+        random_state: the seed of the samples (None when everyone was used).
         converged: both optimisations converged (the spend model's only if fitted).
         reason: None when all is well; otherwise what went wrong, in words.
     """
@@ -207,6 +205,7 @@ class ForecastModel:
     customers: int
     repeat_customers: int
     sample_size: int
+    gamma_gamma_sample_size: int
     random_state: int | None
     converged: bool
     reason: str | None = None
@@ -228,6 +227,7 @@ class ForecastModel:
             "customers": self.customers,
             "repeat_customers": self.repeat_customers,
             "sample_size": self.sample_size,
+            "gg_sample_size": self.gamma_gamma_sample_size,
             "random_state": self.random_state,
             "converged": self.converged,
             "reason": self.reason,
@@ -261,6 +261,7 @@ class ForecastModel:
             customers=int(data["customers"]),
             repeat_customers=int(data["repeat_customers"]),
             sample_size=int(data["sample_size"]),
+            gamma_gamma_sample_size=int(data["gg_sample_size"]),
             random_state=None if data["random_state"] is None else int(data["random_state"]),
             converged=bool(data["converged"]),
             reason=data["reason"],
@@ -381,9 +382,9 @@ def fit_forecast_model(
         t_x: days from the first to the last order (0 where x == 0).
         T: days from the first order to the end of the observation (>= t_x).
         m_x: mean value of each customer's repeat orders (> 0 where x > 0; ignored where x == 0).
-        sample_size: fit on this many customers drawn without replacement when there are more;
-            None fits everyone.
-        random_state: seed of the sample.
+        sample_size: fit BG/NBD on this many customers, and Gamma-Gamma on this many repeat
+            customers, drawn without replacement when there are more; None fits everyone.
+        random_state: seed of the samples.
         min_repeat_customers: below this many repeat customers (in the sample) no spend model.
 
     Returns:
@@ -393,10 +394,14 @@ def fit_forecast_model(
     x, m_x = check_spend(x, m_x)
     if sample_size is not None and sample_size < 1:
         raise ValueError(f"sample_size: expected a positive integer or None, got {sample_size}")
-    rows = _sample_rows(len(x), sample_size=sample_size, random_state=random_state)
-    picked = (x, t_x, T, m_x) if rows is None else (x[rows], t_x[rows], T[rows], m_x[rows])
-    orders = fit_bgnbd(*picked[:3])
-    spend = fit_gamma_gamma(picked[0], picked[3], min_repeat_customers=min_repeat_customers)
+    rng = np.random.default_rng(random_state)
+    # BG/NBD on a sample of customers; Gamma-Gamma on a sample of repeat customers, as large: its
+    # precision grows with repeat customers only, and a row of it costs a tenth of a BG/NBD one.
+    rows = _sample_rows(len(x), None, sample_size, rng)
+    repeat_rows = _sample_rows(len(x), x > 0, sample_size, rng)
+    orders = fit_bgnbd(*_take(rows, x, t_x, T))
+    spend = fit_gamma_gamma(*_take(repeat_rows, x, m_x), min_repeat_customers=min_repeat_customers)
+    repeat = int(np.count_nonzero(x))
     reasons = [f"BG/NBD: {orders.message}"] if not orders.converged else []
     if spend.model is None or not spend.converged:
         reasons.append(f"Gamma-Gamma: {spend.message}")
@@ -406,9 +411,10 @@ def fit_forecast_model(
         log_likelihood=orders.log_likelihood,
         gamma_gamma_log_likelihood=spend.log_likelihood if spend.model is not None else None,
         customers=len(x),
-        repeat_customers=int(np.count_nonzero(x)),
+        repeat_customers=repeat,
         sample_size=orders.customers,
-        random_state=None if rows is None else random_state,
+        gamma_gamma_sample_size=spend.repeat_customers,
+        random_state=random_state if orders.customers < len(x) or spend.repeat_customers < repeat else None,
         converged=orders.converged and (spend.model is None or spend.converged),
         reason="; ".join(reasons) or None,
     )
@@ -520,96 +526,121 @@ def _check_horizon(horizon_days: float) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-# Likelihoods (log-parameters; weighted distinct rows)
+# Likelihoods. Per customer for the public methods; for the fits, weighted sums over distinct rows
+# with every term of x alone summed once per distinct x, and the one-order customers (most of a
+# retailer's) on their own, since their likelihood is r ln(alpha / (alpha + T)).
+
+
+def _bgnbd_rows(
+    r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """Per-customer log-likelihood (FHL 2005 eq. 6, in logs):
+
+    ln G(r+x) - ln G(r) + r ln alpha + ln B(a, b+x) - ln B(a, b)
+    + ln[ (alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x) ]
+    """
+    const = gammaln(r + x) - gammaln(r) + betaln(a, b + x) - betaln(a, b) + r * np.log(alpha)
+    alive = -(r + x) * np.log(alpha + T)
+    dropped = np.full_like(x, -np.inf)
+    repeat = x > 0
+    dropped[repeat] = np.log(a / (b + x[repeat] - 1)) - (r + x[repeat]) * np.log(alpha + t_x[repeat])
+    return const + np.logaddexp(alive, dropped)
+
+
+def _gamma_gamma_rows(p: float, q: float, gamma: float, x: np.ndarray, m_x: np.ndarray) -> np.ndarray:
+    """Per-customer log-likelihood of m_x given x > 0 (FHL 2005b; Fader & Hardie 2013 eq. 1a):
+
+    ln G(px+q) - ln G(px) - ln G(q) + q ln gamma + (px-1) ln m_x + px ln x - (px+q) ln(gamma + x m_x)
+    """
+    px = p * x
+    return (
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(gamma)
+        + (px - 1) * np.log(m_x)
+        + px * np.log(x)
+        - (px + q) * np.log(gamma + x * m_x)
+    )
 
 
 @dataclass(frozen=True)
 class _History:
-    x: np.ndarray
+    """Distinct histories and their weights, split into one-order customers and repeat customers."""
+
+    zero_T: np.ndarray  # x == 0: distinct T
+    zero_weight: np.ndarray
+    x: np.ndarray  # x > 0: distinct (x, t_x, T)
     t_x: np.ndarray
     T: np.ndarray
     weight: np.ndarray
-    x_values: np.ndarray  # distinct x: every term that depends on x alone is computed once per value
+    x_values: np.ndarray  # the distinct x > 0, each one's index per row, and its total weight
     x_index: np.ndarray
+    x_weight: np.ndarray
 
 
 @dataclass(frozen=True)
 class _Spend:
+    """Distinct (x, m_x) of repeat customers, their weights, and the sums that do not move in a fit."""
+
     x: np.ndarray
     m_x: np.ndarray
     weight: np.ndarray
     x_values: np.ndarray
-    x_index: np.ndarray
-
-
-def _bgnbd_rows(theta: np.ndarray, h: _History) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row log-likelihood and its gradient in the log-parameters (rows x 4).
-
-    LL = ln G(r+x) - ln G(r) + r ln alpha + ln B(a, b+x) - ln B(a, b)
-         + ln[ (alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x) ]
-    """
-    r, alpha, a, b = np.exp(theta)
-    xv = h.x_values
-    # Terms of x alone, per distinct x.
-    const = gammaln(r + xv) - gammaln(r) + gammaln(a + b) + gammaln(b + xv) - gammaln(b) - gammaln(a + b + xv)
-    d_r = digamma(r + xv) - digamma(r)
-    d_a = digamma(a + b) - digamma(a + b + xv)
-    d_b = d_a + digamma(b + xv) - digamma(b)
-    # The "dropped out after the last order" branch, a/(b+x-1), exists only for x > 0.
-    repeat_v = xv > 0
-    inv_bx = np.zeros_like(xv)
-    inv_bx[repeat_v] = 1.0 / (b + xv[repeat_v] - 1)
-    log_c4 = np.full_like(xv, -np.inf)
-    log_c4[repeat_v] = np.log(a * inv_bx[repeat_v])
-    i = h.x_index
-    x = h.x
-    log_T, log_t = np.log(alpha + h.T), np.log(alpha + h.t_x)
-    a3 = -(r + x) * log_T
-    a4 = log_c4[i] - (r + x) * log_t
-    ll = const[i] + r * np.log(alpha) + np.logaddexp(a3, a4)
-    w4 = expit(a4 - a3)  # the share of the "dropped out after the last order" branch
-    w3 = 1.0 - w4
-    grad = np.empty((len(x), 4))
-    grad[:, 0] = r * (d_r[i] + np.log(alpha) - w3 * log_T - w4 * log_t)
-    grad[:, 1] = r - (r + x) * alpha * (w3 / (alpha + h.T) + w4 / (alpha + h.t_x))
-    grad[:, 2] = a * d_a[i] + w4
-    grad[:, 3] = b * (d_b[i] - w4 * inv_bx[i])
-    return ll, grad
+    x_weight: np.ndarray
+    sum_x_log_m: float  # sum of w x ln m_x
+    sum_log_m: float  # sum of w ln m_x
+    sum_x_log_x: float  # sum of w x ln x
 
 
 def _bgnbd_objective(theta: np.ndarray, h: _History, total: float) -> tuple[float, np.ndarray]:
-    ll, grad = _bgnbd_rows(theta, h)
-    return -float(h.weight @ ll) / total, -(h.weight @ grad) / total
-
-
-def _gamma_gamma_rows(theta: np.ndarray, s: _Spend) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row log-likelihood of m_x and its gradient in the log-parameters (rows x 3).
-
-    LL = ln G(px+q) - ln G(px) - ln G(q) + q ln gamma + (px-1) ln m_x + px ln x - (px+q) ln(gamma + x m_x)
-    """
-    p, q, gamma = np.exp(theta)
-    xv = s.x_values
-    px = p * xv
-    const = gammaln(px + q) - gammaln(px) - gammaln(q)
-    psi_pxq = digamma(px + q)
-    d_p = xv * (psi_pxq - digamma(px) + np.log(xv))
-    d_q = psi_pxq - digamma(q)
-    i = s.x_index
-    x, m = s.x, s.m_x
-    log_m = np.log(m)
-    scale = gamma + x * m
-    log_scale = np.log(scale)
-    ll = const[i] + q * np.log(gamma) + (p * x - 1) * log_m + p * x * np.log(x) - (p * x + q) * log_scale
-    grad = np.empty((len(x), 3))
-    grad[:, 0] = p * (d_p[i] + x * (log_m - log_scale))
-    grad[:, 1] = q * (d_q[i] + np.log(gamma) - log_scale)
-    grad[:, 2] = q - gamma * (p * x + q) / scale
-    return ll, grad
+    """Mean negative log-likelihood and its gradient in the log-parameters (r, alpha, a, b)."""
+    r, alpha, a, b = np.exp(theta)
+    log_alpha = np.log(alpha)
+    grad = np.zeros(4)
+    # One-order customers: r (ln alpha - ln(alpha+T)).
+    w0 = h.zero_weight
+    ll = r * (w0.sum() * log_alpha - w0 @ np.log(alpha + h.zero_T))
+    grad[0] = ll
+    grad[1] = r * (w0.sum() - alpha * (w0 @ (1.0 / (alpha + h.zero_T))))
+    # Repeat customers: the terms of x alone, once per distinct x.
+    xv, wx, w = h.x_values, h.x_weight, h.weight
+    ll += wx @ (gammaln(r + xv) - gammaln(r) + betaln(a, b + xv) - betaln(a, b)) + wx.sum() * r * log_alpha
+    d_ab = digamma(a + b) - digamma(a + b + xv)
+    inv_bx = 1.0 / (b + xv - 1)
+    # Per row: "still active" (alpha+T)^-(r+x) against "dropped out after the last order".
+    rx = r + h.x
+    log_T, log_t = np.log(alpha + h.T), np.log(alpha + h.t_x)
+    dropped_vs_alive = np.log(a * inv_bx)[h.x_index] + rx * (log_T - log_t)
+    ll += w @ (np.logaddexp(0.0, dropped_vs_alive) - rx * log_T)
+    share_dropped = expit(dropped_vs_alive)
+    grad[0] += r * (wx @ (digamma(r + xv) - digamma(r)) + wx.sum() * log_alpha)
+    grad[0] -= r * (w @ (log_T + share_dropped * (log_t - log_T)))
+    grad[1] += r * wx.sum() - alpha * (
+        w @ (rx * ((1.0 - share_dropped) / (alpha + h.T) + share_dropped / (alpha + h.t_x)))
+    )
+    grad[2] = a * (wx @ d_ab) + w @ share_dropped
+    grad[3] = b * (wx @ (d_ab + digamma(b + xv) - digamma(b)) - w @ (share_dropped * inv_bx[h.x_index]))
+    return -float(ll) / total, -grad / total
 
 
 def _gamma_gamma_objective(theta: np.ndarray, s: _Spend, total: float) -> tuple[float, np.ndarray]:
-    ll, grad = _gamma_gamma_rows(theta, s)
-    return -float(s.weight @ ll) / total, -(s.weight @ grad) / total
+    """Mean negative log-likelihood and its gradient in the log-parameters (p, q, gamma)."""
+    p, q, gamma = np.exp(theta)
+    xv, wx, w = s.x_values, s.x_weight, s.weight
+    count = wx.sum()
+    px = p * xv
+    psi = digamma(px + q)
+    scale = gamma + s.x * s.m_x
+    log_scale = np.log(scale)
+    shape = p * s.x + q
+    ll = wx @ (gammaln(px + q) - gammaln(px)) - count * gammaln(q) + count * q * np.log(gamma)
+    ll += p * (s.sum_x_log_m + s.sum_x_log_x) - s.sum_log_m - w @ (shape * log_scale)
+    grad = np.empty(3)
+    grad[0] = p * (wx @ (xv * (psi - digamma(px))) + s.sum_x_log_m + s.sum_x_log_x - w @ (s.x * log_scale))
+    grad[1] = q * (wx @ psi - count * digamma(q) + count * np.log(gamma) - w @ log_scale)
+    grad[2] = q * count - gamma * (w @ (shape / scale))
+    return -float(ll) / total, -grad / total
 
 
 def _maximise(objective: Any, theta0: np.ndarray, data: Any, total: float) -> tuple[np.ndarray, float, bool, str]:
@@ -618,15 +649,18 @@ def _maximise(objective: Any, theta0: np.ndarray, data: Any, total: float) -> tu
     Returns the log-parameters, the total log-likelihood, whether it converged, and the message.
     """
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(theta0)
-    result = minimize(
-        objective,
-        theta0,
-        args=(data, total),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-9},
-    )
+    # The objectives' weighted sums are vector dot products, memory-bound: BLAS threads only add
+    # synchronisation, and on a busy machine they spin (one 10k-long dot measured 17 ms, not 2 us).
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = minimize(
+            objective,
+            theta0,
+            args=(data, total),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": 1000, "ftol": 1e-12, "gtol": 1e-8},
+        )
     theta = np.clip(result.x, -LOG_BOUND, LOG_BOUND)
     gradient = np.max(np.abs(result.jac))
     # Near the optimum the line search can stop on rounding before `gtol`; a tiny gradient is the test.
@@ -657,16 +691,33 @@ def _gamma_gamma_start(m_x: np.ndarray) -> np.ndarray:
 
 
 def _compress_history(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> _History:
-    """Distinct (x, t_x, T) with their counts, and the distinct x."""
-    (ux, ut, uT), counts = _distinct_rows(x, t_x, T)
+    """Distinct histories with their counts: one-order customers by T, repeat ones by (x, t_x, T)."""
+    zero = x == 0
+    zero_T, zero_count = np.unique(T[zero], return_counts=True)
+    (ux, ut, uT), counts = _distinct_rows(x[~zero], t_x[~zero], T[~zero])
+    weight = counts.astype(np.float64)
     x_values, x_index = np.unique(ux, return_inverse=True)
-    return _History(ux, ut, uT, counts.astype(np.float64), x_values, x_index)
+    x_weight = np.bincount(x_index, weights=weight, minlength=len(x_values))
+    return _History(zero_T, zero_count.astype(np.float64), ux, ut, uT, weight, x_values, x_index, x_weight)
 
 
 def _compress_spend(x: np.ndarray, m_x: np.ndarray) -> _Spend:
+    """Distinct (x, m_x) of repeat customers with their counts."""
     (ux, um), counts = _distinct_rows(x, m_x)
+    weight = counts.astype(np.float64)
     x_values, x_index = np.unique(ux, return_inverse=True)
-    return _Spend(ux, um, counts.astype(np.float64), x_values, x_index)
+    x_weight = np.bincount(x_index, weights=weight, minlength=len(x_values))
+    log_m = np.log(um)
+    return _Spend(
+        ux,
+        um,
+        weight,
+        x_values,
+        x_weight,
+        sum_x_log_m=float(weight @ (ux * log_m)),
+        sum_log_m=float(weight @ log_m),
+        sum_x_log_x=float(weight @ (ux * np.log(ux))),
+    )
 
 
 def _distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -714,12 +765,20 @@ def _away_from_one(a: float) -> float:
     return a if abs(a - 1.0) >= 1e-7 else 1.0 + 1e-7
 
 
-def _sample_rows(n: int, *, sample_size: int | None, random_state: int) -> np.ndarray | None:
-    """Sorted indices of a seeded sample without replacement, or None when everyone is used."""
-    if sample_size is None or n <= sample_size:
-        return None
-    rng = np.random.default_rng(random_state)
-    return np.sort(rng.choice(n, size=sample_size, replace=False))
+def _sample_rows(
+    n: int, among: np.ndarray | None, sample_size: int | None, rng: np.random.Generator
+) -> np.ndarray | None:
+    """Sorted indices of a seeded sample of `sample_size` of the n rows (or of those where `among`
+    is True) drawn without replacement; None when there are no more than that (use them all)."""
+    candidates = n if among is None else int(np.count_nonzero(among))
+    if sample_size is None or candidates <= sample_size:
+        return None if among is None else np.flatnonzero(among)
+    picked = rng.choice(candidates, size=sample_size, replace=False)
+    return np.sort(picked if among is None else np.flatnonzero(among)[picked])
+
+
+def _take(rows: np.ndarray | None, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    return arrays if rows is None else tuple(array[rows] for array in arrays)
 
 
 def _chunks(n: int) -> list[slice]:
@@ -730,33 +789,54 @@ def _chunks(n: int) -> list[slice]:
 # Simulation (tests and benchmarks): the two processes, forward, seeded
 
 
-def simulate_bgnbd(model: BgNbd, T: np.ndarray, *, random_state: int) -> tuple[np.ndarray, np.ndarray]:
-    """Draw each customer's (x, t_x) over an observation of T days under the BG/NBD process.
+@dataclass(frozen=True, eq=False)
+class SimulatedHistory:
+    """Customers drawn from the BG/NBD process: what is observed by T, and what is true after.
+
+    Attributes:
+        x: repeat orders in (0, T].
+        t_x: days from the first to the last of them (0 where x == 0).
+        alive: whether the customer is still active at T (not observable; the truth p_alive estimates).
+        future_orders: orders in (T, T + horizon_days] (what expected_orders predicts).
+    """
+
+    x: np.ndarray
+    t_x: np.ndarray
+    alive: np.ndarray
+    future_orders: np.ndarray
+
+
+def simulate_bgnbd(model: BgNbd, T: np.ndarray, *, random_state: int, horizon_days: float = 0.0) -> SimulatedHistory:
+    """Draw customers' histories over observations of T days, and their next `horizon_days`.
 
     Args:
         model: the parameters to draw from (alpha per day).
         T: days from each customer's first order to the end of the observation.
         random_state: seed; the same seed gives the same customers.
+        horizon_days: also draw the orders in this many days after T.
 
     Returns:
-        x (repeat orders) and t_x (days from the first to the last order), as float arrays.
+        x, t_x (as float arrays), whether each is alive at T, and the orders after T.
     """
     T = _column("T", T)
     if np.any(T < 0):
         raise ValueError("T: days of observation must be >= 0")
+    horizon = _check_horizon(horizon_days)
     rng = np.random.default_rng(random_state)
-    rate = rng.gamma(model.r, 1.0 / model.alpha, size=len(T))
-    dropout = rng.beta(model.a, model.b, size=len(T))
-    # Orders while active form a Poisson process; the customer drops out after their K-th repeat
-    # order, K ~ Geometric(p). So x = min(N(T), K), and given N(T) = n arrivals on (0, T], the x-th
-    # arrival time is T times the x-th of n uniform order statistics: T * Beta(x, n - x + 1).
+    n = len(T)
+    rate = rng.gamma(model.r, 1.0 / model.alpha, size=n)
+    dropout = rng.beta(model.a, model.b, size=n)
+    # While active a customer orders as a Poisson process and drops out after their K-th repeat
+    # order, K ~ Geometric(p): x = min(N(T), K). Given N(T) = n arrivals on (0, T], the x-th arrival
+    # is at T times the x-th of n uniform order statistics: T * Beta(x, n - x + 1).
     arrivals = rng.poisson(rate * T)
     lifetime_orders = rng.geometric(dropout)
     x = np.minimum(arrivals, lifetime_orders)
-    t_x = np.zeros(len(T))
+    t_x = np.zeros(n)
     repeat = x > 0
     t_x[repeat] = T[repeat] * rng.beta(x[repeat], arrivals[repeat] - x[repeat] + 1)
-    return x.astype(np.float64), t_x
+    later = np.minimum(arrivals + rng.poisson(rate * horizon), lifetime_orders) - x
+    return SimulatedHistory(x.astype(np.float64), t_x, arrivals < lifetime_orders, later.astype(np.float64))
 
 
 def simulate_gamma_gamma(model: GammaGamma, x: np.ndarray, *, random_state: int) -> np.ndarray:
