@@ -21,7 +21,6 @@ does I/O: `ForecastModel.to_dict` is what a run saves.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +28,6 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from threadpoolctl import threadpool_limits
-
-logger = logging.getLogger(__name__)
 
 # Fitting on this many customers keeps the parameters within about 1% of a fit on everyone, for a
 # fraction of the time and memory (benchmarks/forecast.py measures it at 1M and 10M customers).
@@ -104,7 +101,8 @@ class BgNbd:
         horizon = _check_horizon(horizon_days)
         out = np.empty_like(x)
         for part in _chunks(len(x)):
-            out[part] = self._expected_orders(x[part], t_x[part], T[part], horizon)
+            alive = self._p_alive(x[part], t_x[part], T[part])
+            out[part] = self._expected_orders(x[part], T[part], horizon, alive)
         return out
 
     def _vector(self) -> np.ndarray:
@@ -118,7 +116,7 @@ class BgNbd:
         log_odds_dead += (self.r + x) * (np.log(self.alpha + T) - np.log(self.alpha + t_x))
         return np.where(repeat, expit(-log_odds_dead), 1.0)
 
-    def _expected_orders(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, horizon: float) -> np.ndarray:
+    def _expected_orders(self, x: np.ndarray, T: np.ndarray, horizon: float, alive: np.ndarray) -> np.ndarray:
         # FHL 2005 eq. 10: E = P(alive) * (a+b+x-1)/(a-1) * [1 - G], where G (the 2F1 term) depends on
         # (x, T, horizon) only: evaluated once per distinct (x, T) pair and mapped back.
         if horizon == 0.0:
@@ -127,9 +125,7 @@ class BgNbd:
         a = _away_from_one(self.a)
         g = _g_term(self, pairs[:, 0], pairs[:, 1], horizon, a)
         factor = (a + self.b + pairs[:, 0] - 1) / (a - 1)
-        per_pair = (factor * (1.0 - g))[index]
-        alive = self._p_alive(x, t_x, T)
-        expected = alive * per_pair
+        expected = alive * (factor * (1.0 - g))[index]
         # An upper bound: an active customer's expected rate given the history, with no further
         # dropout. It also stands in where the closed form is not finite (a + b + x - 1 near 0).
         ceiling = alive * (self.r + x) / (self.alpha + T) * horizon
@@ -175,6 +171,12 @@ class GammaGamma:
             Expected order value per customer; p * gamma / (q - 1) where x == 0.
         """
         x, m_x = check_spend(x, m_x)
+        out = np.empty_like(x)
+        for part in _chunks(len(x)):
+            out[part] = self._expected_order_value(x[part], m_x[part])
+        return out
+
+    def _expected_order_value(self, x: np.ndarray, m_x: np.ndarray) -> np.ndarray:
         weight = self.p * x / (self.p * x + self.q - 1)
         observed = np.where(x > 0, m_x, 0.0)
         return (1.0 - weight) * self.population_mean + weight * observed
@@ -440,15 +442,16 @@ def forecast(
     x, t_x, T = check_history(x, t_x, T)
     x, m_x = check_spend(x, m_x)
     horizon = _check_horizon(horizon_days)
-    bgnbd = model.bgnbd
-    p_active = np.empty_like(x)
-    orders = np.empty_like(x)
+    bgnbd, spend = model.bgnbd, model.gamma_gamma
+    p_active, orders = np.empty_like(x), np.empty_like(x)
+    value = None if spend is None else np.empty_like(x)
     for part in _chunks(len(x)):
         p_active[part] = bgnbd._p_alive(x[part], t_x[part], T[part])
-        orders[part] = bgnbd._expected_orders(x[part], t_x[part], T[part], horizon)
-    if model.gamma_gamma is None:
+        orders[part] = bgnbd._expected_orders(x[part], T[part], horizon, p_active[part])
+        if spend is not None:
+            value[part] = spend._expected_order_value(x[part], m_x[part])
+    if value is None:
         return Forecast(p_active, orders, None, None, horizon)
-    value = model.gamma_gamma.expected_order_value(x, m_x)
     return Forecast(p_active, orders, value, orders * value, horizon)
 
 
@@ -469,14 +472,14 @@ def check_history(x: Any, t_x: Any, T: Any) -> tuple[np.ndarray, np.ndarray, np.
     """
     x, t_x, T = (_column(name, values) for name, values in (("x", x), ("t_x", t_x), ("T", T)))
     _same_length(x=x, t_x=t_x, T=T)
-    if np.any(x < 0) or np.any(x != np.floor(x)):
-        raise ValueError("x: repeat orders must be whole numbers >= 0")
-    if np.any(t_x < 0):
-        raise ValueError("t_x: days to the last order must be >= 0")
-    if np.any(t_x > T):
-        raise ValueError("t_x > T: the last order cannot come after the end of the observation")
-    if np.any(t_x[x == 0] != 0):
-        raise ValueError("t_x must be 0 where x == 0 (a customer with one order has no later order)")
+    for part in _chunks(len(x)):  # chunks: the checks' temporaries stay small at any size
+        _check_orders(x[part])
+        if np.any(t_x[part] < 0):
+            raise ValueError("t_x: days to the last order must be >= 0")
+        if np.any(t_x[part] > T[part]):
+            raise ValueError("t_x > T: the last order cannot come after the end of the observation")
+        if np.any((x[part] == 0) & (t_x[part] != 0)):
+            raise ValueError("t_x must be 0 where x == 0 (a customer with one order has no later order)")
     return x, t_x, T
 
 
@@ -495,12 +498,17 @@ def check_spend(x: Any, m_x: Any) -> tuple[np.ndarray, np.ndarray]:
     if m_x.ndim != 1:
         raise ValueError(f"m_x: expected a 1-D array, got {m_x.ndim} dimensions")
     _same_length(x=x, m_x=m_x)
+    for part in _chunks(len(x)):
+        _check_orders(x[part])
+        repeat_values = m_x[part][x[part] > 0]
+        if not np.all(np.isfinite(repeat_values)) or np.any(repeat_values <= 0):
+            raise ValueError("m_x: the mean repeat-order value must be finite and > 0 where x > 0")
+    return x, m_x
+
+
+def _check_orders(x: np.ndarray) -> None:
     if np.any(x < 0) or np.any(x != np.floor(x)):
         raise ValueError("x: repeat orders must be whole numbers >= 0")
-    repeat_values = m_x[x > 0]
-    if not np.all(np.isfinite(repeat_values)) or np.any(repeat_values <= 0):
-        raise ValueError("m_x: the mean repeat-order value must be finite and > 0 where x > 0")
-    return x, m_x
 
 
 def _column(name: str, values: Any) -> np.ndarray:
