@@ -36,6 +36,9 @@ DEFAULT_SAMPLE_SIZE = 500_000
 MIN_REPEAT_CUSTOMERS = 50
 # Predictions run over this many customers at a time: temporaries stay tens of MB at any size.
 CHUNK = 1_000_000
+# Up to this many possible (x, T) pairs of whole days, a chunk's distinct pairs come from a dense
+# table (about 9 bytes an entry: 36 MB at most) instead of a sort.
+DENSE_PAIRS = 1 << 22
 # Log-parameters are kept in [1e-6, 1e6]; a fit that ends on a bound has no finite maximum there.
 LOG_BOUND = float(np.log(1e6))
 TIME_UNIT = "day"
@@ -748,11 +751,26 @@ def _distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
 
 
 def _distinct_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (x, T) pairs (rows x 2) and, per customer, the index of its pair."""
+    """Distinct (x, T) pairs (rows x 2) and, per customer, the index of its pair.
+
+    Whole days (the pipeline's case) in a small range are looked up in a dense table, in linear
+    time: sorting for np.unique was two thirds of a forecast's time.
+    """
+    if len(x) and np.all(np.floor(T) == T):
+        t_min, span = int(T.min()), int(T.max() - T.min()) + 1
+        size = (int(x.max()) + 1) * span
+        if size <= DENSE_PAIRS:
+            key = x.astype(np.int64) * span + (T.astype(np.int64) - t_min)
+            present = np.zeros(size, dtype=bool)
+            present[key] = True
+            distinct = np.flatnonzero(present)
+            position = np.zeros(size, dtype=np.int64)
+            position[distinct] = np.arange(len(distinct))
+            pairs = np.column_stack([distinct // span, distinct % span + t_min]).astype(np.float64)
+            return pairs, position[key]
     ux, cx = np.unique(x, return_inverse=True)
     uT, cT = np.unique(T, return_inverse=True)
-    key = cx.astype(np.int64) * len(uT) + cT
-    distinct, index = np.unique(key, return_inverse=True)
+    distinct, index = np.unique(cx.astype(np.int64) * len(uT) + cT, return_inverse=True)
     return np.column_stack([ux[distinct // len(uT)], uT[distinct % len(uT)]]), index
 
 
