@@ -239,6 +239,14 @@ def test_the_2f1_term_equals_its_original_form_wherever_that_is_finite() -> None
         np.testing.assert_allclose(clv._g_term(ORDERS, x, T, horizon, ORDERS.a), original, rtol=1e-9)
 
 
+@pytest.mark.parametrize("shift", [0.0, 0.5])  # whole days use a dense table, other times a sort
+def test_distinct_pairs_map_back_to_every_customer(large: dict, shift: float) -> None:
+    x, T = large["x"][:200_000], large["T"][:200_000] + shift
+    pairs, index = clv._distinct_pairs(x, T)
+    np.testing.assert_array_equal(pairs[index], np.column_stack([x, T]))
+    assert len(pairs) == len(np.unique(np.column_stack([x, T]), axis=0))
+
+
 @pytest.mark.parametrize("t_x_share", [0.0, 0.5, 1.0])
 def test_huge_repeat_counts_give_finite_sane_predictions(t_x_share: float) -> None:
     # The original 2F1 overflows from a few hundred orders on (PyMC-Marketing returns NaN there).
