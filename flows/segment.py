@@ -18,11 +18,12 @@ from flows.parameters import resolve, takes_parameters
 from segmentation.errors import PeriodError
 from segmentation.matrix import scaling_of
 from segmentation.periods import Period, just_ended, resolve_source
-from segmentation.results import OrderInput, RunSummary, Segments
+from segmentation.results import OrderInput, Outlook, RunSummary, Segments
 from segmentation.settings import Cadence, Settings
 from tasks.continuity import compare
 from tasks.features import build_features
 from tasks.fit import fit, save_artifact
+from tasks.forecast import look_forward
 from tasks.identity import identify, identify_scored
 from tasks.ingest import ingest, keep_failed_source
 from tasks.orders import customer_features, ingest_orders
@@ -129,6 +130,26 @@ def score_segments(run: PeriodRun, customers: pa.Table) -> Segments:
     )
 
 
+def forecast_segments(
+    run: PeriodRun, customers: pa.Table, segments: Segments, orders: OrderInput | None
+) -> Outlook | None:
+    """Looking forward (order histories): every customer's and segment's outlook, earlier forecasts measured."""
+    if orders is None:
+        return None  # a customer table has no order history to forecast from
+    return look_forward(
+        run.settings,
+        run.warehouse,
+        run_id=run.run_id,
+        period=run.period,
+        history=orders.history,
+        customers=customers,
+        segment_ids=segments.identity.assignment.segment_ids,
+        names=segments.identity.names,
+        model_run_id=segments.model_run_id,
+        compared_run_id=segments.continuity.compared_run_id,
+    )
+
+
 # What the flow body itself concluded: its summary or its error. When Prefect's API stops
 # answering mid-run, the engine cannot report the run's end and raises a connection error
 # instead; the command line then reports this, the run's real outcome (flows/cli/prefect_setup.py).
@@ -162,6 +183,7 @@ def segment_customers(**parameters: Any) -> RunSummary:
             return run.summary
         customers, ingested, orders = read_customers(run)
         segments = score_segments(run, customers) if request.mode == "score" else fit_segments(run, customers)
+        outlook = forecast_segments(run, customers, segments, orders)
         summary = publish(
             settings,
             run.warehouse,
@@ -171,6 +193,7 @@ def segment_customers(**parameters: Any) -> RunSummary:
             customers=customers,
             segments=segments,
             orders=orders,
+            outlook=outlook,
         )
         run.published(summary)
     return run.summary

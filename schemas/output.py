@@ -54,6 +54,12 @@ class SegmentProfile(RunKeyed):
     rule_precision: Series[float] = pa.Field(ge=0, le=1, nullable=True)
     rule_recall: Series[float] = pa.Field(ge=0, le=1, nullable=True)
     colour: Series[str] = pa.Field(str_matches=r"^#[0-9A-F]{6}$")  # of the segment ID (segmentation.colours)
+    # Its outlook (order histories; NULL for a customer table).
+    mean_p_active: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    expected_orders: Series[float] = pa.Field(ge=0, nullable=True)
+    expected_value_12m: Series[float] = pa.Field(ge=0, nullable=True)
+    customers_at_risk: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
+    share_at_risk: Series[float] = pa.Field(ge=0, le=1, nullable=True)
 
     class Config:
         strict = True
@@ -119,11 +125,66 @@ class DriftFlag(RunKeyed):
     compared_run_id: Series[str] = pa.Field(nullable=True)
     segment_id: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     flag: Series[str] = pa.Field(
-        isin=["size_change", "centroid_shift", "new_segment", "retired_segment", "low_silhouette"]
+        isin=["size_change", "centroid_shift", "new_segment", "retired_segment", "low_silhouette", "p_active_drop"]
     )
     value: Series[float] = pa.Field(nullable=True)
     threshold: Series[float] = pa.Field(nullable=True)
     reason: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class ForecastModelRow(RunKeyed):
+    """forecast_models: one row per order-history run."""
+
+    period: Series[str]
+    fitted_run_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    bgnbd_r: Series[float] = pa.Field(gt=0)
+    bgnbd_alpha: Series[float] = pa.Field(gt=0)
+    bgnbd_a: Series[float] = pa.Field(gt=0)
+    bgnbd_b: Series[float] = pa.Field(gt=0)
+    gg_p: Series[float] = pa.Field(gt=0, nullable=True)
+    gg_q: Series[float] = pa.Field(gt=1, nullable=True)  # the mean order value is finite only for q > 1
+    gg_gamma: Series[float] = pa.Field(gt=0, nullable=True)
+    log_likelihood: Series[float]
+    gg_log_likelihood: Series[float] = pa.Field(nullable=True)
+    customers: Series[int] = pa.Field(gt=0)
+    repeat_customers: Series[int] = pa.Field(ge=0)
+    sample_size: Series[int] = pa.Field(gt=0)
+    gg_sample_size: Series[int] = pa.Field(ge=0)
+    converged: Series[bool]
+    reason: Series[str] = pa.Field(nullable=True)
+    horizon_days: Series[int] = pa.Field(gt=0)
+    horizon_12m_days: Series[int] = pa.Field(ge=365, le=366)
+    predicted_orders: Series[float] = pa.Field(ge=0)
+    predicted_orders_12m: Series[float] = pa.Field(ge=0)
+    predicted_value: Series[float] = pa.Field(ge=0, nullable=True)
+    predicted_value_12m: Series[float] = pa.Field(ge=0, nullable=True)
+    model_path: Series[str]
+    model_sha256: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class ForecastBacktest(RunKeyed):
+    """forecast_backtests: one row per (measuring run, forecast run, horizon, segment or all)."""
+
+    period: Series[str]
+    forecast_run_id: Series[str]
+    forecast_period: Series[str]
+    horizon: Series[str] = pa.Field(isin=["next period", "12 months"])
+    horizon_start: Series[pa.DateTime]
+    horizon_end: Series[pa.DateTime]
+    segment_id: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True)
+    customers: Series[int] = pa.Field(gt=0)
+    predicted_orders: Series[float] = pa.Field(ge=0)
+    actual_orders: Series[int] = pa.Field(ge=0)
+    predicted_value: Series[float] = pa.Field(ge=0, nullable=True)
+    actual_value: Series[float]
 
     class Config:
         strict = True

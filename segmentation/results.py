@@ -30,9 +30,27 @@ if TYPE_CHECKING:  # annotations only: the command line imports this module befo
     import pyarrow as pa
     from sklearn.preprocessing import StandardScaler
 
+    from segmentation.clv import ForecastModel
     from segmentation.csvfile import CsvLayout
     from segmentation.model import SegmentModel
     from segmentation.source import Source
+
+# The columns of the frames continuity hands on (and the forecast adds drift flags to).
+FLAG_COLUMNS = ["segment_id", "flag", "value", "threshold", "reason"]
+LINEAGE_COLUMNS = [
+    "segment_id",
+    "status",
+    "segment_name",
+    "reference_name",
+    "n_customers",
+    "reference_n_customers",
+    "share",
+    "reference_share",
+    "size_change",
+    "match_distance",
+    "centroid_shift",
+]
+
 
 # --- reading the input ---
 
@@ -241,9 +259,9 @@ class Continuity:
     matched_run_id: str | None  # the run segment IDs were matched to (runs.reference_run_id; None: first run)
     compared_run_id: str | None  # the earlier period's run transitions and drift are measured against
     compared_period: str | None
-    lineage: pd.DataFrame  # LINEAGE_COLUMNS (tasks/continuity.py)
+    lineage: pd.DataFrame  # LINEAGE_COLUMNS
     transitions: pd.DataFrame  # from_segment, to_segment, n_customers
-    flags: pd.DataFrame  # FLAG_COLUMNS (tasks/continuity.py)
+    flags: pd.DataFrame  # FLAG_COLUMNS
     common_customers: int | None
     ari: float | None
     kept_share: float | None
@@ -286,6 +304,39 @@ class Segments:
     def k_methods(self) -> dict[str, int]:
         """The k each selection method preferred; none for a score run."""
         return {} if self.choice is None else self.choice.methods
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """A run's forecast: the models it used, every customer's outlook, each segment's, and how the
+    earlier forecasts it could measure did (order histories only)."""
+
+    model: ForecastModel
+    fitted_run_id: str  # the run that fitted the parameters: this one, or a score run's model run
+    artifact: tuple[str, str]  # the parameters' file and its sha256
+    horizon_days: int  # the next period of the run's cadence
+    horizon_12m_days: int
+    customers: pa.Table  # customer_forecasts' columns but run_id and period
+    segments: (
+        pd.DataFrame
+    )  # segment_id, mean_p_active, expected_orders, expected_value_12m, customers_at_risk, share_at_risk
+    flags: pd.DataFrame  # drift flags of the outlook (a segment's chance of being active fell): FLAG_COLUMNS
+    backtests: pd.DataFrame  # forecast_backtests' columns but run_id and period
+
+    def totals(self) -> dict[str, float | None]:
+        """The forecast summed over every customer the model saw."""
+        import pyarrow.compute as pc
+
+        column = self.customers.column
+        value = column("expected_value")
+        return {
+            "predicted_orders": float(pc.sum(column("expected_orders")).as_py() or 0.0),
+            "predicted_orders_12m": float(pc.sum(column("expected_orders_12m")).as_py() or 0.0),
+            "predicted_value": None if value.null_count == len(value) else float(pc.sum(value).as_py() or 0.0),
+            "predicted_value_12m": None
+            if value.null_count == len(value)
+            else float(pc.sum(column("expected_value_12m")).as_py() or 0.0),
+        }
 
 
 @dataclass(frozen=True)
@@ -346,6 +397,11 @@ class RunSummary:
     model_path: str | None = None
     report_path: str | None = None
     bi_rebuilt: str | None = None  # why this run rebuilt the BI surface (moved, copied, migrated, ...), if it did
+    forecast: str | None = None  # the models the run forecast with, or why it has no forecast
+    expected_orders: float | None = None  # orders expected in the next period, every customer seen
+    expected_value_12m: float | None = None  # value expected in the next 12 months (undiscounted)
+    customers_at_risk: int | None = None  # segmented customers who are valuable but slipping away
+    data_ends: str | None = None  # the order history's last order, when it is before the period's end
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,12 @@ class Settings(BaseSettings):
         description="with orders: lines without a customer ID fail the run (refuse), or are left out and "
         "counted (skip)",
     )
+    currency: Annotated[str | None, Exposed(metavar="CODE")] = Field(
+        None,
+        max_length=12,
+        description="the unit of amounts in names, rules, plots and reports (EUR, USD, £, ...); default: currency "
+        "units",
+    )
     db_path: Annotated[
         Path, Exposed(parameter="db", flow_type=str, yaml="runtime", metavar="PATH", option_type=Path, path=True)
     ] = Field(Path("segments.duckdb"), description="the pipeline's private DuckDB warehouse file")
@@ -163,6 +169,15 @@ class Settings(BaseSettings):
     )
     drift_centroid_shift: float = Field(0.5, gt=0, description="flag a segment whose centre moves more SDs than this")
     drift_min_silhouette: float = Field(0.25, ge=-1, le=1, description="flag a run whose silhouette is below this")
+    drift_p_active_drop: float = Field(
+        0.10, gt=0, le=1, description="flag a segment whose mean chance of being active falls by more than this"
+    )
+    forecast_sample_size: int = Field(
+        1_000_000, ge=1_000, description="the forecast models are fitted on a seeded sample of this many customers"
+    )
+    at_risk_below: float = Field(
+        0.5, gt=0, lt=1, description="a valuable customer whose chance of being active is below this is at risk"
+    )
     knee_silhouette_tolerance: float = Field(
         0.10, ge=0, le=1, description="knee k kept if its silhouette is within this fraction of the best"
     )

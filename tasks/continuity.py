@@ -19,24 +19,9 @@ from prefect.cache_policies import NO_CACHE
 from scipy.special import comb
 
 from segmentation.registry import FEATURES, mean_column, model_columns, to_model_space
-from segmentation.results import Continuity, Identity
+from segmentation.results import FLAG_COLUMNS, LINEAGE_COLUMNS, Continuity, Identity
 from segmentation.settings import Settings
 from warehouse import Warehouse, queries
-
-FLAG_COLUMNS = ["segment_id", "flag", "value", "threshold", "reason"]
-LINEAGE_COLUMNS = [
-    "segment_id",
-    "status",
-    "segment_name",
-    "reference_name",
-    "n_customers",
-    "reference_n_customers",
-    "share",
-    "reference_share",
-    "size_change",
-    "match_distance",
-    "centroid_shift",
-]
 
 
 def ari_from_transitions(transitions: pd.DataFrame) -> float | None:

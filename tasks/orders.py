@@ -250,7 +250,7 @@ def period_features(history: OrderHistory, period: Period, *, lookback_months: i
         DataError: nobody ordered in the window.
     """
     start = lookback_start(period.end, lookback_months)
-    with closing(open_history(history, period)) as con:
+    with closing(open_history(history, period.end)) as con:
         table = con.execute(sql("orders/customer_features"), [period.end, start]).to_arrow_table()
         after_end, in_window, customers_to_end, first, last, ends = con.execute(
             sql("orders/order_facts"), [period.end, start]
@@ -280,11 +280,11 @@ def period_features(history: OrderHistory, period: Period, *, lookback_months: i
     return table, facts
 
 
-def open_history(history: OrderHistory, period: Period) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the history's orders, with `customer_orders` as of the period's end."""
+def open_history(history: OrderHistory, end: date) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the history's orders, with `customer_orders` as of `end` (a period's)."""
     con = open_scratch(path=history.store, read_only=True)
     try:
-        con.execute("SET VARIABLE period_end = ?", [period.end])
+        con.execute("SET VARIABLE period_end = ?", [end])
         con.execute(sql("orders/customer_orders"))
     except BaseException:
         con.close()

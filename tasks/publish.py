@@ -15,7 +15,15 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.output import DriftFlag, KScore, SegmentLineage, SegmentProfile, SegmentTransition
+from schemas.output import (
+    DriftFlag,
+    ForecastBacktest,
+    ForecastModelRow,
+    KScore,
+    SegmentLineage,
+    SegmentProfile,
+    SegmentTransition,
+)
 from segmentation import faults
 from segmentation.colours import segment_colour
 from segmentation.errors import AuditFailed
@@ -23,10 +31,21 @@ from segmentation.matrix import selection_sample
 from segmentation.model import library_versions
 from segmentation.periods import Period
 from segmentation.registry import NUMERIC_FEATURES
-from segmentation.results import Continuity, Ingested, OrderHistory, OrderInput, Publication, RunSummary, Segments
+from segmentation.results import (
+    FLAG_COLUMNS,
+    Continuity,
+    Ingested,
+    OrderHistory,
+    OrderInput,
+    Outlook,
+    Publication,
+    RunSummary,
+    Segments,
+)
 from segmentation.settings import Settings
 from warehouse import Warehouse, sql
 from warehouse.connection import utc_now
+from warehouse.queries import Connection
 
 # customer_sample's columns: the customer and every attribute or feature a segment map may plot.
 SAMPLE_COLUMNS = ("customer_id", "gender", *NUMERIC_FEATURES)
@@ -42,6 +61,7 @@ def build_publication(
     k_table: pd.DataFrame | None,
     continuity: Continuity | None = None,
     customers: pa.Table | None = None,
+    outlook: Outlook | None = None,
     sample_size: int = 5_000,
     random_state: int = 0,
 ) -> Publication:
@@ -56,6 +76,8 @@ def build_publication(
         k_table: one row per candidate k, with `chosen`; None for a scored run (it chose no k).
         continuity: lineage, transitions and drift flags against the reference run.
         customers: the validated customers, for the plotting sample.
+        outlook: the forecast (order histories): its segment columns join the profiles, its drift
+            flags the run's.
         sample_size: customers in the plotting sample (a seeded sample beyond it).
         random_state: its seed.
 
@@ -69,7 +91,10 @@ def build_publication(
     compared = {"compared_run_id": None if continuity is None else continuity.compared_run_id}
     lineage = continuity.lineage if continuity is not None else pd.DataFrame(columns=SegmentLineage.to_schema().columns)
     transitions = continuity.transitions if continuity is not None else pd.DataFrame()
-    flags = continuity.flags if continuity is not None else pd.DataFrame()
+    flags = continuity.flags if continuity is not None else pd.DataFrame(columns=FLAG_COLUMNS)
+    profiles = with_outlook(profiles, outlook)
+    if outlook is not None and len(outlook.flags):
+        flags = pd.concat([df for df in (flags, outlook.flags) if len(df)], ignore_index=True)
     ids = profiles["segment_id"].to_numpy()
     position = np.searchsorted(ids, segment_ids).clip(max=len(ids) - 1)
     if not (ids[position] == segment_ids).all():
@@ -100,6 +125,40 @@ def build_publication(
         if len(transitions)
         else transitions,
         flags=DriftFlag.validate(flags.assign(**stamp, **compared)) if len(flags) else flags,
+    )
+
+
+OUTLOOK_COLUMNS = ("mean_p_active", "expected_orders", "expected_value_12m", "customers_at_risk", "share_at_risk")
+
+
+def with_outlook(profiles: pd.DataFrame, outlook: Outlook | None) -> pd.DataFrame:
+    """The profiles with each segment's outlook (NULL without a forecast: a customer table)."""
+    plain = profiles.drop(columns=[c for c in OUTLOOK_COLUMNS if c in profiles])
+    if outlook is None:
+        return plain.assign(**dict.fromkeys(OUTLOOK_COLUMNS, np.nan))
+    merged = plain.merge(outlook.segments, on="segment_id", how="left")
+    return merged.astype({"customers_at_risk": "Int64"})
+
+
+def forecast_model_row(run_id: str, period: str, outlook: Outlook) -> pd.DataFrame:
+    """The forecast_models row of a run."""
+    parameters = {k: v for k, v in outlook.model.to_dict().items() if k not in ("time_unit", "random_state")}
+    return ForecastModelRow.validate(
+        pd.DataFrame(
+            [
+                {
+                    "run_id": run_id,
+                    "period": period,
+                    "fitted_run_id": outlook.fitted_run_id,
+                    **parameters,
+                    "horizon_days": outlook.horizon_days,
+                    "horizon_12m_days": outlook.horizon_12m_days,
+                    **outlook.totals(),
+                    "model_path": outlook.artifact[0],
+                    "model_sha256": outlook.artifact[1],
+                }
+            ]
+        )
     )
 
 
@@ -165,6 +224,30 @@ def run_record(
     }
 
 
+def write_outlook(con: Connection, run_id: str, period: str, outlook: Outlook) -> None:
+    """The forecast's rows: its model, every customer's forecast, the earlier forecasts it measured."""
+    con.register("forecast_model_df", forecast_model_row(run_id, period, outlook))
+    con.execute(sql("writes/insert_forecast_model"))
+    con.register("customer_forecasts_arrow", outlook.customers)
+    con.execute(sql("writes/insert_customer_forecasts"), [run_id, period])
+    if len(outlook.backtests):
+        con.register("backtests_df", ForecastBacktest.validate(outlook.backtests.assign(run_id=run_id, period=period)))
+        con.execute(sql("writes/insert_forecast_backtests"))
+
+
+def outlook_summary(outlook: Outlook | None, profiles: pd.DataFrame) -> dict[str, object]:
+    """What the run's summary says of its forecast (nothing but why, for a customer table)."""
+    if outlook is None:
+        return {"forecast": "none: a customer table has no order history to forecast from"}
+    totals = outlook.totals()
+    return {
+        "forecast": "BG/NBD and Gamma-Gamma" if outlook.model.gamma_gamma else "BG/NBD (no spend model)",
+        "expected_orders": totals["predicted_orders"],
+        "expected_value_12m": totals["predicted_value_12m"],
+        "customers_at_risk": int(profiles["customers_at_risk"].fillna(0).sum()),
+    }
+
+
 @task(cache_policy=NO_CACHE)
 def publish(
     settings: Settings,
@@ -176,6 +259,7 @@ def publish(
     customers: pa.Table,
     segments: Segments,
     orders: OrderInput | None = None,
+    outlook: Outlook | None = None,
 ) -> RunSummary:
     """Write everything the run produced in one audited transaction; mark the run succeeded."""
     model = segments.identity.assignment
@@ -188,6 +272,7 @@ def publish(
         k_table=segments.k_table,
         continuity=segments.continuity,
         customers=customers,
+        outlook=outlook,
         sample_size=settings.plot_sample_size,
         random_state=settings.random_state,
     )
@@ -209,13 +294,17 @@ def publish(
             if frame is not None and len(frame):
                 con.register(view, _ordered(frame, schema))
                 con.execute(sql(f"writes/{statement}"))
+        if outlook is not None:
+            write_outlook(con, run_id, period.label, outlook)
         record = run_record(run_id, ingested, segments, n_customers=customers.num_rows, orders=orders)
+        record["drift_flags"] = len(publication.flags)
         if len(con.execute(sql("writes/mark_run_succeeded"), record).fetchall()) != 1:
             raise AuditFailed(f"run {run_id} is no longer 'running' (marked abandoned?); nothing published")
         for audit, params in (
             ("audit_one_segment_per_customer", [run_id, customers.num_rows]),
             ("audit_profile_sizes", [run_id]),
             ("audit_chosen_k", [run_id]),
+            ("audit_forecast", [run_id]),
         ):
             bad = con.execute(sql(f"audits/{audit}"), params).fetchall()
             if bad:
@@ -242,7 +331,9 @@ def publish(
         compared_period=continuity.compared_period,
         ari_vs_reference=continuity.ari,
         kept_share=continuity.kept_share,
-        drift=list(continuity.flags["reason"]),
+        drift=list(publication.flags["reason"]) if len(publication.flags) else [],
+        **outlook_summary(outlook, publication.profiles),
+        data_ends=str(orders.facts.history_ends) if orders is not None and orders.facts.ends_early else None,
         db_path=str(settings.db_path.resolve()),
         bi_path=str(settings.bi_path.resolve()),
         model_path=segments.artifact[0],

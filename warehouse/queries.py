@@ -100,6 +100,35 @@ def transitions(con: Connection, reference_run_id: str, assignments: pa.Table) -
         con.unregister("current_assignments")
 
 
+# --- forecasts (tasks/forecast.py) ---
+
+
+def forecasts_to_measure(con: Connection, period_start: date, period_end: date) -> list[tuple]:
+    """(forecast_run_id, forecast_period, horizon, horizon_start, horizon_end) of every earlier
+    forecast a run of the period measures (forecasts_to_measure.sql)."""
+    return con.execute(sql("queries/forecasts_to_measure"), [period_start, period_end]).fetchall()
+
+
+def backtest_of_forecast(con: Connection, forecast_run_id: str, horizon: str, actuals: pa.Table) -> pd.DataFrame:
+    """One forecast against what happened (`actuals`: customer_id, orders, value), in total
+    (segment_id NULL) and per segment: segment_id, customers, predicted and actual orders and value."""
+    con.register("horizon_actuals", actuals)
+    try:
+        return con.execute(sql("queries/backtest_of_forecast"), [forecast_run_id, horizon]).df()
+    finally:
+        con.unregister("horizon_actuals")
+
+
+def forecast_model(con: Connection, run_id: str) -> tuple[str, str, str] | None:
+    """(model_path, model_sha256, fitted_run_id) of the forecast a run made, if it made one."""
+    return con.execute(sql("queries/forecast_model_of_run"), [run_id]).fetchone()
+
+
+def segment_outlook(con: Connection, run_id: str) -> pd.DataFrame:
+    """A run's segments' mean chance of being active: segment_id, segment_name, mean_p_active."""
+    return con.execute(sql("queries/segment_outlook_of_run"), [run_id]).df()
+
+
 # Reports (a run's own, from the warehouse; `segment show` and `segment report`, from the BI surface)
 
 

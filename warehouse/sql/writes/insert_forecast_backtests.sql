@@ -1,0 +1,1 @@
+INSERT INTO forecast_backtests BY NAME SELECT * FROM backtests_df;

@@ -1,0 +1,34 @@
+-- forecast_accuracy: how every forecast did, period by period: predicted against actual orders and
+-- value, over all the forecast's customers (segment_id NULL) and per segment of the forecast run.
+-- Each forecast's newest measurement (a rerun measures again). Grain: one row per (forecast_run_id,
+-- horizon, segment_id).
+-- Columns:
+--   forecast_period   VARCHAR  the period of the run that forecast
+--   horizon           VARCHAR  'next period' or '12 months'
+--   horizon_start     DATE     exclusive: the forecast period's end
+--   horizon_end       DATE     inclusive
+--   segment_id        INTEGER  the forecast run's segment; NULL: all its customers
+--   segment_name      VARCHAR  its name in the forecast run
+--   customers         BIGINT   customers the forecast covered
+--   predicted_orders  DOUBLE   orders the forecast expected in the horizon
+--   actual_orders     BIGINT   orders they placed (positive net amount)
+--   orders_error      DOUBLE   predicted_orders / actual_orders − 1 (0.10: predicted 10 % too many)
+--   predicted_value   DOUBLE   value the forecast expected
+--   actual_value      DOUBLE   net amount of those orders
+--   value_error       DOUBLE   predicted_value / actual_value − 1
+--   forecast_run_id   VARCHAR  the run that forecast
+--   run_id            VARCHAR  the run that measured
+--   period            VARCHAR  its period
+CREATE OR REPLACE VIEW forecast_accuracy AS
+SELECT b.forecast_period, b.horizon, b.horizon_start, b.horizon_end, b.segment_id, p.segment_name,
+       b.customers, b.predicted_orders, b.actual_orders,
+       b.predicted_orders / nullif(b.actual_orders, 0) - 1 AS orders_error,
+       b.predicted_value, b.actual_value,
+       b.predicted_value / nullif(b.actual_value, 0) - 1 AS value_error,
+       b.forecast_run_id, b.run_id, b.period
+FROM forecast_backtests AS b
+JOIN runs AS m ON m.run_id = b.run_id AND m.status = 'succeeded'
+LEFT JOIN segment_profiles AS p ON p.run_id = b.forecast_run_id AND p.segment_id = b.segment_id
+QUALIFY row_number() OVER (
+    PARTITION BY b.forecast_run_id, b.horizon, b.segment_id ORDER BY m.finished_at DESC, b.run_id DESC
+) = 1;
