@@ -39,6 +39,7 @@ class Feature:
     source: Literal["customers", "orders"] = "customers"
     levels: tuple[str, ...] = ()  # a categorical feature's values, one-hot encoded in this order
     comparative: tuple[str, str] = ("", "")  # how two segments differ in it: (lower, higher)
+    money: bool = False  # an amount of the order history's currency (SEGMENT_CURRENCY)
 
     @property
     def categorical(self) -> bool:
@@ -110,6 +111,7 @@ FEATURES: dict[str, Feature] = {
             "",
             transform="log1p",
             source="orders",
+            money=True,
             comparative=("lower spend", "higher spend"),
         ),
         Feature(
@@ -120,6 +122,7 @@ FEATURES: dict[str, Feature] = {
             "",
             transform="log1p",
             source="orders",
+            money=True,
             comparative=("smaller baskets", "bigger baskets"),
         ),
         Feature(
@@ -163,9 +166,23 @@ def to_original(name: str, values: np.ndarray | float) -> np.ndarray | float:
     return values
 
 
-def label(name: str) -> str:
-    """The feature's label with its unit, for axes and tables."""
-    return FEATURES[name].label if name in FEATURES else name
+CURRENCY_UNITS = "currency units"  # what amounts are called when SEGMENT_CURRENCY does not say
+
+
+def label(name: str, currency: str | None = None) -> str:
+    """The feature's label with its unit, for axes and tables: 'Net spend in the window (EUR)'."""
+    if name not in FEATURES:
+        return name
+    feature = FEATURES[name]
+    return f"{feature.label} ({currency or CURRENCY_UNITS})" if feature.money else feature.label
+
+
+def unit(name: str, currency: str | None = None) -> str:
+    """What follows a number of the feature in a rule: ' days ago', ' k$', ' EUR' (nothing unnamed)."""
+    feature = FEATURES[name]
+    if feature.money:
+        return f" {currency}" if currency else ""
+    return feature.unit
 
 
 def model_columns(features: tuple[str, ...] | list[str]) -> tuple[str, ...]:

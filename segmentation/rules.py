@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
 from segmentation.registry import FEATURES
+from segmentation.registry import unit as unit_of
 
 RULE_DEPTH = 3
 
@@ -42,11 +43,12 @@ class Rule:
                 mask &= column <= high if self.whole[feature] else column < high
         return mask
 
-    def text(self) -> str:
+    def text(self, currency: str | None = None) -> str:
+        """The rule in words and original units ('net spend ≥ 120 EUR and orders ≥ 4')."""
         parts = []
         for feature, (low, high) in self.bounds.items():
             facts = FEATURES[feature]
-            label, unit, levels = facts.rule_label, facts.unit, facts.levels
+            label, unit, levels = facts.rule_label, unit_of(feature, currency), facts.levels
             if levels:  # a categorical feature is learned as 1 = its first level (gender: 1 = Female)
                 if low is not None and low > 0:
                     parts.append(f"{label} {levels[0]}")
@@ -103,7 +105,12 @@ def to_rule(conditions: list[tuple[str, str, float]], whole: dict[str, bool]) ->
 
 
 def segment_rules(
-    values: dict[str, np.ndarray], segment_ids: np.ndarray, *, sample_size: int, random_state: int
+    values: dict[str, np.ndarray],
+    segment_ids: np.ndarray,
+    *,
+    sample_size: int,
+    random_state: int,
+    currency: str | None = None,
 ) -> pd.DataFrame:
     """The rule of every segment with its precision and recall against the real assignment.
 
@@ -112,6 +119,7 @@ def segment_rules(
         segment_ids: segment per customer.
         sample_size: customers the trees learn from (a seeded sample beyond it).
         random_state: seed of the sample and the trees.
+        currency: the unit of amounts in the rules (SEGMENT_CURRENCY).
 
     Returns:
         One row per segment: segment_id, rule, rule_precision, rule_recall.
@@ -143,7 +151,7 @@ def segment_rules(
         found.append(
             {
                 "segment_id": int(segment_id),
-                "rule": best.text(),
+                "rule": best.text(currency),
                 "rule_precision": hits / max(int(selected.sum()), 1),
                 "rule_recall": hits / int(member.sum()),
             }

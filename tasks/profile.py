@@ -90,6 +90,7 @@ def profile(
         model.segment_ids,
         sample_size=settings.k_sample_size,
         random_state=settings.random_state,
+        currency=settings.currency,
     )
     table = table.merge(rules, on="segment_id", how="left")
     for row in table.itertuples():
