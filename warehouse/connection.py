@@ -99,6 +99,14 @@ def views() -> tuple[tuple[str, str], ...]:
     return tuple((name, found[name]) for name in ordered)
 
 
+def view_query(name: str, text: str) -> str:
+    """The query of a view file (`warehouse/views/<name>.sql`), without its header or DDL."""
+    match = _VIEW_DDL.match(_SQL_COMMENT.sub("", text))
+    if match is None or match["name"] != name:
+        raise WarehouseError(f"warehouse/views/{name}.sql must hold one CREATE OR REPLACE VIEW {name} AS ...")
+    return match["query"]
+
+
 def _stale_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """The views of `views()` that the warehouse lacks or defines otherwise, in creation order.
 
@@ -108,10 +116,8 @@ def _stale_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     stored = dict(con.execute(sql("serving/warehouse_views")).fetchall())
     stale = []
     for name, text in views():
-        match = _VIEW_DDL.match(_SQL_COMMENT.sub("", text))
-        if match is None or match["name"] != name:
-            raise WarehouseError(f"warehouse/views/{name}.sql must hold one CREATE OR REPLACE VIEW {name} AS ...")
-        normal = con.execute("SELECT json_deserialize_sql(json_serialize_sql(?))", [match["query"]]).fetchone()[0]
+        query = view_query(name, text)
+        normal = con.execute("SELECT json_deserialize_sql(json_serialize_sql(?))", [query]).fetchone()[0]
         if stored.get(name) != f"CREATE VIEW {name} AS {normal};":
             stale.append((name, text))
     return stale
