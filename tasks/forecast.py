@@ -41,8 +41,7 @@ from segmentation.files import sha256_file
 from segmentation.periods import Period
 from segmentation.results import FLAG_COLUMNS, OrderHistory, Outlook
 from segmentation.settings import Settings
-from tasks.orders import open_history
-from warehouse import Warehouse, queries, sql
+from warehouse import Warehouse, open_order_store, queries, sql
 
 HORIZONS = ("next period", "12 months")
 TOP_QUARTER = 0.75  # "valuable": at or above this quantile of the period's segmented customers
@@ -62,13 +61,13 @@ def horizon_days(period: Period) -> tuple[int, int]:
 
 def histories(history: OrderHistory, period: Period) -> pa.Table:
     """Every customer's order history as of the period's end, as the models read it (customer_histories.sql)."""
-    with closing(open_history(history, period.end)) as con:
+    with closing(open_order_store(history.store, period.end)) as con:
         return con.execute(sql("orders/customer_histories"), [period.end]).to_arrow_table()
 
 
 def actuals(history: OrderHistory, start: date, end: date) -> pa.Table:
     """Each customer's orders and their value in (start, end] (horizon_actuals.sql)."""
-    with closing(open_history(history, end)) as con:
+    with closing(open_order_store(history.store, end)) as con:
         return con.execute(sql("orders/horizon_actuals"), [start]).to_arrow_table()
 
 

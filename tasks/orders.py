@@ -45,7 +45,7 @@ from segmentation.periods import Period
 from segmentation.results import OrderHistory, PeriodFacts
 from segmentation.settings import Settings
 from segmentation.source import ATTRIBUTES, Source, inspect_orders, inspect_source
-from warehouse import open_scratch, scratch, sql
+from warehouse import open_order_store, open_scratch, scratch, sql
 
 T = TypeVar("T")
 DATE_SAMPLE = 50_000
@@ -281,15 +281,8 @@ def period_features(history: OrderHistory, period: Period, *, lookback_months: i
 
 
 def open_history(history: OrderHistory, end: date) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the history's orders, with `customer_orders` as of `end` (a period's)."""
-    con = open_scratch(path=history.store, read_only=True)
-    try:
-        con.execute("SET VARIABLE period_end = ?", [end])
-        con.execute(sql("orders/customer_orders"))
-    except BaseException:
-        con.close()
-        raise
-    return con
+    """A read-only connection to the history's orders, with `customer_orders` as of `end`."""
+    return open_order_store(history.store, end)
 
 
 def _day(value: object) -> date | None:

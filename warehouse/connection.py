@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -99,6 +99,14 @@ def views() -> tuple[tuple[str, str], ...]:
     return tuple((name, found[name]) for name in ordered)
 
 
+def view_query(name: str, text: str) -> str:
+    """The query of a view file (`warehouse/views/<name>.sql`), without its header or DDL."""
+    match = _VIEW_DDL.match(_SQL_COMMENT.sub("", text))
+    if match is None or match["name"] != name:
+        raise WarehouseError(f"warehouse/views/{name}.sql must hold one CREATE OR REPLACE VIEW {name} AS ...")
+    return match["query"]
+
+
 def _stale_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """The views of `views()` that the warehouse lacks or defines otherwise, in creation order.
 
@@ -108,10 +116,8 @@ def _stale_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     stored = dict(con.execute(sql("serving/warehouse_views")).fetchall())
     stale = []
     for name, text in views():
-        match = _VIEW_DDL.match(_SQL_COMMENT.sub("", text))
-        if match is None or match["name"] != name:
-            raise WarehouseError(f"warehouse/views/{name}.sql must hold one CREATE OR REPLACE VIEW {name} AS ...")
-        normal = con.execute("SELECT json_deserialize_sql(json_serialize_sql(?))", [match["query"]]).fetchone()[0]
+        query = view_query(name, text)
+        normal = con.execute("SELECT json_deserialize_sql(json_serialize_sql(?))", [query]).fetchone()[0]
         if stored.get(name) != f"CREATE VIEW {name} AS {normal};":
             stale.append((name, text))
     return stale
@@ -280,6 +286,20 @@ def open_scratch(
     con = quiet(duckdb.connect(str(path) if path else ":memory:", read_only=read_only))
     con.execute("SET memory_limit = ?", [memory_limit])
     con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "segment-duckdb-spill")])
+    return con
+
+
+def open_order_store(path: Path, end: date) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to an order history's orders (the file tasks/orders.py reads an order
+    export into), with the view `customer_orders` as of `end` (warehouse/sql/orders/customer_orders.sql);
+    the caller closes it."""
+    con = open_scratch(path=path, read_only=True)
+    try:
+        con.execute("SET VARIABLE period_end = ?", [end])
+        con.execute(sql("orders/customer_orders"))
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

@@ -40,7 +40,7 @@ def test_surface_answers_every_view_as_the_warehouse_after_each_kind_of_run(
         "AND coalesce(comment, '') = '' UNION ALL SELECT view_name, NULL FROM duckdb_views() "
         "WHERE NOT internal AND coalesce(comment, '') = ''",
     )
-    assert undocumented.empty, undocumented  # BI field help: warehouse/sql/serving/bi_comments.sql
+    assert undocumented.empty, undocumented  # BI field help: docs/warehouse.md, then `python -m warehouse.comments`
 
 
 def test_superset_reads_the_surface_through_sqlalchemy_read_only(

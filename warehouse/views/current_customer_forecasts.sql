@@ -1,23 +1,12 @@
 -- current_customer_forecasts: the current run's forecast of every customer it saw (order histories;
 -- empty for a customer table). Grain: one row per customer_id.
 -- Columns:
---   customer_id           VARCHAR  as in customer_segments
---   segment_id            INTEGER  the customer's segment; NULL: lapsed beyond the window, not segmented
---   segment_name          VARCHAR  the segment's name in the run
---   period                VARCHAR  the run's period
---   period_start          DATE     first day of the period
---   period_end            DATE     last day of the period
---   p_active              DOUBLE   chance the customer is still a customer at the period's end
---   expected_orders       DOUBLE   orders expected in the next period
---   expected_orders_12m   DOUBLE   orders expected in the next 12 months
---   expected_order_value  DOUBLE   value of one future order
---   expected_value        DOUBLE   value expected in the next period
---   expected_value_12m    DOUBLE   value expected in the next 12 months (12-month CLV, undiscounted)
---   at_risk               BOOLEAN  valuable but slipping away
---   repeat_orders         BIGINT   orders after the first, up to the period's end
---   days_first_to_last    BIGINT   days from the first order to the last
---   days_since_first      BIGINT   days from the first order to the period's end
---   run_id                VARCHAR  the current run
+--   customer_id, segment_id  as in `customer_forecasts`
+--   segment_name  as in `segment_profiles`
+--   period  as in `customer_forecasts`
+--   period_start, period_end  as in `runs`
+--   p_active, expected_orders, expected_orders_12m, expected_order_value, expected_value  as in `customer_forecasts`
+--   expected_value_12m, at_risk, repeat_orders, days_first_to_last, days_since_first, run_id  as in `customer_forecasts`
 CREATE OR REPLACE VIEW current_customer_forecasts AS
 SELECT f.customer_id, f.segment_id, p.segment_name, f.period, r.period_start, r.period_end,
        f.p_active, f.expected_orders, f.expected_orders_12m, f.expected_order_value, f.expected_value,

@@ -1,6 +1,6 @@
 -- current_drift_flags: what drifted in the current run against its reference.
 -- Grain: one row per flag.
--- Columns: every column of `drift_flags`, in its order (warehouse/migrations/005_segment_identity.sql).
+-- Columns: every column of `drift_flags`, in its order (what each means: docs/warehouse.md).
 CREATE OR REPLACE VIEW current_drift_flags AS
 SELECT f.*
 FROM drift_flags AS f

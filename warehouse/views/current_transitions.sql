@@ -1,14 +1,15 @@
 -- current_transitions: the current run's migration matrix, how customers moved since its
 -- compared run (the earlier period's), with both segments' names. Grain: one row per (from_segment, to_segment).
 -- Columns:
---   period            VARCHAR  the current run's period
---   reference_period  VARCHAR  the compared run's period
---   from_segment      INTEGER  segment in the reference run; NULL: customers new in this run
---   from_name         VARCHAR  its name in the reference run
---   to_segment        INTEGER  segment in this run; NULL: customers no longer in the data
---   to_name           VARCHAR  its name in this run
---   n_customers       BIGINT   customers who made that move
---   share_of_from     DOUBLE   n_customers / all customers of from_segment
+--   period  as in `segment_transitions`
+--   reference_period  VARCHAR  the period of the compared run (the earlier period's run)
+--   from_segment  as in `segment_transitions`
+--   from_name  VARCHAR  the name of from_segment in the compared run
+--   to_segment  as in `segment_transitions`
+--   to_name  VARCHAR  the name of to_segment in this run
+--   n_customers  as in `segment_transitions`
+--   share_of_from  DOUBLE  n_customers / all customers of from_segment: the share of the segment then
+--                          that moved to to_segment
 CREATE OR REPLACE VIEW current_transitions AS
 SELECT
     t.period,

@@ -3,22 +3,13 @@
 -- Each forecast's newest measurement (a rerun measures again). Grain: one row per (forecast_run_id,
 -- horizon, segment_id).
 -- Columns:
---   forecast_period   VARCHAR  the period of the run that forecast
---   horizon           VARCHAR  'next period' or '12 months'
---   horizon_start     DATE     exclusive: the forecast period's end
---   horizon_end       DATE     inclusive
---   segment_id        INTEGER  the forecast run's segment; NULL: all its customers
---   segment_name      VARCHAR  its name in the forecast run
---   customers         BIGINT   customers the forecast covered
---   predicted_orders  DOUBLE   orders the forecast expected in the horizon
---   actual_orders     BIGINT   orders they placed (positive net amount)
---   orders_error      DOUBLE   predicted_orders / actual_orders − 1 (0.10: predicted 10 % too many)
---   predicted_value   DOUBLE   value the forecast expected
---   actual_value      DOUBLE   net amount of those orders
---   value_error       DOUBLE   predicted_value / actual_value − 1
---   forecast_run_id   VARCHAR  the run that forecast
---   run_id            VARCHAR  the run that measured
---   period            VARCHAR  its period
+--   forecast_period, horizon, horizon_start, horizon_end, segment_id  as in `forecast_backtests`
+--   segment_name  as in `segment_profiles`
+--   customers, predicted_orders, actual_orders  as in `forecast_backtests`
+--   orders_error  DOUBLE  predicted_orders / actual_orders − 1 (0.10: the forecast expected 10 % too many orders)
+--   predicted_value, actual_value  as in `forecast_backtests`
+--   value_error  DOUBLE  predicted_value / actual_value − 1
+--   forecast_run_id, run_id, period  as in `forecast_backtests`
 CREATE OR REPLACE VIEW forecast_accuracy AS
 SELECT b.forecast_period, b.horizon, b.horizon_start, b.horizon_end, b.segment_id, p.segment_name,
        b.customers, b.predicted_orders, b.actual_orders,

@@ -1,7 +1,6 @@
 -- period_runs: the newest succeeded run of every period; "current" and every per-period view
 -- start here. Grain: one row per period.
--- Columns: every column of `runs`, in its order (warehouse/migrations/001_core_tables.sql and the
--- migrations that add to it; docs/warehouse.md#runs).
+-- Columns: every column of `runs`, in its order (what each means: docs/warehouse.md).
 CREATE OR REPLACE VIEW period_runs AS
 SELECT *
 FROM runs

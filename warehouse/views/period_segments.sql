@@ -1,14 +1,11 @@
 -- period_segments: every customer's segment in the newest succeeded run of each period, for
 -- trends and "who moved segment" queries. Grain: one row per (period, customer_id).
 -- Columns:
---   period           VARCHAR  '2026Q1' (quarter) or '2026-03' (month)
---   customer_id      VARCHAR  the id as the source wrote it (trimmed)
---   segment_id       INTEGER  the lasting segment ID
---   segment_name     VARCHAR  the segment's name in that period's run
---   run_id           VARCHAR  the period's newest succeeded run
---   customer_id_int  BIGINT   the id as a BIGINT when its text is a plain integer ('42' or '42.0'), else NULL
---   period_start     DATE     first day of the period
---   period_end       DATE     last day of the period
+--   period, customer_id, segment_id, segment_name, run_id  as in `customer_segments`
+--   customer_id_int  BIGINT  the id as a BIGINT when its text is a plain integer (`42`, or `42.0` as
+--                            spreadsheets and Spark write integer keys; not `042`, `C-42` or `4.2`),
+--                            else NULL: join integer CRM keys on it
+--   period_start, period_end  as in `runs`
 CREATE OR REPLACE VIEW period_segments AS
 SELECT
     s.period, s.customer_id, s.segment_id, s.segment_name, s.run_id,

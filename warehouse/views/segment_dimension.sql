@@ -1,12 +1,12 @@
 -- segment_dimension: every segment ID BI has ever seen (in some period's newest run). Join on
 -- segment_id: it means the same group over time. Grain: one row per segment_id.
 -- Columns:
---   segment_id     INTEGER  the lasting segment ID
---   segment_name   VARCHAR  its name now (its latest period's)
---   first_period   VARCHAR  the earliest period it was seen in
---   last_period    VARCHAR  the latest period it was seen in
---   periods_seen   BIGINT   periods it was seen in
---   status         VARCHAR  'active' (in the current run) or 'retired'
+--   segment_id  as in `segment_profiles`
+--   segment_name  VARCHAR  its name now: the name in the latest period it was seen
+--   first_period  VARCHAR  the first period whose newest run had this segment
+--   last_period   VARCHAR  the latest period whose newest run had this segment
+--   periods_seen  BIGINT   in how many periods' newest runs the segment appears
+--   status        VARCHAR  `active` in the current run, else `retired`
 CREATE OR REPLACE VIEW segment_dimension AS
 SELECT
     h.segment_id,

@@ -153,7 +153,9 @@ def test_figures_are_saved_at_150_dpi_with_one_caption() -> None:
     )
     with Image.open(io.BytesIO(png(figure))) as image:
         assert DPI >= 150
-        assert image.width == round(figure.get_figwidth() * DPI)
+        assert [round(d) for d in image.info["dpi"]] == [DPI, DPI]
+        # Cropped to what is drawn ("tight"), never cut: within a quarter of the figure's own size.
+        assert abs(image.width - figure.get_figwidth() * DPI) < 0.25 * figure.get_figwidth() * DPI
     captions = [t.get_text() for t in figure.texts]
     assert captions == ["All 30 customers; ✕ marks each segment's centre."]
     assert all(t.get_fontsize() >= 9 for t in figure.texts)
