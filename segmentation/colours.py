@@ -2,13 +2,14 @@
 period, plot, report and dashboard (`segment_profiles.colour` carries it to BI tools).
 
 The palette is Okabe-Ito, colour-blind safe (Okabe & Ito, "Color Universal Design"), ordered so
-that the first IDs get the most distinct colours; yellow (weak on white) and black come last.
+that the first IDs get the most distinct colours: orange, blue, green, vermilion and purple before
+the sky blue that would sit too close to the blue; yellow (weak on white) and black come last.
 Past eight IDs the colours repeat and the marker changes, so segments still differ on a plot.
 """
 
 from __future__ import annotations
 
-PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000")
+PALETTE = ("#E69F00", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 

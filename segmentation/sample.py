@@ -152,3 +152,63 @@ def write_orders(table: pa.Table, path: Path) -> Path:
     options = pacsv.WriteOptions(quoting_style="none", quoting_header="none")
     pacsv.write_csv(table, path, options)
     return path
+
+
+def simulate_orders(
+    n_customers: int,
+    *,
+    bgnbd: tuple[float, float, float, float],
+    gamma_gamma: tuple[float, float, float],
+    start: str,
+    end: str,
+    seed: int,
+) -> pa.Table:
+    """An order history drawn from BG/NBD and Gamma-Gamma themselves, one line per order, so a
+    forecast's parameters can be checked against the ones that made the data.
+
+    Each customer's first order falls on a uniform day of [start, end]; while active they order as
+    a Poisson process of rate lambda ~ Gamma(r, alpha) per day, and after each repeat order drop out
+    with probability p ~ Beta(a, b); each order's value ~ Gamma(p_v, nu), nu ~ Gamma(q, gamma).
+
+    Args:
+        n_customers: how many customers.
+        bgnbd: (r, alpha per day, a, b).
+        gamma_gamma: (p, q, gamma).
+        start, end: the history's first and last day (ISO dates).
+        seed: random seed.
+
+    Returns:
+        order_id, customer_id, order_date, amount, sorted by date.
+    """
+    r, alpha, a, b = bgnbd
+    p_value, q, gamma = gamma_gamma
+    rng = np.random.default_rng(seed)
+    day0, day1 = np.datetime64(start, "D"), np.datetime64(end, "D")
+    span = int((day1 - day0).astype(int))
+    first = rng.uniform(0, span, size=n_customers)
+    rate = rng.gamma(r, 1.0 / alpha, size=n_customers)
+    dropout = rng.beta(a, b, size=n_customers)
+    nu = rng.gamma(q, 1.0 / gamma, size=n_customers)
+    # Given N arrivals of a Poisson process on (first, span], their times are N sorted uniforms; the
+    # customer keeps the first K ~ Geometric(p) of them (drops out after the K-th repeat order).
+    arrivals = rng.poisson(rate * (span - first))
+    kept = np.minimum(arrivals, rng.geometric(dropout))
+    owner = np.repeat(np.arange(n_customers), arrivals)
+    times = first[owner] + rng.uniform(0, 1, size=len(owner)) * (span - first[owner])
+    order = np.lexsort((times, owner))
+    owner, times = owner[order], times[order]
+    rank = np.arange(len(owner)) - np.repeat(np.cumsum(arrivals) - arrivals, arrivals)
+    repeat = rank < kept[owner]
+    owners = np.concatenate([np.arange(n_customers), owner[repeat]])
+    days = np.concatenate([first, times[repeat]]).astype(int)
+    values = rng.gamma(p_value, 1.0 / nu[owners])
+    frame = pd.DataFrame(
+        {
+            "order_id": np.char.add("S", np.arange(len(owners)).astype(str)),
+            "customer_id": np.char.add("C", (owners + 1).astype(str)),
+            "order_date": (day0 + days).astype("datetime64[D]"),
+            "amount": np.round(np.maximum(values, 0.01), 2),
+        }
+    ).sort_values(["order_date", "order_id"], kind="stable")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return table.set_column(2, "order_date", table.column("order_date").cast(pa.date32()))

@@ -10,6 +10,7 @@ are embedded as data URIs; the page needs no network.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,13 +27,22 @@ from prefect.cache_policies import NO_CACHE
 
 from segmentation.colours import segment_colour
 from segmentation.errors import PipelineError
-from segmentation.plots import demographics_figure, k_selection_figure, label, png, profile_figure, segment_map_figure
-from segmentation.registry import FEATURES
+from segmentation.plots import (
+    demographics_figure,
+    forecast_figure,
+    k_selection_figure,
+    label,
+    png,
+    profile_figure,
+    segment_map_figure,
+)
+from segmentation.registry import CURRENCY_UNITS, FEATURES
 from segmentation.settings import Settings
 from warehouse import Warehouse, queries
 
 logger = logging.getLogger(__name__)
-PLOTS = ("k_selection", "segment_map", "profile", "demographics")
+PLOTS = ("k_selection", "segment_map", "profile", "demographics", "forecast")
+AT_RISK_SHOWN = 20  # customers at risk a report lists by name
 MAP_AXES = (
     ("annual_income", "spending_score"),
     ("recency_days", "monetary"),
@@ -55,6 +65,35 @@ class ReportData:
     flags: pd.DataFrame
     failures: pd.DataFrame
     sample: pd.DataFrame
+    forecast: dict[str, object] | None = None  # the run's forecast_models row (order histories)
+    accuracy: pd.DataFrame | None = None  # earlier next-period forecasts against what happened
+    at_risk: pd.DataFrame | None = None  # the run's most valuable customers at risk
+
+    @property
+    def currency(self) -> str | None:
+        """The unit of the run's amounts (SEGMENT_CURRENCY), as its settings recorded it."""
+        return self.setting("currency")  # type: ignore[return-value]
+
+    def setting(self, name: str, default: object = None) -> object:
+        """One of the settings the run recorded."""
+        try:
+            return json.loads(str(self.run.get("settings") or "{}")).get(name, default)
+        except ValueError:
+            return default
+
+    @property
+    def money(self) -> str:
+        """What amounts are in, for a reader: 'EUR', or 'currency units'."""
+        return self.currency or CURRENCY_UNITS
+
+    @property
+    def data_ends(self) -> object:
+        """The order history's last order, when it is before the period's end (recency then counts
+        days after the data ends), else None."""
+        last, end = self.run.get("last_order_date"), self.run.get("period_end")
+        if last is None or pd.isna(last) or end is None:
+            return None
+        return last if pd.Timestamp(last) < pd.Timestamp(end) else None
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -91,8 +130,9 @@ def find_run(con: duckdb.DuckDBPyConnection, wanted: str | None) -> str:
 
 def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
     """Everything a report of `run_id` shows."""
+    run = queries.report_run(con, run_id)
     return ReportData(
-        run=queries.report_run(con, run_id),
+        run=run,
         k_table=queries.report_k_table(con, run_id),
         profiles=queries.report_profiles(con, run_id),
         lineage=queries.report_lineage(con, run_id),
@@ -100,6 +140,9 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
         flags=queries.report_flags(con, run_id),
         failures=queries.report_failures(con, run_id),
         sample=queries.report_sample(con, run_id),
+        forecast=(forecast := queries.report_forecast(con, run_id)),
+        accuracy=queries.report_accuracy(con, run["period_end"]) if forecast else None,
+        at_risk=queries.report_at_risk(con, run_id, AT_RISK_SHOWN) if forecast else None,
     )
 
 
@@ -119,11 +162,15 @@ def figures(data: ReportData) -> dict[str, bytes]:
     points = data.sample
     if not {x, y} <= set(points.columns):  # a sample stored without these features: centres only
         points = pd.DataFrame(columns=["segment_id", x, y])
-    images["segment_map"] = png(segment_map_figure(points, centroids, x=x, y=y, names=names, note=map_note(data)))
-    images["profile"] = png(profile_figure(data.profiles, features=data.numeric_features))
+    images["segment_map"] = png(
+        segment_map_figure(points, centroids, x=x, y=y, names=names, note=map_note(data), currency=data.currency)
+    )
+    images["profile"] = png(profile_figure(data.profiles, features=data.numeric_features, currency=data.currency))
     if data.profiles["share_female"].notna().any() or data.profiles["mean_age"].notna().any():
         ages = None if points.empty or "age" not in points or points["age"].isna().all() else points
         images["demographics"] = png(demographics_figure(data.profiles, ages))
+    if data.accuracy is not None and not data.accuracy.empty:
+        images["forecast"] = png(forecast_figure(data.accuracy, currency=data.currency))
     return images
 
 
@@ -164,6 +211,7 @@ def _template() -> jinja2.Template:
     environment.filters["day"] = day
     environment.filters["moment"] = moment
     environment.filters["colour"] = segment_colour
+    environment.filters["as_date"] = lambda value: pd.Timestamp(value).date()
     return environment.from_string(text)
 
 
@@ -196,15 +244,20 @@ def moment(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else str(value)[:19]
 
 
-def mean_columns(profiles: pd.DataFrame, features: tuple[str, ...]) -> list[tuple[str, str]]:
+def mean_columns(
+    profiles: pd.DataFrame, features: tuple[str, ...], currency: str | None = None
+) -> list[tuple[str, str]]:
     """(column, header) of each mean the segments table shows: the run's features first, then the
     other profiled columns; headers from the features' labels, so any feature reads right."""
     # Only what the run has: an order history has no spending score, a customer table no recency.
     profiled = [
-        c.removeprefix("mean_") for c in profiles.columns if c.startswith("mean_") and profiles[c].notna().any()
+        c.removeprefix("mean_")
+        for c in profiles.columns
+        if c.startswith("mean_") and c.removeprefix("mean_") in FEATURES and profiles[c].notna().any()
     ]
     ordered = [f for f in features if f in profiled] + [c for c in profiled if c not in features]
-    return [(f"mean_{c}", f"mean {label(c)[0].lower()}{label(c)[1:]}") for c in ordered]
+    headers = {c: label(c, currency) for c in ordered}
+    return [(f"mean_{c}", f"mean {headers[c][0].lower()}{headers[c][1:]}") for c in ordered]
 
 
 def selection_note(run: dict[str, object]) -> str:
@@ -238,7 +291,15 @@ def render_html(data: ReportData, images: dict[str, bytes]) -> str:
         k_table=records(data.k_table),
         selection_note=selection_note(data.run),
         profiles=records(profiles),
-        means=mean_columns(data.profiles, data.features),
+        means=mean_columns(data.profiles, data.features, data.currency),
+        forecast=data.forecast,
+        forecast_text=forecast_sentence(data.forecast, data.money) if data.forecast else None,
+        outlook=outlook_rows(data),
+        accuracy=records(data.accuracy) if data.accuracy is not None else [],
+        at_risk=records(data.at_risk) if data.at_risk is not None else [],
+        money=data.money,
+        at_risk_below=data.setting("at_risk_below", 0.5),
+        data_ends=data.data_ends,
         has_gender="share_female" in data.profiles and bool(data.profiles["share_female"].notna().any()),
         lineage=records(data.lineage),
         transitions=transitions,
@@ -247,6 +308,43 @@ def render_html(data: ReportData, images: dict[str, bytes]) -> str:
         failure_count=len(data.failures),
         images=embedded,
         map_note=map_note(data) if not data.profiles.empty else "",  # the map's alt text; its caption is in the PNG
+    )
+
+
+def outlook_rows(data: ReportData) -> list[dict[str, object]]:
+    """Per segment, what the report's "Looking forward" table shows (none without a forecast)."""
+    if data.forecast is None or data.profiles.empty or "mean_p_active" not in data.profiles:
+        return []
+    return records(
+        data.profiles[
+            [
+                "segment_id",
+                "segment_name",
+                "n_customers",
+                "mean_p_active",
+                "expected_orders",
+                "expected_value_12m",
+                "customers_at_risk",
+                "share_at_risk",
+            ]
+        ]
+    )
+
+
+def forecast_sentence(forecast: dict[str, object], money: str) -> str:
+    """The forecast model in one sentence, for people: what it is and what it expects."""
+    days = int(forecast["horizon_days"])
+    value = forecast.get("predicted_value_12m")
+    worth = (
+        f", worth {float(value):,.0f} {money} over the next 12 months (undiscounted)"
+        if value is not None and not pd.isna(value)
+        else " (no spend model: " + str(forecast.get("reason") or "") + ")"
+    )
+    fitted = "fitted on this period" if forecast["fitted_run_id"] == forecast["run_id"] else "of the model run"
+    return (
+        f"BG/NBD and Gamma-Gamma ({fitted}, on {int(forecast['sample_size']):,} of {int(forecast['customers']):,} "
+        f"customers seen up to the period's end) expect {float(forecast['predicted_orders']):,.0f} orders in the "
+        f"next {days} days{worth}."
     )
 
 
@@ -323,6 +421,7 @@ def summary_markdown(data: ReportData, page: Path) -> str:
             f"- {p['segment_id']}: {p['rule']} ({_number(p['rule_precision'], 2)} / {_number(p['rule_recall'], 2)})"
             for p in rules
         ]
+    lines += ["", *outlook_markdown(data)]
     if pd.notna(run["ari_vs_reference"]):
         lines += [
             "",
@@ -334,6 +433,32 @@ def summary_markdown(data: ReportData, page: Path) -> str:
     return "\n".join(lines)
 
 
+def outlook_markdown(data: ReportData) -> list[str]:
+    """ "Looking forward" in markdown: the forecast in a sentence, per segment, and how the earlier ones did."""
+    if data.forecast is None:
+        return ["**Looking forward:** no forecast: a customer table has no order history."]
+    lines = [
+        f"**Looking forward:** {forecast_sentence(data.forecast, data.money)}",
+        "",
+        f"| segment | chance still a customer | orders next period | value 12 months ({data.money}) | at risk |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {o['segment_id']} {_md(o['segment_name'])} | {percent(o['mean_p_active'])} | "
+        f"{_number(o['expected_orders'], 0)} | {_number(o['expected_value_12m'], 0)} | "
+        f"{_number(o['customers_at_risk'])} ({percent(o['share_at_risk'])}) |"
+        for o in outlook_rows(data)
+    ]
+    if data.accuracy is not None and not data.accuracy.empty:
+        lines += ["", "Earlier forecasts of the next period against what happened:", ""]
+        lines += [
+            f"- {a['forecast_period']}: {_number(a['predicted_orders'], 0)} orders predicted, "
+            f"{_number(a['actual_orders'])} placed ({percent(a['orders_error'])})"
+            for a in records(data.accuracy)
+        ]
+    return lines
+
+
 def report_markdown(data: ReportData, images: dict[str, bytes]) -> str:
     """The report's content as one markdown document with its plots inline (data-URI images), so
     the Prefect UI shows the whole report: a browser refuses a link to the HTML page on disk."""
@@ -343,6 +468,7 @@ def report_markdown(data: ReportData, images: dict[str, bytes]) -> str:
         "segment_map": "Segment map",
         "profile": "Segment sizes and means",
         "demographics": "Age and gender mix",
+        "forecast": "Earlier forecasts: predicted and actual",
     }
     if not data.k_table.empty:
         lines += [
@@ -403,6 +529,21 @@ def profile_rows(profiles: pd.DataFrame) -> list[dict[str, object]]:
     ]
 
 
+def forecast_rows(outlook: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Each segment's outlook as a Prefect table, rounded, human headers."""
+    return [
+        {
+            "ID": o["segment_id"],
+            "Segment": o["segment_name"],
+            "Chance still a customer": percent(o["mean_p_active"]),
+            "Orders next period": None if o["expected_orders"] is None else round(o["expected_orders"]),
+            "Value 12 months": None if o["expected_value_12m"] is None else round(o["expected_value_12m"]),
+            "At risk": o["customers_at_risk"],
+        }
+        for o in outlook
+    ]
+
+
 def k_rows(k_table: pd.DataFrame) -> list[dict[str, object]]:
     """The candidate k as a Prefect table, rounded, human headers."""
     return [
@@ -455,5 +596,7 @@ def publish_artifacts(settings: Settings, warehouse: Warehouse, run_id: str, pag
             create_table_artifact(profile_rows(data.profiles), key=f"{key}-profiles", description="Segments")
         if not data.k_table.empty:
             create_table_artifact(k_rows(data.k_table), key=f"{key}-k-selection", description="Candidate k")
+        if outlook := outlook_rows(data):
+            create_table_artifact(forecast_rows(outlook), key=f"{key}-forecast", description="Looking forward")
     except Exception:
         log.exception("the Prefect artifacts of run %s could not be created", run_id)

@@ -183,6 +183,22 @@ def report_failures(con: Connection, run_id: str) -> pd.DataFrame:
     return con.execute(sql("queries/report_failures"), [run_id]).df()
 
 
+def report_forecast(con: Connection, run_id: str) -> dict[str, object] | None:
+    """A run's forecast_models row, or None (a customer table's run)."""
+    frame = con.execute(sql("queries/report_forecast"), [run_id]).df()
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def report_accuracy(con: Connection, period_end: date) -> pd.DataFrame:
+    """The next-period forecasts of periods up to `period_end` against what happened, over all customers."""
+    return con.execute(sql("queries/report_accuracy"), [period_end]).df()
+
+
+def report_at_risk(con: Connection, run_id: str, limit: int) -> pd.DataFrame:
+    """A run's customers at risk, the most valuable first."""
+    return con.execute(sql("queries/report_at_risk"), [run_id, limit]).df()
+
+
 def report_sample(con: Connection, run_id: str) -> pd.DataFrame:
     """A run's plotting sample: segment and every feature column."""
     return con.execute(sql("queries/report_sample"), [run_id]).df()

@@ -53,12 +53,29 @@ def print_summary(summary: Any, console: Console | None = None) -> None:
         console.print(f"Segment IDs continue those of run {summary.reference_run_id}.")
     for reason in summary.drift:
         console.print(f"  drift: {reason}")
+    if summary.expected_orders is not None:
+        worth = (
+            f", worth {summary.expected_value_12m:,.0f} over the next 12 months"
+            if summary.expected_value_12m is not None
+            else ""
+        )
+        console.print(
+            f"Looking forward ({summary.forecast}): {summary.expected_orders:,.0f} orders expected in the next period"
+            f"{worth}; {summary.customers_at_risk or 0:,} valuable customer(s) at risk."
+        )
+    if summary.data_ends:
+        console.print(
+            f"warning: the order history ends on {summary.data_ends}, before the period's end: recency is measured "
+            "to a date after the data ends."
+        )
     console.print(f"BI tools read: {summary.bi_path}")
     if summary.bi_rebuilt:
         console.print(f"  (rebuilt: {summary.bi_rebuilt})")
     console.print(f"Warehouse (pipeline only): {summary.db_path}")
     console.print(f"Model: {summary.model_path}")
     console.print(f"Report: {summary.report_path or 'not written (see the run in the Prefect UI)'}")
+    db = f" --db {summary.db_path}" if summary.db_path else ""
+    console.print(f"Next: `segment show{db}` (segments, rules, outlook), `segment report --open{db}` (the report).")
 
 
 def backfill_table(outcomes: list[Any], *, deployment: bool) -> Table:
@@ -106,10 +123,14 @@ def run_headline(run: dict[str, Any]) -> str:
 
 
 def segments_table(profiles: list[dict[str, Any]]) -> Table:
-    """A run's segments with their rules (`segment show`)."""
-    segments = Table("segment", "name", "customers", "share", "rule", "precision", "recall")
+    """A run's segments with their rules and, for an order history, their outlook (`segment show`)."""
+    outlook = any(p.get("mean_p_active") is not None for p in profiles)
+    columns = ["segment", "name", "customers", "share", "rule", "precision", "recall"]
+    if outlook:
+        columns += ["active", "orders next", "value 12m", "at risk"]
+    segments = Table(*columns)
     for p in profiles:
-        segments.add_row(
+        row = [
             str(p["segment_id"]),
             p["segment_name"],
             f"{p['n_customers']:,}",
@@ -117,7 +138,16 @@ def segments_table(profiles: list[dict[str, Any]]) -> Table:
             p["rule"] or "",
             "" if p["rule_precision"] is None else f"{p['rule_precision']:.2f}",
             "" if p["rule_recall"] is None else f"{p['rule_recall']:.2f}",
-        )
+        ]
+        if outlook:
+            value = p.get("expected_value_12m")
+            row += [
+                f"{p['mean_p_active']:.0%}",
+                f"{p['expected_orders']:,.0f}",
+                "" if value is None else f"{value:,.0f}",
+                f"{p['customers_at_risk'] or 0:,} ({(p['share_at_risk'] or 0):.1%})",
+            ]
+        segments.add_row(*row)
     return segments
 
 
@@ -141,6 +171,7 @@ def print_run(
     profiles: list[dict[str, Any]],
     k_table: list[dict[str, Any]],
     drift: list[str],
+    forecast: str | None = None,
     console: Console | None = None,
 ) -> None:
     """One run in text (`segment show`): its error, or its segments, candidate k and drift."""
@@ -151,6 +182,7 @@ def print_run(
         return
     console.print(f"Why k={run['k']}: {run['k_reason']}")
     console.print(segments_table(profiles))
+    console.print(f"Looking forward: {forecast}" if forecast else "No forecast: a customer table has no order history.")
     if k_table:
         console.print(candidates_table(k_table))
     if run["ari_vs_reference"] is not None:

@@ -66,7 +66,7 @@ def show(
     """
     import pandas as pd
 
-    from tasks.report import find_run, load_report_data, records
+    from tasks.report import find_run, forecast_sentence, load_report_data, records
 
     try:
         with bi_surface(db) as (_, con):
@@ -83,10 +83,18 @@ def show(
                 "lineage": records(data.lineage),
                 "drift": list(data.flags["reason"]),
                 "validation_failures": records(data.failures),
+                "forecast": records(pd.DataFrame([data.forecast]))[0] if data.forecast else None,
+                "forecast_accuracy": records(data.accuracy) if data.accuracy is not None else [],
             }
         )
         return
-    print_run(run, profiles=records(data.profiles), k_table=records(data.k_table), drift=list(data.flags["reason"]))
+    print_run(
+        run,
+        profiles=records(data.profiles),
+        k_table=records(data.k_table),
+        drift=list(data.flags["reason"]),
+        forecast=forecast_sentence(data.forecast, data.money) if data.forecast else None,
+    )
 
 
 def report(

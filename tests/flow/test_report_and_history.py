@@ -60,7 +60,7 @@ def test_a_run_leaves_plots_and_a_self_contained_report(mall_run: Warehouse, db:
         r">[^<]*All 200 customers", html
     )  # the map's caption is in its PNG (and alt), not printed again
     assert "40.5%" in html
-    for segment_id, colour in ((1, "#E69F00"), (4, "#0072B2")):
+    for segment_id, colour in ((1, "#E69F00"), (4, "#D55E00")):
         assert re.search(rf'background: {colour}"[^>]*></span>{segment_id}</td>', html)
 
 
@@ -225,7 +225,7 @@ def test_export_writes_every_documented_view_and_nothing_on_failure(
     assert result.exit_code == 0, result.output
     assert sorted(p.stem for p in (workdir / "exports").glob("*.parquet")) == sorted(views)
     profiles = pq.read_table(workdir / "exports" / "current_profiles.parquet").to_pandas()
-    assert dict(zip(profiles["segment_id"], profiles["colour"], strict=True))[4] == "#0072B2"
+    assert dict(zip(profiles["segment_id"], profiles["colour"], strict=True))[4] == "#D55E00"
     failed = invoke("export", "--out", str(workdir / "nowhere"), "--db", str(workdir / "none.duckdb"))
     assert failed.exit_code == 1
     assert not (workdir / "nowhere").exists()  # no empty folder left behind

@@ -75,3 +75,9 @@ ALTER TABLE segment_profiles ADD COLUMN expected_orders DOUBLE;     -- orders ex
 ALTER TABLE segment_profiles ADD COLUMN expected_value_12m DOUBLE;  -- value expected in the next 12 months, summed
 ALTER TABLE segment_profiles ADD COLUMN customers_at_risk BIGINT;   -- valuable but slipping away
 ALTER TABLE segment_profiles ADD COLUMN share_at_risk DOUBLE;       -- customers_at_risk / n_customers
+
+-- segment_profiles.colour: the palette now puts the blues apart (orange, blue, green, vermilion,
+-- purple, sky blue, yellow, black: segmentation/colours.py), so the first segments never share a
+-- hue; every run's segments get the colour their ID has now.
+UPDATE segment_profiles
+SET colour = ['#E69F00', '#0072B2', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'][((segment_id - 1) % 8) + 1];

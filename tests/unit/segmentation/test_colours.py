@@ -7,7 +7,7 @@ import pytest
 from segmentation.colours import MARKERS, PALETTE, segment_colour, segment_marker
 
 
-@pytest.mark.parametrize(("segment_id", "colour"), [(1, "#E69F00"), (4, "#0072B2"), (8, "#000000"), (9, "#E69F00")])
+@pytest.mark.parametrize(("segment_id", "colour"), [(1, "#E69F00"), (4, "#D55E00"), (8, "#000000"), (9, "#E69F00")])
 def test_colour_is_the_palette_entry_of_the_id_wrapping_after_eight(segment_id: int, colour: str) -> None:
     assert segment_colour(segment_id) == colour
 

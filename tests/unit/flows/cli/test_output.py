@@ -70,6 +70,8 @@ def test_a_first_run_prints_its_k_segments_and_files() -> None:
     assert printed.endswith(
         "BI tools read: /w_bi.duckdb\nWarehouse (pipeline only): /w.duckdb\nModel: /a/r1/model.joblib\n"
         "Report: not written (see the run in the Prefect UI)\n"
+        "Next: `segment show --db /w.duckdb` (segments, rules, outlook), `segment report --open --db /w.duckdb` "
+        "(the report).\n"
     )
     assert "Since" not in printed
     assert "rebuilt" not in printed
@@ -98,7 +100,7 @@ def test_a_later_score_says_what_changed_and_why_the_surface_was_rebuilt() -> No
         "  drift: segment 2 grew 40%\n" in printed
     )
     assert "  (rebuilt: moved)\n" in printed
-    assert printed.endswith("Report: /a/r1/report.html\n")
+    assert "Report: /a/r1/report.html\nNext: `segment show" in printed
 
 
 def test_continued_ids_without_a_comparison_say_whose_they_are() -> None:
@@ -189,3 +191,24 @@ def test_the_backfill_table_names_the_runs_or_the_flow_runs() -> None:
         ["2025Q2", "skipped", "", ""],
     ]
     assert cells(output.backfill_table(outcomes, deployment=True))[0][-1] == "flow_run_id"
+
+
+def test_an_order_history_run_says_what_it_expects_and_when_its_data_ends_early() -> None:
+    outlook = RunSummary(
+        **{
+            **SUMMARY.__dict__,
+            "forecast": "BG/NBD and Gamma-Gamma",
+            "expected_orders": 1035.2,
+            "expected_value_12m": 396013.1,
+            "customers_at_risk": 4,
+            "data_ends": "2011-12-09",
+        }
+    )
+    out, text = console()
+    output.print_summary(outlook, out)
+    printed = text.getvalue()
+    assert (
+        "Looking forward (BG/NBD and Gamma-Gamma): 1,035 orders expected in the next period, worth 396,013 over "
+        "the next 12 months; 4 valuable customer(s) at risk." in printed
+    )
+    assert "warning: the order history ends on 2011-12-09, before the period's end" in printed

@@ -1,0 +1,2 @@
+-- A run's forecast model, if it has one.
+SELECT * FROM forecast_models WHERE run_id = $1;
