@@ -134,8 +134,8 @@ def forecast_segments(
     run: PeriodRun, customers: pa.Table, segments: Segments, orders: OrderInput | None
 ) -> Outlook | None:
     """Looking forward (order histories): every customer's and segment's outlook, earlier forecasts measured."""
-    if orders is None:
-        return None  # a customer table has no order history to forecast from
+    if orders is None or not run.settings.forecast:
+        return None  # a customer table has no order history to forecast from (or SEGMENT_FORECAST=false)
     return look_forward(
         run.settings,
         run.warehouse,

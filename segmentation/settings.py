@@ -172,6 +172,7 @@ class Settings(BaseSettings):
     drift_p_active_drop: float = Field(
         0.10, gt=0, le=1, description="flag a segment whose mean chance of being active falls by more than this"
     )
+    forecast: bool = Field(True, description="order histories: forecast every customer and measure earlier forecasts")
     forecast_sample_size: int = Field(
         1_000_000, ge=1_000, description="the forecast models are fitted on a seeded sample of this many customers"
     )

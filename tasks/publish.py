@@ -235,10 +235,15 @@ def write_outlook(con: Connection, run_id: str, period: str, outlook: Outlook) -
         con.execute(sql("writes/insert_forecast_backtests"))
 
 
-def outlook_summary(outlook: Outlook | None, profiles: pd.DataFrame) -> dict[str, object]:
-    """What the run's summary says of its forecast (nothing but why, for a customer table)."""
+def outlook_summary(outlook: Outlook | None, profiles: pd.DataFrame, *, orders: bool) -> dict[str, object]:
+    """What the run's summary says of its forecast (nothing but why, without one)."""
     if outlook is None:
-        return {"forecast": "none: a customer table has no order history to forecast from"}
+        why = (
+            "turned off (SEGMENT_FORECAST=false)"
+            if orders
+            else "a customer table has no order history to forecast from"
+        )
+        return {"forecast": f"none: {why}"}
     totals = outlook.totals()
     return {
         "forecast": "BG/NBD and Gamma-Gamma" if outlook.model.gamma_gamma else "BG/NBD (no spend model)",
@@ -332,7 +337,7 @@ def publish(
         ari_vs_reference=continuity.ari,
         kept_share=continuity.kept_share,
         drift=list(publication.flags["reason"]) if len(publication.flags) else [],
-        **outlook_summary(outlook, publication.profiles),
+        **outlook_summary(outlook, publication.profiles, orders=orders is not None),
         data_ends=str(orders.facts.history_ends) if orders is not None and orders.facts.ends_early else None,
         db_path=str(settings.db_path.resolve()),
         bi_path=str(settings.bi_path.resolve()),
