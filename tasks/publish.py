@@ -12,6 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -151,6 +152,9 @@ def forecast_model_row(run_id: str, period: str, outlook: Outlook) -> pd.DataFra
                     "period": period,
                     "fitted_run_id": outlook.fitted_run_id,
                     **parameters,
+                    # the customers forecast: a score run's own, not its model run's
+                    "customers": outlook.customers.num_rows,
+                    "repeat_customers": int(pc.sum(pc.greater(outlook.customers.column("repeat_orders"), 0)).as_py()),
                     "horizon_days": outlook.horizon_days,
                     "horizon_12m_days": outlook.horizon_12m_days,
                     **outlook.totals(),

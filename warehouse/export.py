@@ -22,6 +22,8 @@ EXPORTED = (
     "current_drift_flags",
     "current_customer_features",
     "customer_features",
+    "current_customer_forecasts",
+    "forecast_accuracy",
 )
 
 

@@ -220,7 +220,7 @@ def test_export_writes_every_documented_view_and_nothing_on_failure(
 
     documented = re.findall(r"^\| `(\w+)` \|", (ROOT / "docs" / "warehouse.md").read_text(encoding="utf-8"), re.M)
     views = documented[documented.index("current_run") :]  # the "Views (what BI should query)" table
-    assert len(views) == 13
+    assert len(views) == 15
     result = invoke("export", "--out", str(workdir / "exports"), "--db", str(db))
     assert result.exit_code == 0, result.output
     assert sorted(p.stem for p in (workdir / "exports").glob("*.parquet")) == sorted(views)

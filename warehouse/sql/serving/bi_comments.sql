@@ -281,7 +281,7 @@ COMMENT ON COLUMN "forecast_models"."gg_q" IS 'Gamma-Gamma: order values ~ Gamma
 COMMENT ON COLUMN "forecast_models"."gg_gamma" IS 'Gamma-Gamma: order values ~ Gamma(p, ν), ν ~ Gamma(q, γ); NULL without a spend model (fewer than 50 repeat customers, or q ≤ 1)';
 COMMENT ON COLUMN "forecast_models"."log_likelihood" IS 'BG/NBD log-likelihood of the customers fitted';
 COMMENT ON COLUMN "forecast_models"."gg_log_likelihood" IS 'Gamma-Gamma log-likelihood of the repeat customers fitted; NULL without a spend model';
-COMMENT ON COLUMN "forecast_models"."customers" IS 'customers the model saw: everyone with an order of positive net amount up to the period''s end, lapsed or not';
+COMMENT ON COLUMN "forecast_models"."customers" IS 'customers forecast: everyone with an order of positive net amount up to the period''s end, lapsed or not (a fit run''s model was fitted on them)';
 COMMENT ON COLUMN "forecast_models"."repeat_customers" IS 'those of them with a repeat order';
 COMMENT ON COLUMN "forecast_models"."sample_size" IS 'customers the BG/NBD fit used';
 COMMENT ON COLUMN "forecast_models"."gg_sample_size" IS 'repeat customers the Gamma-Gamma fit used';
