@@ -264,15 +264,13 @@ def summary(results: list[QuarterResult]) -> str:
         rows = [r for r in results if r.shape == shape]
         ks = [r.k for r in rows]
         purities = [r.one_time_purity for r in rows if r.one_time_purity is not None]
+        purity = f"at least {min(purities):.0%}" if purities else "no segment named One-time"
         lines.append(
             f"{shape}: {len(rows)} quarters, k {min(ks)}..{max(ks)} (k=2 in {ks.count(2)}), "
             f"smallest share {min(r.min_share for r in rows):.1%}, next max/min at least "
             f"{min(r.ratio for r in rows):.1f}× (below 3× in {sum(r.ratio < 3 for r in rows)}), "
             f"order violations {sum(r.order_violations for r in rows)}, duplicates "
-            f"{sum(r.duplicates for r in rows)}, brackets {sum(r.brackets for r in rows)}, "
-            f"one-time purity at least {min(purities):.0%}"
-            if purities
-            else f"{shape}: {len(rows)} quarters, k {min(ks)}..{max(ks)}"
+            f"{sum(r.duplicates for r in rows)}, brackets {sum(r.brackets for r in rows)}, one-time purity {purity}"
         )
     return "\n".join(lines)
 
