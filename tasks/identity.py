@@ -20,13 +20,16 @@ so a rerun or a reseeded fit of the same data gives every customer the same ID. 
 than every other (a backfill) matches the nearest later period instead, for IDs only. Runs on
 different features share no space: their segments get new IDs.
 
-Names come from the centres, in the words of segmentation/registry.py (`segmentation.naming`); a
-matched segment keeps the words of its previous name unless a feature clearly moved.
+Names come from where each segment's customers fall in the period's distribution (their medians
+against the population's quantiles, `segmentation.naming.segment_stats`, computed here from the
+fitted assignment), in the words of segmentation/registry.py; a matched segment keeps the words of
+its previous name while they still hold.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -39,9 +42,9 @@ from prefect.cache_policies import NO_CACHE
 from scipy.optimize import linear_sum_assignment
 
 from segmentation.model import SegmentModel
-from segmentation.naming import segment_names, tell_apart
+from segmentation.naming import segment_names, segment_stats, tell_apart
 from segmentation.periods import Period
-from segmentation.registry import FEATURES, centre_column, model_columns, to_model_space
+from segmentation.registry import FEATURES, NUMERIC_FEATURES, centre_column, model_columns, to_model_space
 from segmentation.settings import Settings
 from tasks.features import Features
 from tasks.fit import FittedModel
@@ -248,6 +251,7 @@ def identify_segments(
     *,
     next_id: int,
     max_distance: float,
+    values: Mapping[str, np.ndarray],
     overlap: np.ndarray | None = None,
 ) -> Identity:
     """Give a fitted model's segments their lasting IDs and names.
@@ -258,6 +262,8 @@ def identify_segments(
         reference: what to match against (None: the first run, or no common space).
         next_id: the smallest ID never issued in the warehouse.
         max_distance: the largest centroid distance (reference SDs) that still matches.
+        values: per customer (model.segment_ids order), the features names are worded from
+            (`naming_values`): at least the clustered ones.
         overlap: Jaccard overlap of customers, model.ids rows x pool rows (see `overlap_matrix`).
 
     Returns:
@@ -280,11 +286,28 @@ def identify_segments(
     if pool is not None:
         previous_by_id = {int(ids[row]): pool.iloc[col]["segment_name"] for row, col, _ in pairs}
     previous = [previous_by_id.get(int(i)) for i in renumbered.ids]
-    names = segment_names(renumbered.scaled_centroids, features, previous, renumbered.centroids)
+    stats = segment_stats(values, renumbered.segment_ids, renumbered.ids)
+    names = segment_names(stats, features, previous)
     if pool is not None:
-        names = tell_apart(names, renumbered.ids, renumbered.centroids, pool, features, reference.scale)
+        names = tell_apart(names, renumbered.ids, renumbered.centroids, pool, features, reference.scale, stats)
     lineage = lineage_rows(ids, pairs, pool)
     return Identity(renumbered, dict(zip(renumbered.ids.tolist(), names, strict=True)), reference, lineage)
+
+
+def naming_values(customers: pa.Table, features: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The columns names are worded from: every numeric feature the customers have without gaps (order
+    histories: all five behavioural ones, so groups such as "New" can use tenure), and each clustered
+    categorical feature as 1.0 for its first level."""
+    values = {
+        name: customers.column(name).to_numpy().astype(np.float64)
+        for name in NUMERIC_FEATURES
+        if name in customers.column_names and customers.column(name).null_count == 0
+    }
+    for name in features:
+        if FEATURES[name].categorical:
+            column = np.asarray(customers.column(name).to_pylist(), dtype=object)
+            values[name] = (column == FEATURES[name].levels[0]).astype(np.float64)
+    return values
 
 
 def customer_overlap(
@@ -304,7 +327,7 @@ def customer_overlap(
 
 @task(cache_policy=NO_CACHE)
 def identify(
-    settings: Settings, period: Period, features: Features, model: FittedModel, customers: pa.Table | None = None
+    settings: Settings, period: Period, features: Features, model: FittedModel, customers: pa.Table
 ) -> Identity:
     """Match the fitted segments to the reference run's (by centre, and by customers where they
     persist); issue IDs and names."""
@@ -312,10 +335,16 @@ def identify(
         reference = load_reference(con, period, features.names)
         next_id = queries.max_segment_id(con) + 1
         overlap = None
-        if reference is not None and customers is not None and len(reference.pool):
+        if reference is not None and len(reference.pool):
             overlap = customer_overlap(con, reference, customers, model)
     identity = identify_segments(
-        model, features.names, reference, next_id=next_id, max_distance=settings.match_max_distance, overlap=overlap
+        model,
+        features.names,
+        reference,
+        next_id=next_id,
+        max_distance=settings.match_max_distance,
+        values=naming_values(customers, features.names),
+        overlap=overlap,
     )
     logger = get_run_logger()
     if reference is None:
