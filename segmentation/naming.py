@@ -35,6 +35,7 @@ segment continues which; this module only words them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -46,6 +47,7 @@ from segmentation.registry import FEATURES, ONE_TIME, model_columns
 NAME_MARGIN = 0.05  # quantile levels a kept word may be past its band
 ONE_TIME_SHARE = 0.8  # share of one-order customers that makes a segment "One-time"
 NEW_TENURE_DAYS = 91
+QUANTILE_SAMPLE_SIZE = 1_000_000  # customers the period's quantiles are read on, at most
 SEPARATOR = " · "
 # Features whose words may tell clashing segments apart, in the order they are tried.
 EXTRA_WORDS = ("avg_order_value", "tenure_days", "frequency", "monetary", "recency_days", "age", "annual_income")
@@ -79,39 +81,106 @@ def quantile_levels(feature: str) -> list[float]:
     return sorted({_level(c + d) for c in cuts for d in (-NAME_MARGIN, 0.0, NAME_MARGIN)})
 
 
-def segment_stats(values: Mapping[str, np.ndarray], segment_ids: np.ndarray, ids: np.ndarray) -> SegmentStats:
+def segment_stats(
+    values: Mapping[str, np.ndarray],
+    segment_ids: np.ndarray,
+    ids: np.ndarray,
+    *,
+    random_state: int = 0,
+    quantile_sample_size: int = QUANTILE_SAMPLE_SIZE,
+) -> SegmentStats:
     """Per segment: each feature's median and mean, the period's quantiles, the share of one-order customers.
 
-    One stable sort by segment (a radix sort on small integers), then per feature one gather and a
-    median per slice: a few passes over the column, seconds for ten million customers.
+    Medians are exact (the ones profiles publish: a name never contradicts the table beside it), and
+    so are the quantiles of whole-numbered features (days, orders, scores: counted per value in one
+    pass). Other features (money) are grouped by one sort of the segment numbers, and the period's
+    quantiles read on a seeded sample beyond `quantile_sample_size` customers (a million: within a
+    tenth of a percentile, far inside NAME_MARGIN). Well under a second per feature for ten million.
 
     Args:
-        values: per customer, in original units: a numeric feature's values, a categorical one's as
-            1.0 for its first level and 0.0 otherwise.
+        values: per customer, in original units: a numeric feature's values (integer arrays for
+            whole-numbered ones), a categorical one's as 1.0 for its first level and 0.0 otherwise.
         segment_ids: each customer's segment ID, in the same order.
-        ids: the segment IDs, in the order of the result's rows.
+        ids: the segment IDs, ascending, in the order of the result's rows.
+        random_state: seed of the quantile sample.
+        quantile_sample_size: customers the quantiles of money are read on, at most.
 
     Returns:
         The segments' statistics.
     """
-    position = np.searchsorted(ids, segment_ids).astype(np.uint16 if len(ids) < 2**16 else np.int64)
-    order = np.argsort(position, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(position, minlength=len(ids)))])
+    lookup = np.zeros(int(ids.max()) + 1, dtype=np.int64)
+    lookup[ids] = np.arange(len(ids))
+    position = lookup[segment_ids]
+    sizes = np.bincount(position, minlength=len(ids)).astype(np.float64)
+    grouping = _Grouping(position, len(ids), random_state, quantile_sample_size)
     medians, means, quantiles = {}, {}, {}
-    for name, column in values.items():
-        grouped = np.asarray(column, dtype=np.float64)[order]
-        slices = [grouped[bounds[i] : bounds[i + 1]] for i in range(len(ids))]
-        means[name] = np.array([s.mean() if len(s) else np.nan for s in slices])
-        if FEATURES[name].categorical:
-            continue
-        medians[name] = np.array([np.median(s) if len(s) else np.nan for s in slices])
-        levels = quantile_levels(name)
-        quantiles[name] = dict(zip(levels, np.quantile(grouped, levels).tolist(), strict=True))
     one_order = None
-    if "frequency" in values:
-        once = np.asarray(values["frequency"])[order] == 1
-        one_order = np.array([once[bounds[i] : bounds[i + 1]].mean() for i in range(len(ids))])
+    with np.errstate(invalid="ignore", divide="ignore"):  # an empty segment's statistics are NaN
+        for name, column in values.items():
+            column = np.asarray(column)
+            means[name] = np.bincount(position, weights=column.astype(np.float64), minlength=len(ids)) / sizes
+            if name == "frequency":
+                one_order = np.bincount(position, weights=(column == 1).astype(np.float64), minlength=len(ids)) / sizes
+            if FEATURES[name].categorical:
+                continue
+            levels = quantile_levels(name)
+            medians[name], found = grouping.medians_and_quantiles(column, levels)
+            quantiles[name] = dict(zip(levels, found, strict=True))
     return SegmentStats(medians, means, quantiles, one_order)
+
+
+COUNTING_LIMIT = 1 << 22  # segments x distinct values counted per value, at most (32 MB of counts)
+
+
+class _Grouping:
+    """Medians per segment and the population's quantiles of one column at a time: by counting for
+    whole numbers of a modest range, else by one (lazy, shared) sort of the rows by segment."""
+
+    def __init__(self, position: np.ndarray, k: int, random_state: int, sample_size: int) -> None:
+        self.position, self.k = position, k
+        self.random_state, self.sample_size = random_state, sample_size
+        self._order: np.ndarray | None = None
+
+    def medians_and_quantiles(self, column: np.ndarray, levels: list[float]) -> tuple[np.ndarray, list[float]]:
+        if len(column) and np.issubdtype(column.dtype, np.integer):
+            low = int(column.min())
+            span = int(column.max()) - low + 1
+            if span * self.k <= COUNTING_LIMIT:
+                counts = np.bincount(self.position * span + (column - low), minlength=self.k * span)
+                counts = counts.reshape(self.k, span)
+                medians = np.array([_quantiles_of_counts(c, [0.5])[0] + low for c in counts])
+                return medians, [q + low for q in _quantiles_of_counts(counts.sum(axis=0), levels)]
+        return self._sorted(column.astype(np.float64), levels)
+
+    def _sorted(self, column: np.ndarray, levels: list[float]) -> tuple[np.ndarray, list[float]]:
+        if self._order is None:
+            # Few segments: a stable sort of small integers is a radix sort, one pass.
+            self._order = np.argsort(self.position.astype(np.uint8 if self.k < 256 else np.int64), kind="stable")
+        grouped = column[self._order]
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(self.position, minlength=self.k))])
+        # Each slice of `grouped` is ours (a gather is a copy): the median may reorder it.
+        medians = np.array(
+            [np.median(grouped[a:b], overwrite_input=True) if b > a else np.nan for a, b in itertools.pairwise(bounds)]
+        )
+        if len(column) > self.sample_size:
+            rows = np.random.default_rng(self.random_state).integers(0, len(column), size=self.sample_size)
+            column = column[rows]
+        return medians, np.quantile(column, levels).tolist()
+
+
+def _quantiles_of_counts(counts: np.ndarray, levels: list[float]) -> list[float]:
+    """numpy's default ('linear') quantiles of the values 0, 1, 2, ... counted `counts` times."""
+    total = int(counts.sum())
+    if total == 0:
+        return [float("nan")] * len(levels)
+    cumulative = np.cumsum(counts)
+    result = []
+    for q in levels:
+        h = (total - 1) * q
+        below = int(np.floor(h))
+        at = np.searchsorted(cumulative, [below, min(below + 1, total - 1)], side="right")
+        result.append(float(at[0] + (h - below) * (at[1] - at[0])))
+    return result
 
 
 def band(median: float, cuts: list[float]) -> int:

@@ -44,7 +44,7 @@ from scipy.optimize import linear_sum_assignment
 from segmentation.model import SegmentModel
 from segmentation.naming import segment_names, segment_stats, tell_apart
 from segmentation.periods import Period
-from segmentation.registry import FEATURES, NUMERIC_FEATURES, centre_column, model_columns, to_model_space
+from segmentation.registry import FEATURES, centre_column, model_columns, to_model_space
 from segmentation.settings import Settings
 from tasks.features import Features
 from tasks.fit import FittedModel
@@ -253,6 +253,7 @@ def identify_segments(
     max_distance: float,
     values: Mapping[str, np.ndarray],
     overlap: np.ndarray | None = None,
+    random_state: int = 0,
 ) -> Identity:
     """Give a fitted model's segments their lasting IDs and names.
 
@@ -265,6 +266,7 @@ def identify_segments(
         values: per customer (model.segment_ids order), the features names are worded from
             (`naming_values`): at least the clustered ones.
         overlap: Jaccard overlap of customers, model.ids rows x pool rows (see `overlap_matrix`).
+        random_state: seed of the sample the period's quantiles are read on (beyond a million customers).
 
     Returns:
         The identity of every segment.
@@ -286,7 +288,7 @@ def identify_segments(
     if pool is not None:
         previous_by_id = {int(ids[row]): pool.iloc[col]["segment_name"] for row, col, _ in pairs}
     previous = [previous_by_id.get(int(i)) for i in renumbered.ids]
-    stats = segment_stats(values, renumbered.segment_ids, renumbered.ids)
+    stats = segment_stats(values, renumbered.segment_ids, renumbered.ids, random_state=random_state)
     names = segment_names(stats, features, previous)
     if pool is not None:
         names = tell_apart(names, renumbered.ids, renumbered.centroids, pool, features, reference.scale, stats)
@@ -295,18 +297,20 @@ def identify_segments(
 
 
 def naming_values(customers: pa.Table, features: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The columns names are worded from: every numeric feature the customers have without gaps (order
-    histories: all five behavioural ones, so groups such as "New" can use tenure), and each clustered
-    categorical feature as 1.0 for its first level."""
-    values = {
-        name: customers.column(name).to_numpy().astype(np.float64)
-        for name in NUMERIC_FEATURES
-        if name in customers.column_names and customers.column(name).null_count == 0
-    }
-    for name in features:
+    """The columns names are worded from, as they are (whole numbers stay integers: they are counted,
+    not sorted): the clustered features, each categorical one as 1.0 for its first level; and for
+    order histories frequency (for "One-time") and tenure (for "New"), clustered or not. Columns with
+    gaps (attributes some customers lack) are left out."""
+    wanted = [*features, *(f for f in ("frequency", "tenure_days") if f not in features)]
+    values = {}
+    for name in wanted:
+        if name not in customers.column_names or customers.column(name).null_count:
+            continue
+        column = customers.column(name)
         if FEATURES[name].categorical:
-            column = np.asarray(customers.column(name).to_pylist(), dtype=object)
-            values[name] = (column == FEATURES[name].levels[0]).astype(np.float64)
+            values[name] = (np.asarray(column.to_pylist(), dtype=object) == FEATURES[name].levels[0]).astype(float)
+        else:
+            values[name] = column.to_numpy()
     return values
 
 
@@ -345,6 +349,7 @@ def identify(
         max_distance=settings.match_max_distance,
         values=naming_values(customers, features.names),
         overlap=overlap,
+        random_state=settings.random_state,
     )
     logger = get_run_logger()
     if reference is None:

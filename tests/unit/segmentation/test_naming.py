@@ -56,6 +56,31 @@ def test_segment_stats_are_medians_quantiles_and_one_order_shares_per_segment() 
     assert stats.quantiles["frequency"][0.9] == pytest.approx(np.quantile([1, 1, 1, 2, 5, 6, 7, 9], 0.9))
 
 
+@pytest.mark.parametrize("n", [1, 2, 999, 1000])
+def test_whole_numbers_are_counted_to_the_same_medians_and_quantiles_as_sorting_gives(n: int) -> None:
+    rng = np.random.default_rng(n)
+    days, segments = rng.integers(0, 400, n), rng.integers(1, 4, n)
+    segments[: min(n, 3)] = [1, 2, 3][: min(n, 3)]
+    ids = np.unique(segments)
+    counted = segment_stats({"recency_days": days}, segments, ids)
+    sorted_ = segment_stats({"recency_days": days.astype(float)}, segments, ids)
+    np.testing.assert_allclose(counted.medians["recency_days"], [np.median(days[segments == i]) for i in ids])
+    np.testing.assert_allclose(counted.medians["recency_days"], sorted_.medians["recency_days"])
+    assert counted.quantiles["recency_days"] == pytest.approx(sorted_.quantiles["recency_days"])
+
+
+def test_the_quantiles_of_money_are_read_on_a_seeded_sample_beyond_its_size() -> None:
+    rng = np.random.default_rng(0)
+    spend, segments = rng.lognormal(4, 1, 20_000), rng.integers(1, 3, 20_000)
+    sampled = segment_stats({"monetary": spend}, segments, np.array([1, 2]), quantile_sample_size=5_000)
+    exact = segment_stats({"monetary": spend}, segments, np.array([1, 2]))
+    np.testing.assert_array_equal(sampled.medians["monetary"], exact.medians["monetary"])  # medians: exact
+    again = segment_stats({"monetary": spend}, segments, np.array([1, 2]), quantile_sample_size=5_000)
+    assert sampled.quantiles == again.quantiles
+    tertile = round(2 / 3, 6)
+    assert sampled.quantiles["monetary"][tertile] == pytest.approx(exact.quantiles["monetary"][tertile], rel=0.05)
+
+
 def test_a_word_is_where_the_median_falls_among_the_populations_cut_values() -> None:
     assert [band(m, [10.0, 20.0]) for m in (5, 10, 10.5, 20, 25)] == [0, 0, 1, 1, 2]
 

@@ -124,15 +124,18 @@ def test_a_new_segment_named_like_a_retired_one_is_told_apart_without_brackets()
     assert name not in first.names.values()
 
 
-def test_naming_values_are_the_numeric_columns_without_gaps_and_clustered_categories() -> None:
+def test_naming_values_are_the_clustered_columns_with_frequency_and_tenure_as_they_are() -> None:
     customers = pa.table(
         {
-            "annual_income": [10.0, 20.0],
-            "age": pa.array([30, None], pa.int64()),
+            "recency_days": pa.array([3, 40], pa.int64()),
+            "monetary": [10.5, 20.0],
+            "frequency": pa.array([1, 2], pa.int64()),
+            "tenure_days": pa.array([30, None], pa.int64()),
             "gender": ["Female", "Male"],
             "customer_id": ["a", "b"],
         }
     )
-    values = naming_values(customers, ("annual_income", "gender"))
-    assert set(values) == {"annual_income", "gender"}  # age has a gap: not used for words
+    values = naming_values(customers, ("recency_days", "monetary", "gender"))
+    assert set(values) == {"recency_days", "monetary", "gender", "frequency"}  # tenure has a gap: left out
+    assert values["recency_days"].dtype.kind == "i"  # whole numbers stay integers: counted, not sorted
     assert values["gender"].tolist() == [1.0, 0.0]
