@@ -10,10 +10,11 @@ smallest segment is largest is taken, and the reason says so). Among those:
   KneeLocator, convex and decreasing) if it may be chosen and its silhouette is within `tolerance`
   of the best such k's; otherwise, or when the curve has no knee, the k with the best silhouette;
 - an order history (`tolerance` None, with k in 3..8 and segments of at least 2 % by default): the
-  knee if it may be chosen, otherwise the k nearest to it that may; silhouette only decides when the
-  curve has no knee. On behavioural data customers form a continuum, where silhouette prefers the
-  fewest segments (k=2 in most quarters); the knee's partitions tell the next quarter's buyers
-  apart as well or better (README "How k is chosen").
+  knee if it may be chosen, otherwise the k nearest to it that may. Where kneed finds no knee, the
+  point where the curve bends most (`bend_of`: furthest below the line between the range's ends)
+  stands in for it; silhouette only decides on a straight curve. On behavioural data customers
+  form a continuum, where silhouette prefers the fewest segments (k=2 in most quarters before); the
+  knee's partitions tell next quarter's buyers apart far better (README "How k is chosen").
 
 A pinned k skips the rule. Every method's own answer is recorded too (elbow, silhouette,
 Calinski-Harabasz, Davies-Bouldin, stability), and the reason, in words, says where they disagree.
@@ -103,6 +104,32 @@ def knee_of(scores: pd.DataFrame) -> int | None:
     return None if knee is None else int(knee)
 
 
+def bend_of(scores: pd.DataFrame) -> int | None:
+    """Where the inertia curve bends most: the candidate furthest below the straight line from the
+    first candidate's inertia to the last's, both axes scaled to 0..1 (kneedle's difference curve,
+    without the threshold kneed adds before it calls a point a knee); None for a straight or
+    concave curve, or fewer than three candidates.
+
+    Args:
+        scores: one row per candidate k with `k` and `inertia`.
+
+    Returns:
+        The k of the largest bend, or None.
+    """
+    ordered = scores.sort_values("k")
+    if len(ordered) < 3:
+        return None
+    k = ordered["k"].to_numpy(dtype=float)
+    inertia = ordered["inertia"].to_numpy(dtype=float)
+    x = (k - k[0]) / (k[-1] - k[0])
+    spread = inertia[0] - inertia[-1]
+    if spread <= 0:
+        return None
+    below = (1 - x) - (inertia - inertia[-1]) / spread  # the chord minus the curve
+    best = int(np.argmax(below))
+    return int(k[best]) if below[best] > 1e-9 else None
+
+
 def method_votes(scores: pd.DataFrame) -> dict[str, int]:
     """The k each method prefers on its own: elbow (knee), the best silhouette, Calinski-Harabasz
     and stability (highest) and Davies-Bouldin (lowest); ties go to the smaller k."""
@@ -126,7 +153,10 @@ def method_votes(scores: pd.DataFrame) -> dict[str, int]:
 def _votes_text(votes: dict[str, int], chosen: int) -> str:
     listed = ", ".join(f"{METHOD_NAMES[m]} {k}" for m, k in votes.items())
     if len(set(votes.values())) <= 1:
-        return f"every method agrees ({listed})"
+        if not votes or chosen in votes.values():
+            return f"every method agrees ({listed})"
+        # The bend or the nearest eligible k is no method's own answer: say so rather than "agrees".
+        return f"every method's own answer differs from k={chosen} ({listed})"
     against = [METHOD_NAMES[m] for m, k in votes.items() if k != chosen]
     return f"methods disagree ({listed}); {', '.join(against)} would choose otherwise"
 
@@ -213,22 +243,34 @@ def _knee_alone(
     ordered: pd.DataFrame, eligible: pd.DataFrame, knee: int | None, stability_floor: float
 ) -> tuple[int, str]:
     """The order-history rule: the knee if eligible, else the eligible k nearest to it (the smaller on a
-    tie); with no knee, the eligible k with the best silhouette."""
+    tie). Where kneed finds no knee (its threshold is strict on six gently bending points), the point
+    where the curve bends most stands in for it (`bend_of`); only a straight curve falls back to the
+    eligible k with the best silhouette."""
+    bend = None
     if knee is None:
-        return _no_knee(ordered, eligible)
+        knee = bend_of(ordered)
+        if knee is None:
+            return _no_knee(ordered, eligible)
+        ks = ordered["k"].tolist()
+        bend = (
+            f"the inertia curve over k={ks[0]}..{ks[-1]} has no knee by kneed's threshold; it bends most at "
+            f"k={knee} (furthest below the line from k={ks[0]} to k={ks[-1]})"
+        )
     if knee in eligible["k"].tolist():
-        return knee, f"knee of the inertia curve at k={knee} (kneed)"
+        return knee, bend or f"knee of the inertia curve at k={knee} (kneed)"
     nearest = min(eligible["k"].tolist(), key=lambda k: (abs(k - knee), k))
-    return int(nearest), f"{_why_not(ordered, knee, stability_floor)}; took k={nearest}, the nearest eligible k"
+    return int(nearest), f"{_why_not(ordered, knee, stability_floor, bend)}; took k={nearest}, the nearest eligible k"
 
 
-def _why_not(ordered: pd.DataFrame, knee: int, stability_floor: float) -> str:
-    """Why the knee itself is not eligible: its stability, or its smallest segment."""
+def _why_not(ordered: pd.DataFrame, knee: int, stability_floor: float, bend: str | None = None) -> str:
+    """Why the knee (or, with `bend` saying so, the bend standing in for it) may not be chosen: its
+    stability, or its smallest segment."""
     row = ordered.loc[ordered["k"] == knee].iloc[0]
+    subject = f"{bend}, but k={knee}" if bend else f"knee of the inertia curve at k={knee}"
     stability = row.get("stability")
     if stability is not None and pd.notna(stability) and stability < stability_floor:
-        return f"knee of the inertia curve at k={knee} is not stable enough ({stability:.2f} < {stability_floor:g})"
-    return f"knee of the inertia curve at k={knee} has a segment of {row['min_share']:.1%} of customers"
+        return f"{subject} is not stable enough ({stability:.2f} < {stability_floor:g})"
+    return f"{subject} has a segment of {row['min_share']:.1%} of customers"
 
 
 def choose_k(

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from segmentation.errors import DataError
-from tasks.select_k import choose_k, feasible_ks, score_k, stability_score
+from tasks.select_k import bend_of, choose_k, feasible_ks, knee_of, score_k, stability_score
 
 
 def scores(inertia: list[float], silhouette: list[float | None], first_k: int = 2) -> pd.DataFrame:
@@ -178,3 +178,37 @@ def test_a_pinned_k_is_kept_and_says_when_its_smallest_segment_is_below_the_floo
 def test_score_k_records_the_smallest_segments_share() -> None:
     points = np.array([[0.0, 0.0], [0.0, 0.1], [0.1, 0.0], [10.0, 10.0]])
     assert score_k(points, 2, n_init=3, random_state=0, silhouette_sample_size=100)["min_share"] == 0.25
+
+
+# An online retailer's quarter (generated history): inertia over 3..8 bends gently, kneed finds no knee.
+GENTLE = [6725.7, 5622.8, 4785.6, 4225.3, 3778.0, 3389.2]
+
+
+def test_the_largest_bend_is_the_point_furthest_below_the_line_between_the_ends() -> None:
+    assert knee_of(order_scores(GENTLE)) is None
+    # Scaled to 0..1, the line from k=3 to k=8 is above the curve by .13, .18, .15, .08 at k=4..7.
+    assert bend_of(order_scores(GENTLE)) == 5
+    assert bend_of(order_scores([100, 90, 80, 70, 60, 50])) is None  # straight
+    assert bend_of(order_scores([100, 99, 97, 90, 70, 40])) is None  # concave
+    assert bend_of(order_scores(GENTLE).head(2)) is None
+
+
+def test_where_kneed_finds_no_knee_the_order_rule_takes_the_largest_bend() -> None:
+    choice = choose_k(order_scores(GENTLE, min_share=[0.2, 0.17, 0.09, 0.07, 0.06, 0.06]), tolerance=None)
+    assert choice.k == 5
+    assert choice.reason.startswith(
+        "the inertia curve over k=3..8 has no knee by kneed's threshold; it bends most at k=5 "
+        "(furthest below the line from k=3 to k=8); every method's own answer differs from k=5 (silhouette 3)"
+    )
+    assert "elbow" not in choice.methods  # the votes are the methods' own, as before
+    # The customer-table rule on the same curve: no knee, the best silhouette.
+    assert choose_k(order_scores(GENTLE), tolerance=0.1).k == 3
+
+
+def test_a_bend_with_a_small_segment_gives_way_to_the_nearest_eligible_k() -> None:
+    table = order_scores(GENTLE, min_share=[0.2, 0.17, 0.01, 0.07, 0.06, 0.06])
+    choice = choose_k(table, tolerance=None, min_share=0.02)
+    assert choice.k == 4
+    assert "it bends most at k=5 (furthest below the line from k=3 to k=8), but k=5 has a segment of 1.0% of " in (
+        choice.reason
+    )
