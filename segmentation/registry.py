@@ -14,6 +14,11 @@ Heavy-tailed counts and money (`frequency`, `monetary`, `avg_order_value`) are c
 log1p of their value (after clipping negatives, net refunds, to 0): a handful of big spenders
 would otherwise decide every split. The scaler, centroids used for matching and the model all
 live in that "model space"; profiles, rules, plots and names speak original units.
+
+Words (`segmentation.naming`): a numeric feature's words go from low to high values, one more word
+than it has `cuts`, the quantile levels of the period's customers that separate them (a segment's
+word is where its median falls). Every word of every feature is distinct, so a name can be read
+back word by word.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ class Feature:
 
     name: str  # the canonical column
     label: str  # axis / table label with its unit: 'Annual income (k$)'
-    words: tuple[str, str, str]  # name words for low / average / high (in model space)
+    words: tuple[str, ...]  # name words from low to high values (a categorical feature: by share of its first level)
     rule_label: str  # how a rule names it: 'annual income'
     unit: str = ""  # appended to numbers in rules: ' k$', ' days'
     whole: bool = False  # whole-valued: rules use ≤ on whole numbers
@@ -40,6 +45,8 @@ class Feature:
     levels: tuple[str, ...] = ()  # a categorical feature's values, one-hot encoded in this order
     comparative: tuple[str, str] = ("", "")  # how two segments differ in it: (lower, higher)
     money: bool = False  # an amount of the order history's currency (SEGMENT_CURRENCY)
+    cuts: tuple[float, ...] = (1 / 3, 2 / 3)  # population quantile levels between consecutive words
+    quantity: str = "{}"  # a value in words, where a name needs a number: '{} days since the last order'
 
     @property
     def categorical(self) -> bool:
@@ -60,11 +67,16 @@ FEATURES: dict[str, Feature] = {
             ("Younger", "Middle-aged", "Older"),
             "age",
             whole=True,
-            comparative=("younger", "older"),
+            quantity="age {}",
         ),
         # Words by the segment's share of women: at most a third, between, at least two thirds.
         Feature(
-            "gender", "Gender", ("Mostly men", "Mixed gender", "Mostly women"), "gender", levels=("Female", "Male")
+            "gender",
+            "Gender",
+            ("Mostly men", "Mixed gender", "Mostly women"),
+            "gender",
+            levels=("Female", "Male"),
+            quantity="{} women",
         ),
         Feature(
             "annual_income",
@@ -72,7 +84,7 @@ FEATURES: dict[str, Feature] = {
             ("Low income", "Average income", "High income"),
             "annual income",
             " k$",
-            comparative=("lower income", "higher income"),
+            quantity="income {} k$",
         ),
         Feature(
             "spending_score",
@@ -80,39 +92,44 @@ FEATURES: dict[str, Feature] = {
             ("Low spending", "Average spending", "High spending"),
             "spending score",
             whole=True,
-            comparative=("lower spending score", "higher spending score"),
+            quantity="spending score {}",
         ),
+        # Quartiles: "At risk" and "Loyal" (segmentation/naming.py) turn on the population's median.
         Feature(
             "recency_days",
             "Days since last order",
-            ("Recent", "Active", "Lapsed"),
+            ("Recent", "Cooling", "Lapsing", "Lapsed"),
             "last order",
             " days ago",
             whole=True,
             source="orders",
-            comparative=("more recent", "less recent"),
+            cuts=(0.25, 0.5, 0.75),
+            quantity="{} days since the last order",
         ),
+        # Tertiles and the top tenth: heavy tails have a top worth a word of its own.
         Feature(
             "frequency",
             "Orders in the window",
-            ("Infrequent", "Regular", "Frequent"),
+            ("Infrequent", "Regular", "Frequent", "Very frequent"),
             "orders",
             "",
             whole=True,
             transform="log1p",
             source="orders",
-            comparative=("fewer orders", "more orders"),
+            cuts=(1 / 3, 2 / 3, 0.9),
+            quantity="{} orders",
         ),
         Feature(
             "monetary",
             "Net spend in the window",
-            ("Low spend", "Mid spend", "High spend"),
+            ("Low spend", "Mid spend", "High spend", "Top spend"),
             "net spend",
             "",
             transform="log1p",
             source="orders",
             money=True,
-            comparative=("lower spend", "higher spend"),
+            cuts=(1 / 3, 2 / 3, 0.9),
+            quantity="spend {}",
         ),
         Feature(
             "avg_order_value",
@@ -123,17 +140,17 @@ FEATURES: dict[str, Feature] = {
             transform="log1p",
             source="orders",
             money=True,
-            comparative=("smaller baskets", "bigger baskets"),
+            quantity="average order {}",
         ),
         Feature(
             "tenure_days",
             "Days since first order",
-            ("New", "Established", "Long-standing"),
+            ("Newer", "Established", "Long-standing"),
             "first order",
             " days ago",
             whole=True,
             source="orders",
-            comparative=("newer", "longer-standing"),
+            quantity="{} days since the first order",
         ),
     )
 }
@@ -146,7 +163,7 @@ CUSTOMER_NUMERIC = tuple(n for n in CUSTOMER_FEATURES if not FEATURES[n].categor
 ORDER_FEATURES = tuple(n for n, f in FEATURES.items() if f.source == "orders")
 DEFAULT_CUSTOMER_FEATURES = ("annual_income", "spending_score")
 DEFAULT_ORDER_FEATURES = ("recency_days", "frequency", "monetary")
-# Words for a frequency segment whose centre is about one order: "One-time" says more than "Infrequent".
+# The frequency word, below "Infrequent", of a segment in which most customers have one order (naming.py).
 ONE_TIME = "One-time"
 
 

@@ -58,6 +58,15 @@ class Exposed:
     path: bool = False  # a file path: non-UTF-8 bytes of its name travel as \xNN escapes (JSON is UTF-8)
 
 
+# The k rule's defaults for order histories (a customer table keeps the field defaults below).
+ORDER_K_RULE: dict[str, int | float | None] = {
+    "k_min": 3,
+    "k_max": 8,
+    "min_segment_share": 0.02,
+    "knee_silhouette_tolerance": None,
+}
+
+
 class Settings(BaseSettings):
     """Everything a run may be configured with; frozen so no stage can change it under another."""
 
@@ -139,8 +148,15 @@ class Settings(BaseSettings):
         description="how far apart (in SDs of a numeric feature) two customers who differ only in a "
         "categorical feature such as gender are",
     )
-    k_min: int = Field(2, ge=2, description="the smallest candidate k")
-    k_max: int = Field(10, ge=2, description="the largest candidate k")
+    k_min: int = Field(2, ge=2, description="the smallest candidate k; default 2 (a customer table) or 3 (orders)")
+    k_max: int = Field(10, ge=2, description="the largest candidate k; default 10 (a customer table) or 8 (orders)")
+    min_segment_share: float = Field(
+        0.0,
+        ge=0,
+        lt=0.5,
+        description="a k whose smallest segment holds less than this share of customers is not chosen; "
+        "default 0 (a customer table) or 0.02 (orders)",
+    )
     n_init: int = Field(10, ge=1, description="K-Means restarts (library default is one)")
     random_state: int = Field(42, description="seed of every random step")
     k_sample_size: int = Field(
@@ -179,8 +195,12 @@ class Settings(BaseSettings):
     at_risk_below: float = Field(
         0.5, gt=0, lt=1, description="a valuable customer whose chance of being active is below this is at risk"
     )
-    knee_silhouette_tolerance: float = Field(
-        0.10, ge=0, le=1, description="knee k kept if its silhouette is within this fraction of the best"
+    knee_silhouette_tolerance: float | None = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description="knee k kept if its silhouette is within this fraction of the best; "
+        "default 0.10 (a customer table) or none (orders: silhouette never overrides the knee)",
     )
     lock_timeout_s: float = Field(
         60.0, ge=0, description="how long to wait for someone who opened the private warehouse by hand"
@@ -199,6 +219,21 @@ class Settings(BaseSettings):
         if isinstance(data, dict) and not data.get("features"):
             data = {**data, "features": DEFAULT_ORDER_FEATURES if data.get("orders") else DEFAULT_CUSTOMER_FEATURES}
         return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_k_rule(cls, data: object) -> object:
+        """Order histories: k in 3..8, segments of at least 2 %, and a knee that silhouette does not
+        override (README "How k is chosen"); a customer table keeps 2..10, no share floor and the
+        silhouette tolerance. A bound given alone moves the other default so the range stays one."""
+        if not isinstance(data, dict) or not data.get("orders"):
+            return data
+        defaults = dict(ORDER_K_RULE)
+        if (k_max := _whole(data.get("k_max"))) is not None:
+            defaults["k_min"] = min(ORDER_K_RULE["k_min"], k_max)
+        if (k_min := _whole(data.get("k_min"))) is not None:
+            defaults["k_max"] = max(ORDER_K_RULE["k_max"], k_min)
+        return defaults | {name: value for name, value in data.items() if value is not None}
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -289,6 +324,15 @@ class RunRequest(BaseModel):
     skip_if_succeeded: Annotated[bool, Exposed(commands=())] = Field(
         False, description="do nothing if the period already has a succeeded run (backfills)"
     )
+
+
+def _whole(value: object) -> int | None:
+    """A k bound as given (an int, or an environment variable's text); None when absent or not a number
+    (the field's own check then says what is wrong with it)."""
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def make_settings(**overrides: object) -> Settings:

@@ -20,13 +20,16 @@ so a rerun or a reseeded fit of the same data gives every customer the same ID. 
 than every other (a backfill) matches the nearest later period instead, for IDs only. Runs on
 different features share no space: their segments get new IDs.
 
-Names come from the centres, in the words of segmentation/registry.py (`segmentation.naming`); a
-matched segment keeps the words of its previous name unless a feature clearly moved.
+Names come from where each segment's customers fall in the period's distribution (their medians
+against the population's quantiles, `segmentation.naming.segment_stats`, computed here from the
+fitted assignment), in the words of segmentation/registry.py; a matched segment keeps the words of
+its previous name while they still hold.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +40,7 @@ from prefect.cache_policies import NO_CACHE
 from scipy.optimize import linear_sum_assignment
 
 from segmentation.model import SegmentModel
-from segmentation.naming import segment_names, tell_apart
+from segmentation.naming import segment_names, segment_stats, tell_apart
 from segmentation.periods import Period
 from segmentation.registry import FEATURES, centre_column, model_columns, to_model_space
 from segmentation.results import Assignment, Features, Identity, Reference, ScoringModel
@@ -222,7 +225,9 @@ def identify_segments(
     *,
     next_id: int,
     max_distance: float,
+    values: Mapping[str, np.ndarray],
     overlap: np.ndarray | None = None,
+    random_state: int = 0,
 ) -> Identity:
     """Give a fitted model's segments their lasting IDs and names.
 
@@ -232,7 +237,10 @@ def identify_segments(
         reference: what to match against (None: the first run, or no common space).
         next_id: the smallest ID never issued in the warehouse.
         max_distance: the largest centroid distance (reference SDs) that still matches.
+        values: per customer (model.segment_ids order), the features names are worded from
+            (`naming_values`): at least the clustered ones.
         overlap: Jaccard overlap of customers, model.ids rows x pool rows (see `overlap_matrix`).
+        random_state: seed of the sample the period's quantiles are read on (beyond a million customers).
 
     Returns:
         The identity of every segment.
@@ -254,11 +262,30 @@ def identify_segments(
     if pool is not None:
         previous_by_id = {int(ids[row]): pool.iloc[col]["segment_name"] for row, col, _ in pairs}
     previous = [previous_by_id.get(int(i)) for i in renumbered.ids]
-    names = segment_names(renumbered.scaled_centroids, features, previous, renumbered.centroids)
+    stats = segment_stats(values, renumbered.segment_ids, renumbered.ids, random_state=random_state)
+    names = segment_names(stats, features, previous)
     if pool is not None:
-        names = tell_apart(names, renumbered.ids, renumbered.centroids, pool, features, reference.scale)
+        names = tell_apart(names, renumbered.ids, renumbered.centroids, pool, features, reference.scale, stats)
     lineage = lineage_rows(ids, pairs, pool)
     return Identity(renumbered, dict(zip(renumbered.ids.tolist(), names, strict=True)), reference, lineage)
+
+
+def naming_values(customers: pa.Table, features: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The columns names are worded from, as they are (whole numbers stay integers: they are counted,
+    not sorted): the clustered features, each categorical one as 1.0 for its first level; and for
+    order histories frequency (for "One-time") and tenure (for "New"), clustered or not. Columns with
+    gaps (attributes some customers lack) are left out."""
+    wanted = [*features, *(f for f in ("frequency", "tenure_days") if f not in features)]
+    values = {}
+    for name in wanted:
+        if name not in customers.column_names or customers.column(name).null_count:
+            continue
+        column = customers.column(name)
+        if FEATURES[name].categorical:
+            values[name] = (np.asarray(column.to_pylist(), dtype=object) == FEATURES[name].levels[0]).astype(float)
+        else:
+            values[name] = column.to_numpy()
+    return values
 
 
 def customer_overlap(
@@ -294,7 +321,7 @@ def identify(
     period: Period,
     features: Features,
     assignment: Assignment,
-    customers: pa.Table | None = None,
+    customers: pa.Table,
 ) -> Identity:
     """Match the fitted segments to the reference run's (by centre, and by customers where they
     persist); issue IDs and names."""
@@ -302,7 +329,7 @@ def identify(
         reference = load_reference(con, period, features.names)
         next_id = queries.max_segment_id(con) + 1
         overlap = None
-        if reference is not None and customers is not None and len(reference.pool):
+        if reference is not None and len(reference.pool):
             overlap = customer_overlap(con, reference, customers, assignment)
     identity = identify_segments(
         assignment,
@@ -310,7 +337,9 @@ def identify(
         reference,
         next_id=next_id,
         max_distance=settings.match_max_distance,
+        values=naming_values(customers, features.names),
         overlap=overlap,
+        random_state=settings.random_state,
     )
     logger = get_run_logger()
     if reference is None:

@@ -3,6 +3,7 @@ point in time, backfills, scoring with models of the past only, and bad files.""
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 import tasks.orders as orders_stage
+from segmentation.naming import SEPARATOR
+from segmentation.registry import FEATURES, ONE_TIME
 from segmentation.sample import generate_orders, write_orders
 from tests.helpers import FAST, invoke_json, query, succeed
 
@@ -30,6 +33,27 @@ def segments(db: Path, period: str) -> pd.DataFrame:
         "JOIN period_runs r USING (run_id) WHERE r.period = ? ORDER BY 1",
         [period],
     )
+
+
+RFM = ("recency_days", "frequency", "monetary")
+
+
+def assert_names_are_true(profiles: pd.DataFrame) -> None:
+    """Each name carries one word per clustered feature, and the words rank as the stored medians do
+    (no "Recent" segment with a longer median recency than a "Lapsed" one); names distinct, no brackets."""
+    names = profiles["segment_name"].tolist()
+    assert len(set(names)) == len(names)
+    assert not any("(" in name for name in names)
+    for feature in RFM:
+        words = (ONE_TIME, *FEATURES[feature].words) if feature == "frequency" else FEATURES[feature].words
+        ranks = []
+        for name in names:
+            found = [words.index(part) for part in name.split(SEPARATOR) if part in words]
+            assert len(found) == 1, (name, feature)
+            ranks.append(found[0])
+        medians = profiles[f"median_{feature}"].tolist()
+        for i, j in itertools.permutations(range(len(names)), 2):
+            assert not (ranks[i] < ranks[j] and medians[i] > medians[j]), (feature, names[i], names[j])
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +77,9 @@ def test_an_order_history_is_segmented_on_behaviour_as_of_the_period_end(
     assert (features["frequency"] >= 1).all()
     assert (features["tenure_days"] >= features["recency_days"]).all()
     profiles = query(db, "SELECT * FROM segment_profiles WHERE run_id = ?", [summary["run_id"]])
-    words = {"Recent", "Active", "Lapsed", "One-time", "Infrequent", "Regular", "Frequent", "spend"}
-    assert all(any(w in name for w in words) for name in profiles["segment_name"])
+    assert_names_are_true(profiles)
+    assert 3 <= run.k <= 6  # the order-history range 3..8, capped at 6 by FAST
+    assert profiles["share"].min() >= 0.02
     assert profiles["mean_spending_score"].isna().all()
     assert profiles["mean_monetary"].notna().all()
     assert profiles["rule"].str.contains("last order|orders|net spend").all()
@@ -113,6 +138,8 @@ def test_a_quarterly_backfill_equals_the_periods_run_one_by_one(
         ok("run", "--orders", str(history), "--period", period, "--db", str(by_hand))
     for period in ("2025Q4", "2026Q1", "2026Q2"):
         assert segments(backfilled, period).equals(segments(by_hand, period)), period
+    for run_id in query(backfilled, "SELECT run_id FROM runs")["run_id"]:
+        assert_names_are_true(query(backfilled, "SELECT * FROM segment_profiles WHERE run_id = ?", [run_id]))
     moved = query(backfilled, "SELECT count(*) AS n FROM segment_transitions")["n"].item()
     assert moved > 0  # behaviour changes between quarters: transitions are recorded
 

@@ -36,6 +36,24 @@ def test_orders_default_to_behavioural_features() -> None:
     assert make_settings(orders="o.csv").features == ("recency_days", "frequency", "monetary")
 
 
+def test_order_histories_default_to_k_3_to_8_and_segments_of_2_percent() -> None:
+    orders, table = make_settings(orders="o.csv"), make_settings()
+    assert (orders.candidate_ks, orders.min_segment_share, orders.knee_silhouette_tolerance) == (
+        [3, 4, 5, 6, 7, 8],
+        0.02,
+        None,
+    )
+    assert (table.candidate_ks, table.min_segment_share, table.knee_silhouette_tolerance) == (
+        list(range(2, 11)),
+        0.0,
+        0.1,
+    )
+    assert make_settings(orders="o.csv", k_max=6).candidate_ks == [3, 4, 5, 6]
+    assert make_settings(orders="o.csv", k_max=2).candidate_ks == [2]  # a bound given alone moves the other
+    assert make_settings(orders="o.csv", k_min=10).candidate_ks == [10]
+    assert make_settings(orders="o.csv", min_segment_share=0.05).min_segment_share == 0.05
+
+
 def test_columns_and_delimiter_are_parsed_from_text() -> None:
     settings = make_settings(columns="annual_income=Income,spending_score=Score", delimiter="semicolon")
     assert settings.columns == {"annual_income": "Income", "spending_score": "Score"}
