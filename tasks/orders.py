@@ -1,11 +1,12 @@
 """Orders: a retailer's order history in, one row of behavioural features per customer out, as of
 the period's end.
 
-DuckDB reads the file once, types every line and rolls the lines
-up into orders (order_rollup.sql): an order is its order_id, or without one, a customer's lines
-of one day; its amount is the net of its lines, so returns (negative amounts) are netted, not
-refused. Any line that breaks the contract fails the run, with every failing value listed by
-line (order_failures.sql). The features are then computed in DuckDB for the period
+A CSV's bytes and rows follow a customer table's rules (segmentation/csvfile.py: UTF-8 in every
+byte, every row with the header's fields, ...). DuckDB then reads the file once, types every line
+and rolls the lines up into orders (order_rollup.sql): an order is its order_id, or without one,
+a customer's lines of one day; its amount is the net of its lines, so returns (negative amounts)
+are netted, not refused. Any line that breaks the contract fails the run, with every failing
+value listed by line (order_failures.sql). The features are then computed in DuckDB for the period
 (customer_features.sql): only orders up to the period's end exist for the run, so a backfill of
 2025Q2 run today gives what a run on 2025-07-01 would have given. A customer is in the period
 when they ordered in the lookback window ((end - lookback months, end]); customers whose last
@@ -32,7 +33,7 @@ import pyarrow.parquet as pq
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from segmentation.csvfile import prepare_csv, shown
+from segmentation.csvfile import shown
 from segmentation.errors import DataError, InputFileError, ValidationFailed
 from segmentation.files import sha256_file
 from segmentation.periods import Period
@@ -192,29 +193,28 @@ def open_orders(con: duckdb.DuckDBPyConnection, source: Source, read_path: Path 
 
 
 def read_text_file(source: Source, read: Callable[[Path | None], T]) -> T:
-    """`read(None)` reads the file as it is: the fast path, no pass of our own over its bytes.
+    """`read(path)` reads the file with the customer table's byte and row rules (README).
 
-    Only when DuckDB's reader refuses the file does the byte-level pass (segmentation/csvfile.py) look at
-    it: a byte that is not UTF-8 text is named by line; CR or mixed line endings are read again
-    from a copy with LF endings (`read(copy)`, same lines); records with the wrong number of
-    fields are listed; anything else is said with DuckDB's own words and the line.
+    A CSV's every byte is checked first, as a customer table's is (segmentation/csvfile.py, one
+    pass in C-speed searches): a byte that is not UTF-8 text, in any column, is named by line; a
+    row ending in one delimiter too many has its fields counted exactly; CR or mixed line endings
+    are read from a copy with LF endings (`read(copy)`, same lines), LF and CRLF files as they
+    are (`read(None)`). When DuckDB's reader still refuses the file, records with the wrong
+    number of fields are listed; anything else is said with DuckDB's own words and the line.
     """
-    from tasks.ingest import describe_csv_error, refuse_bad_records  # the customer reader's wording
+    from tasks.ingest import describe_csv_error, layout_of, refuse_bad_records  # the customer reader's rules
 
-    try:
-        return read(None)
-    except (duckdb.InvalidInputException, duckdb.IOException) as exc:
-        if source.kind != "csv":
-            raise InputFileError(f"{shown(source.path)}: cannot be read ({str(exc).splitlines()[0]})") from None
-        error = exc
-    layout = prepare_csv(source.path, source.delimiter or ",")
-    if layout.copied:
+    if source.kind != "csv":
         try:
-            return read(layout.read_path)
+            return read(None)
         except (duckdb.InvalidInputException, duckdb.IOException) as exc:
-            error = exc
-    refuse_bad_records(source)
-    raise InputFileError(describe_csv_error(error, source=shown(source.path), layout=layout)) from None
+            raise InputFileError(f"{shown(source.path)}: cannot be read ({str(exc).splitlines()[0]})") from None
+    layout = layout_of(source)
+    try:
+        return read(layout.read_path if layout.copied else None)
+    except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+        refuse_bad_records(source)
+        raise InputFileError(describe_csv_error(exc, source=shown(source.path), layout=layout)) from None
 
 
 def _set_date_form(con: duckdb.DuckDBPyConnection, form: str, patterns: tuple[str, ...]) -> None:
@@ -223,9 +223,13 @@ def _set_date_form(con: duckdb.DuckDBPyConnection, form: str, patterns: tuple[st
     con.execute("SET VARIABLE date_label = ?", ["ISO date" if form == "iso" else form])
 
 
-def order_failures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """FAILURE_COLUMNS rows (at most STORED_PER_CHECK per check) plus n_failing per check."""
-    return con.execute(sql("orders/order_failures"), [STORED_PER_CHECK]).df()
+def order_failures(con: duckdb.DuckDBPyConnection, source: Source) -> pd.DataFrame:
+    """FAILURE_COLUMNS rows (at most STORED_PER_CHECK per check) plus n_failing per check, with each
+    line as an editor shows it (a blank line or a quoted line break counts)."""
+    from tasks.ingest import csv_layout, relined  # the customer reader's line numbers
+
+    failures = con.execute(sql("orders/order_failures"), [STORED_PER_CHECK]).to_arrow_table()
+    return relined(failures, csv_layout(source)).to_pandas()
 
 
 def failure_report(failures: pd.DataFrame, *, source: Source) -> str:
@@ -306,7 +310,7 @@ def _read_orders(
         if not lines:
             raise InputFileError(f"{source.path}: the header is there but there are no order lines")
         if bad or con.execute(sql("orders/order_bad_ids")).fetchone()[0]:
-            failures = order_failures(con)
+            failures = order_failures(con, source)
             raise ValidationFailed(failure_report(failures, source=source), failures[FAILURE_COLUMNS])
     except BaseException:
         con.close()
@@ -366,11 +370,14 @@ def read_attributes(path: str | Path, *, columns: dict[str, str] | None, delimit
 
 
 def _read_attributes(source: Source, read_path: Path | None) -> pa.Table:
+    from tasks.ingest import csv_layout, relined  # the customer reader's line numbers
+
     with scratch() as con:
         open_text(con, source, "attribute", read_path)
         con.execute(sql("parse/parse_macros"))
         con.execute(sql("orders/order_macros"))
-        failures = con.execute(sql("orders/attribute_failures"), [STORED_PER_CHECK]).df()
+        failures = con.execute(sql("orders/attribute_failures"), [STORED_PER_CHECK]).to_arrow_table()
+        failures = relined(failures, csv_layout(source)).to_pandas()
         if len(failures):
             report = failure_report(failures, source=source).replace("order contract", "attributes contract")
             raise ValidationFailed(report.replace("order line(s)", "row(s)"), failures[FAILURE_COLUMNS])

@@ -10,7 +10,7 @@ import pytest
 from segmentation.errors import DataError, InputFileError, ValidationFailed
 from segmentation.periods import Period
 from segmentation.source import inspect_orders
-from tasks.orders import choose_date_format, period_features, read_orders, window_start
+from tasks.orders import choose_date_format, period_features, read_attributes, read_orders, window_start
 
 # c1: order A1 of two lines (100 + 50) on 2025-12-01, a return A2 (-20) on 2026-02-10.
 # c2: a first order in 2024 (before the window), one on the period's last day (a timestamp).
@@ -216,3 +216,55 @@ def test_guest_orders_are_refused_with_a_hint_or_left_out_and_counted(tmp_path: 
     finally:
         history.close()
     assert sorted(table.column("customer_id").to_pylist()) == ["c1", "c2"]  # the same customers as without them
+
+
+# Issue 29's reproductions: its 12-line base file plus one line, for 2026Q2 (line 14 is the added one).
+ISSUE_BASE = """customer_id,order_date,amount
+C1,2026-04-03,10.00
+C1,2026-06-20,35.50
+C2,2026-05-11,120.00
+C3,2025-09-14,15.00
+C3,2026-02-01,18.00
+C4,2026-06-29,300.00
+C4,2026-03-03,250.00
+C5,2025-12-24,60.00
+C6,2026-01-15,5.00
+C7,2026-04-28,80.00
+C8,2026-06-01,44.00
+C8,2026-06-02,41.00
+"""
+Q2 = Period.parse("2026Q2")
+
+
+@pytest.mark.parametrize(
+    ("case", "extra", "message"),
+    [
+        ("7. a byte that is not UTF-8 outside the contract", b"X,2026-05-05,20.00,caf\xe9\n", r"line 14 is not UTF-8"),
+        ("8. one delimiter too many", b"X,2026-05-05,20.00,\n", r"line 14 has 4 fields where the header has 3"),
+        ("8. one field too many", b"X,2026-05-05,20.00,x\n", r"line 14 has 4 fields where the header has 3"),
+        ("8. one field too few", b"X,2026-05-05\n", r"line 14 has 2 fields where the header has 3"),
+        ("8. a quote that never closes", b'X,"2026-05-05,20.00\n', r"line 14: a quoted field opens here"),
+    ],
+)
+def test_issue_29_bytes_and_rows_are_refused_by_line_as_in_customer_tables(
+    tmp_path: Path, case: str, extra: bytes, message: str
+) -> None:
+    base = ISSUE_BASE if not case.startswith("7.") else ISSUE_BASE.replace("amount\n", "amount,note\n")
+    if case.startswith("7."):
+        base = base.replace("\n", ",\n").replace("amount,note,\n", "amount,note\n")  # an empty note on each line
+    path = tmp_path / "orders.csv"
+    path.write_bytes(base.encode() + extra)
+    with pytest.raises(InputFileError, match=message):
+        features_of(path, Q2)
+
+
+def test_issue_29_line_numbers_are_an_editors_after_blank_lines_and_quoted_breaks(tmp_path: Path) -> None:
+    text = ISSUE_BASE.replace("amount\n", "amount,note\n").replace("\n", ",\n").replace("note,\n", "note\n")
+    text = text.replace("C2,2026-05-11,120.00,", '\nC2,2026-05-11,120.00,"two\nlines"')  # line 4 blank, 5-6 one record
+    path = write(tmp_path, text + "X,2026-05-05,ten,\n")
+    with pytest.raises(ValidationFailed) as caught:
+        features_of(path, Q2)
+    assert caught.value.failures["source_line"].tolist() == [16]  # 1 header + 12 base lines + 1 blank + 1 break + 1
+    attributes = write(tmp_path, "CustomerID,Age\nC1,30\n\nC2,forty\n", "attributes.csv")
+    with pytest.raises(ValidationFailed, match=r"'forty' \(line 4\)"):
+        read_attributes(attributes, columns=None, delimiter=None)
