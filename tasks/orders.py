@@ -6,7 +6,9 @@ byte, every row with the header's fields, ...). DuckDB then reads the file once,
 and rolls the lines up into orders (order_rollup.sql): an order is its order_id, or without one,
 a customer's lines of one day; its amount is the net of its lines, so returns (negative amounts)
 are netted, not refused. Any line that breaks the contract fails the run, with every failing
-value listed by line (order_failures.sql). The features are then computed in DuckDB for the period
+value listed by line (order_failures.sql); the pass and the report type lines with one
+definition (order_lines in order_macros.sql: amounts at most 1e15 and zero or at least a
+millionth in size, dates from 1900 to 2199). The features are then computed in DuckDB for the period
 (customer_features.sql): only orders up to the period's end exist for the run, so a backfill of
 2025Q2 run today gives what a run on 2025-07-01 would have given. A customer is in the period
 when they ordered in the lookback window ((end - lookback months, end]); customers whose last
@@ -20,6 +22,8 @@ with --date-format).
 from __future__ import annotations
 
 import calendar
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,6 +64,7 @@ DATE_FORMS: dict[str, tuple[str, ...]] = {
     "%m-%d-%Y": tuple(f"%m-%d-%Y{t}" for t in _TIMES),
 }
 _AMBIGUOUS = ({"%d/%m/%Y", "%m/%d/%Y"}, {"%d-%m-%Y", "%m-%d-%Y"})
+_WIDTHS = {"%Y": 4, "%y": 2, "%m": 2, "%d": 2, "%H": 2, "%M": 2, "%S": 2}
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,17 @@ def window_start(period_end: date, months: int) -> date:
     return date(year, month + 1, min(day, last))
 
 
+def date_width(form: str) -> int:
+    """The exact length of a date form without separators ('%Y%m%d': 8), 0 for any other form.
+
+    strptime reads '2026062' with '%Y%m%d' as 2026-06-02 (a month or day may have one digit): such
+    a form is read at its exact width only, and without a time.
+    """
+    if not re.fullmatch(r"(?:%[YymdHMS])+", form):
+        return 0
+    return sum(_WIDTHS[form[i : i + 2]] for i in range(0, len(form), 2))
+
+
 def choose_date_format(values: list[str], given: str | None, *, source: str) -> tuple[str, tuple[str, ...]]:
     """The date form that reads the most of `values` (a sample of the column), and its strptime patterns.
 
@@ -140,7 +156,7 @@ def choose_date_format(values: list[str], given: str | None, *, source: str) -> 
         InputFileError: day-first and month-first both read every value; nothing reads any value.
     """
     if given:
-        return given, tuple(f"{given}{t}" for t in _TIMES)
+        return given, (given,) if date_width(given) else tuple(f"{given}{t}" for t in _TIMES)
     with scratch() as con:
         con.register("dates", pa.table({"d": pa.array(values, pa.string())}))
         counts = {}
@@ -220,12 +236,13 @@ def read_text_file(source: Source, read: Callable[[Path | None], T]) -> T:
 def _set_date_form(con: duckdb.DuckDBPyConnection, form: str, patterns: tuple[str, ...]) -> None:
     con.execute("SET VARIABLE date_iso = ?", [form == "iso"])
     con.execute("SET VARIABLE date_formats = ?", [list(patterns) or ["%Y-%m-%d"]])
+    con.execute("SET VARIABLE date_width = ?", [date_width(form)])
     con.execute("SET VARIABLE date_label = ?", ["ISO date" if form == "iso" else form])
 
 
 def order_failures(con: duckdb.DuckDBPyConnection, source: Source) -> pd.DataFrame:
-    """FAILURE_COLUMNS rows (at most STORED_PER_CHECK per check) plus n_failing per check, with each
-    line as an editor shows it (a blank line or a quoted line break counts)."""
+    """FAILURE_COLUMNS rows (at most STORED_PER_CHECK per check) plus n_failing per check and n_lines,
+    with each line as an editor shows it (a blank line or a quoted line break counts)."""
     from tasks.ingest import csv_layout, relined  # the customer reader's line numbers
 
     failures = con.execute(sql("orders/order_failures"), [STORED_PER_CHECK]).to_arrow_table()
@@ -233,16 +250,22 @@ def order_failures(con: duckdb.DuckDBPyConnection, source: Source) -> pd.DataFra
 
 
 def failure_report(failures: pd.DataFrame, *, source: Source) -> str:
-    """Per column and check: how many values failed, and the first few with their lines."""
+    """Per column and check: how many values failed, and the first few with their lines.
+
+    `failures` carries n_failing per check and n_lines (the lines that fail, counted exactly,
+    not only the stored examples); a file that fails with no value named still says so.
+    """
     word = source.row_word
     counted = " (line numbers count the header as line 1)" if word == "line" else " (rows count from 1)"
-    rows = failures["source_line"].nunique()
-    total = int(failures.groupby(["column_name", "check_name"])["n_failing"].first().sum())
-    lines = [f"{source.path}: {total} value(s) in {rows}+ order line(s) break the order contract{counted}:"]
-    for (column, check), group in failures.groupby(["column_name", "check_name"], sort=False):
+    if failures.empty:  # never an empty report: read_orders gives unnamed_failures instead
+        return f"{source.path}: the order contract is broken, but no value could be named{counted}"
+    rows = int(failures["n_lines"].iloc[0]) if "n_lines" in failures else failures["source_line"].nunique()
+    total = int(failures.groupby(["column_name", "check_name"], dropna=False)["n_failing"].first().sum())
+    lines = [f"{source.path}: {total} value(s) in {rows} order line(s) break the order contract{counted}:"]
+    for (column, check), group in failures.groupby(["column_name", "check_name"], sort=False, dropna=False):
         header = source.columns.get(column, column)
         examples = ", ".join(
-            f"{_show(v)} ({word} {int(n)})"
+            f"{_show(v)} ({word} {int(n)})" if pd.notna(n) else _show(v)
             for v, n in zip(
                 group["failure_case"][:SHOWN_PER_CHECK], group["source_line"][:SHOWN_PER_CHECK], strict=True
             )
@@ -250,12 +273,53 @@ def failure_report(failures: pd.DataFrame, *, source: Source) -> str:
         count = int(group["n_failing"].iloc[0])
         more = f", and {count - SHOWN_PER_CHECK} more" if count > SHOWN_PER_CHECK else ""
         lines.append(f"  - {header} · {check}: {count} failing: {examples}{more}")
-    if ((failures["column_name"] == "customer_id") & (failures["check_name"] == "not_nullable")).any():
-        lines.append(
+    lines += _hints(failures)
+    return "\n".join(lines)
+
+
+def _hints(failures: pd.DataFrame) -> list[str]:
+    hints = []
+    checks = set(zip(failures["column_name"], failures["check_name"], strict=True))
+    if ("customer_id", "not_nullable") in checks:
+        hints.append(
             "hint: lines without a customer ID (guest orders?) cannot be segmented: remove them from the export, "
             "or leave them out with --anonymous-orders skip (counted in the run)"
         )
-    return "\n".join(lines)
+    if any(check.startswith("is a date from") for _, check in checks):
+        hints.append(
+            "hint: a date outside 1900-2199 is a mistake: often a two-digit year read as four digits (16/06/26 as "
+            "the year 26; write four digits, or say so with --date-format '%d/%m/%y'), a signed year or a "
+            "sentinel such as 9999-12-31"
+        )
+    spaced = next((v for v in failures["failure_case"] if isinstance(v, str) and unicode_space(v)), None)
+    if spaced is not None:
+        char = unicode_space(spaced)
+        hints.append(
+            f"hint: {_show(spaced)} holds a {unicodedata.name(char, 'space').lower()} (U+{ord(char):04X}): only "
+            "spaces (and tabs around numbers) are trimmed; remove it from the export"
+        )
+    return hints
+
+
+def unicode_space(text: str) -> str | None:
+    """The first space in `text` that is not ASCII (a no-break space U+00A0, a thin space U+2009, ...)
+    or an invisible format character (a zero-width space U+200B, a BOM U+FEFF), if any."""
+    return next((ch for ch in text if ord(ch) > 127 and (ch.isspace() or unicodedata.category(ch) == "Cf")), None)
+
+
+def unnamed_failures(bad_lines: int) -> pd.DataFrame:
+    """The failure a file gets when its lines break the contract but the report named none (a bug in
+    the reader, never an empty report): FAILURE_COLUMNS plus n_failing and n_lines."""
+    return pd.DataFrame(
+        {
+            "column_name": [None],
+            "check_name": ["meets the order contract (no value could be named: please report this file)"],
+            "failure_case": [f"{bad_lines} line(s)"],
+            "source_line": pd.array([None], dtype="Int64"),
+            "n_failing": [bad_lines],
+            "n_lines": [bad_lines],
+        }
+    )
 
 
 def read_orders(
@@ -300,8 +364,8 @@ def _read_orders(
         con.execute("SET VARIABLE amount_from_price = ?", [amount_from_price])  # for order_failures.sql
         con.execute("SET VARIABLE skip_anonymous = ?", [skip_anonymous])
         start = window_start(period.end, lookback_months)
-        parameters = [form == "iso", list(patterns) or ["%Y-%m-%d"], amount_from_price, skip_anonymous]
-        parameters += [period.end, start]
+        parameters = [form == "iso", list(patterns) or ["%Y-%m-%d"], date_width(form), amount_from_price]
+        parameters += [skip_anonymous, period.end, start]
         con.execute(sql("orders/order_rollup"), parameters)
         lines, bad, anonymous = con.execute(
             "SELECT sum(lines), sum(bad_lines), coalesce(sum(lines) FILTER (WHERE customer_id IS NULL "
@@ -309,8 +373,11 @@ def _read_orders(
         ).fetchone()
         if not lines:
             raise InputFileError(f"{source.path}: the header is there but there are no order lines")
-        if bad or con.execute(sql("orders/order_bad_ids")).fetchone()[0]:
+        bad_ids = con.execute(sql("orders/order_bad_ids")).fetchone()[0]
+        if bad or bad_ids:
             failures = order_failures(con, source)
+            if failures.empty:
+                failures = unnamed_failures(int(bad or bad_ids))
             raise ValidationFailed(failure_report(failures, source=source), failures[FAILURE_COLUMNS])
     except BaseException:
         con.close()
