@@ -16,7 +16,8 @@ order is older are out of it (counted in the run's facts as lapsed beyond the wi
 
 Dates are read as real exports write them: ISO dates and timestamps, YYYYMMDD, day- or
 month-first with / . or - (detected from the values; when every value fits both, say which
-with --date-format).
+with --date-format). An order counts on its written local day: a CSV's offset does not move
+it, a Parquet timestamp with a time zone counts on its day in that zone.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Literal, TypeVar
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -190,8 +192,13 @@ def open_text(
     their line (warehouse/sql/orders/<kind>_text_csv.sql, or _arrow.sql over a Parquet file's rows).
     `read_path`: what DuckDB reads instead of the file itself (a copy with LF line endings)."""
     if source.kind == "parquet":
-        table = pq.read_table(source.path, columns=list(source.columns.values())).rename_columns(list(source.columns))
-        table = pa.table({name: table.column(name).cast(pa.string()) for name in table.column_names})
+        try:
+            with source.path.open("rb") as handle:  # a handle: Arrow cannot open a name that is not UTF-8
+                table = pq.read_table(handle, columns=list(source.columns.values()))
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise InputFileError(f"{shown(source.path)}: cannot be read as Parquet ({exc})") from None
+        table = table.rename_columns(list(source.columns))
+        table = pa.table({name: _as_text(table.column(name), source, name) for name in table.column_names})
         lines = pa.array(range(1, table.num_rows + 1), type=pa.int64())
         con.register(f"{kind}_arrow", table.append_column("source_line", lines))
         con.execute(sql(f"orders/{kind}_text_arrow"))
@@ -200,6 +207,30 @@ def open_text(
     con.execute("SET VARIABLE reader_columns = ?", [source.reader_columns])
     con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
     con.execute(sql(f"orders/{kind}_text_csv"))
+
+
+def as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A Parquet column as the text the contract reads: a timestamp with a time zone as its local
+    time in that zone (the written local day, as a CSV's offset does not move its date); any other
+    value as pyarrow writes it ('2026-06-30', '2026-06-30 23:30:00', '12.5', '1e-07').
+
+    Raises:
+        pyarrow.ArrowException: the column has no text form (a list, a struct, bytes that are not UTF-8).
+    """
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        column = pc.local_timestamp(column)
+    return column.cast(pa.string())
+
+
+def _as_text(column: pa.ChunkedArray, source: Source, name: str) -> pa.ChunkedArray:
+    try:
+        return as_text(column)
+    except pa.ArrowException as exc:
+        header = source.columns.get(name, name)
+        raise InputFileError(
+            f"{shown(source.path)}: column {header!r} ({column.type}) is not text, a number or a date "
+            f"({str(exc).splitlines()[0]})"
+        ) from None
 
 
 def open_orders(con: duckdb.DuckDBPyConnection, source: Source, read_path: Path | None = None) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -375,6 +376,30 @@ def test_a_two_digit_year_reads_under_an_explicit_format(tmp_path: Path) -> None
     text = re.sub(r"(\d\d)(\d\d)-(\d\d)-(\d\d)", r"\4/\3/\2", ISSUE_BASE)  # DD/MM/YY
     rows = features_of(write(tmp_path, text + "X,16/06/26,20.00\n"), Q2, date_format="%d/%m/%y")["rows"]
     assert rows["X"]["recency_days"] == 14
+
+
+@pytest.mark.parametrize(
+    ("zone", "in_q2"),
+    [("-05:00", True), ("America/Chicago", True), ("UTC", False), ("Asia/Tokyo", False)],
+)
+def test_a_parquet_timestamp_with_a_zone_counts_on_its_day_in_that_zone(tmp_path: Path, zone: str, in_q2: bool) -> None:
+    """2026-07-01 04:30 UTC is 30 June 23:30 in Chicago (CDT, -05:00), 1 July in UTC and Tokyo."""
+    instant = datetime(2026, 7, 1, 4, 30, tzinfo=UTC)
+    base = pacsv.read_csv(pa.py_buffer(ISSUE_BASE.encode())).to_pandas()
+    dates = [datetime.combine(d, time(12), tzinfo=UTC) for d in pd.to_datetime(base["order_date"]).dt.date]
+    table = pa.table(
+        {
+            "customer_id": [*base["customer_id"], "X"],
+            "order_date": pa.array([*dates, instant], pa.timestamp("us", tz=zone)),
+            "amount": [*base["amount"], 5.0],
+        }
+    )
+    path = tmp_path / "orders.parquet"
+    pq.write_table(table, path)
+    rows = features_of(path, Q2)["rows"]
+    assert ("X" in rows) == in_q2
+    if in_q2:
+        assert rows["X"]["recency_days"] == 0
 
 
 def test_a_parquet_double_of_1e300_is_refused_by_row(tmp_path: Path) -> None:
