@@ -8,6 +8,7 @@ histories keep the first STORED_PER_CHECK), the frame carries `n_failing`, the w
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 import pandas as pd
@@ -20,6 +21,11 @@ NUMBER_CHECKS = ("is a number", "is a whole number")
 SHOWN_PER_CHECK = 5
 STORED_PER_CHECK = 1_000
 NUMBER_HINT = "hint: write numbers without separators: 1000 or 1000.5, not 1,000, 1_000 or 1000,5"
+DATE_RANGE_HINT = (
+    "hint: a date outside 1900-2199 is a mistake: often a two-digit year read as four digits (16/06/26 as "
+    "the year 26; write four digits, or say so with --date-format '%d/%m/%y'), a signed year or a "
+    "sentinel such as 9999-12-31"
+)
 GUEST_HINT = (
     "hint: lines without a customer ID (guest orders?) cannot be segmented: remove them from the export, "
     "or leave them out with --anonymous-orders skip (counted in the run)"
@@ -91,7 +97,22 @@ def hints(failures: pd.DataFrame) -> list[str]:
     )
     if numbers.any():
         found.append(NUMBER_HINT)
+    if failures["check_name"].astype("string").str.startswith("is a date from", na=False).any():
+        found.append(DATE_RANGE_HINT)
+    spaced = next((v for v in failures["failure_case"] if isinstance(v, str) and unicode_space(v)), None)
+    if spaced is not None:
+        char = unicode_space(spaced)
+        found.append(
+            f"hint: {show_value(spaced)} holds a {unicodedata.name(char, 'space').lower()} (U+{ord(char):04X}): only "
+            "spaces (and tabs around numbers) are trimmed; remove it from the export"
+        )
     return found
+
+
+def unicode_space(text: str) -> str | None:
+    """The first space in `text` that is not ASCII (a no-break space U+00A0, a thin space U+2009, ...)
+    or an invisible format character (a zero-width space U+200B, a BOM U+FEFF), if any."""
+    return next((ch for ch in text if ord(ch) > 127 and (ch.isspace() or unicodedata.category(ch) == "Cf")), None)
 
 
 def has_guest_lines(failures: pd.DataFrame) -> bool:

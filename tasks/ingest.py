@@ -22,8 +22,8 @@ from segmentation.csvfile import (
     CsvLayout,
     checked_csv,
     describe_csv_error,
-    record_lines_by_reading,
     refuse_bad_records,
+    relined,
     shown,
 )
 from segmentation.errors import InputFileError, PipelineError
@@ -39,19 +39,6 @@ def layout_of(source: Source) -> CsvLayout | None:
     """Every byte of a CSV source checked, and what DuckDB reads (None for Parquet); made once per
     run and passed to every reader of the file."""
     return checked_csv(source.path, source.delimiter or ",") if source.kind == "csv" else None
-
-
-def relined(table: pa.Table, layout: CsvLayout | None) -> pa.Table:
-    """source_line as an editor shows it: DuckDB numbers records (a blank line or a line break
-    inside quotes makes them differ)."""
-    if layout is None or layout.record_lines is None or table.num_rows == 0:
-        return table
-    records = pc.subtract(table.column("source_line"), 2)
-    mapping = layout.record_lines
-    if pc.max(records).as_py() >= len(mapping):  # the quick count disagreed with DuckDB: count exactly
-        mapping = record_lines_by_reading(layout.read_path, layout.delimiter)
-    lines = pc.take(pa.array(mapping), records)
-    return table.set_column(table.schema.get_field_index("source_line"), "source_line", lines)
 
 
 def open_source(con: duckdb.DuckDBPyConnection, source: Source, layout: CsvLayout | None) -> None:

@@ -1,25 +1,30 @@
 """Orders: a retailer's order history in, one row of behavioural features per customer out, as of
 a period's end.
 
-DuckDB reads the file once, types every line and rolls the lines up into orders kept in a DuckDB
-file of their own (order_parts.sql, orders.sql): an order is its order_id, or without one, a
-customer's lines of one day; its amount is the net of its lines, so returns (negative amounts)
-are netted, not refused. Any line that breaks the contract fails the run, with every failing
-value listed by line (order_failures.sql). Each period's features are then computed from that
-file (customer_features.sql), so a backfill reads the export once: only orders up to the period's
-end exist for its run, so a backfill of 2025Q2 run today gives what a run on 2025-07-01 would have
-given. A customer is in the period when they ordered in the lookback window ((end - lookback
-months, end]); customers whose last order is older are out of it (counted in the run's facts as
-lapsed beyond the window).
+A CSV's bytes and rows follow a customer table's rules (segmentation/csvfile.py: UTF-8 in every
+byte, every row with the header's fields, ...). DuckDB then reads the file once, types every line
+and rolls the lines up into orders kept in a DuckDB file of their own (order_parts.sql,
+orders.sql): an order is its order_id, or without one, a customer's lines of one day; its amount
+is the net of its lines, so returns (negative amounts) are netted, not refused. Any line that
+breaks the contract fails the run, with every failing value listed by line (order_failures.sql);
+the pass and the report type lines with one definition (order_lines in order_macros.sql: amounts
+at most 1e15 and zero or at least a millionth in size, dates from 1900 to 2199). Each period's
+features are then computed from that file (customer_features.sql), so a backfill reads the export
+once: only orders up to the period's end exist for its run, so a backfill of 2025Q2 run today
+gives what a run on 2025-07-01 would have given. A customer is in the period when they ordered in
+the lookback window ((end - lookback months, end]); customers whose last order is older are out
+of it (counted in the run's facts as lapsed beyond the window).
 
 Dates are read as real exports write them: ISO dates and timestamps, YYYYMMDD, day- or
 month-first with / . or - (detected from the values; when every value fits both, say which
-with --date-format).
+with --date-format). An order counts on its written local day: a CSV's offset does not move
+it, a Parquet timestamp with a time zone counts on its day in that zone.
 """
 
 from __future__ import annotations
 
 import calendar
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -33,11 +38,12 @@ from typing import Literal, TypeVar
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from segmentation.csvfile import describe_csv_error, prepare_csv, refuse_bad_records, shown
+from segmentation.csvfile import CsvLayout, checked_csv, describe_csv_error, refuse_bad_records, relined, shown
 from segmentation.errors import DataError, InputFileError, ValidationFailed
 from segmentation.failures import FAILURE_COLUMNS, GUEST_HINT, STORED_PER_CHECK, failure_report, has_guest_lines
 from segmentation.files import sha256_file
@@ -64,6 +70,7 @@ DATE_FORMS: dict[str, tuple[str, ...]] = {
     "%m-%d-%Y": tuple(f"%m-%d-%Y{t}" for t in _TIMES),
 }
 _AMBIGUOUS = ({"%d/%m/%Y", "%m/%d/%Y"}, {"%d-%m-%Y", "%m-%d-%Y"})
+_WIDTHS = {"%Y": 4, "%y": 2, "%m": 2, "%d": 2, "%H": 2, "%M": 2, "%S": 2}
 
 
 def lookback_start(period_end: date, months: int) -> date:
@@ -73,6 +80,17 @@ def lookback_start(period_end: date, months: int) -> date:
     last = calendar.monthrange(year, month + 1)[1]
     day = last if period_end.day == calendar.monthrange(period_end.year, period_end.month)[1] else period_end.day
     return date(year, month + 1, min(day, last))
+
+
+def date_width(form: str) -> int:
+    """The exact length of a date form without separators ('%Y%m%d': 8), 0 for any other form.
+
+    strptime reads '2026062' with '%Y%m%d' as 2026-06-02 (a month or day may have one digit): such
+    a form is read at its exact width only, and without a time.
+    """
+    if not re.fullmatch(r"(?:%[YymdHMS])+", form):
+        return 0
+    return sum(_WIDTHS[form[i : i + 2]] for i in range(0, len(form), 2))
 
 
 def choose_date_format(values: list[str], given: str | None, *, source: str) -> tuple[str, tuple[str, ...]]:
@@ -90,7 +108,7 @@ def choose_date_format(values: list[str], given: str | None, *, source: str) -> 
         InputFileError: day-first and month-first both read every value; nothing reads any value.
     """
     if given:
-        return given, tuple(f"{given}{t}" for t in _TIMES)
+        return given, (given,) if date_width(given) else tuple(f"{given}{t}" for t in _TIMES)
     with scratch() as con:
         con.register("dates", pa.table({"d": pa.array(values, pa.string())}))
         counts = {}
@@ -124,8 +142,13 @@ def open_text(
     their line (warehouse/sql/orders/<kind>_text_csv.sql, or _arrow.sql over a Parquet file's rows).
     `read_path`: what DuckDB reads instead of the file itself (a copy with LF line endings)."""
     if source.kind == "parquet":
-        table = pq.read_table(source.path, columns=list(source.columns.values())).rename_columns(list(source.columns))
-        table = pa.table({name: table.column(name).cast(pa.string()) for name in table.column_names})
+        try:
+            with source.path.open("rb") as handle:  # a handle: Arrow cannot open a name that is not UTF-8
+                table = pq.read_table(handle, columns=list(source.columns.values()))
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise InputFileError(f"{shown(source.path)}: cannot be read as Parquet ({exc})") from None
+        table = table.rename_columns(list(source.columns))
+        table = pa.table({name: _as_text(table.column(name), source, name) for name in table.column_names})
         lines = pa.array(range(1, table.num_rows + 1), type=pa.int64())
         con.register(f"{kind}_arrow", table.append_column("source_line", lines))
         con.execute(sql(f"orders/{kind}_text_arrow"))
@@ -137,55 +160,98 @@ def open_text(
     con.execute(sql(f"orders/{kind}_text_csv"))
 
 
+def as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A Parquet column as the text the contract reads: a timestamp with a time zone as its local
+    time in that zone (the written local day, as a CSV's offset does not move its date); any other
+    value as pyarrow writes it ('2026-06-30', '2026-06-30 23:30:00', '12.5', '1e-07').
+
+    Raises:
+        pyarrow.ArrowException: the column has no text form (a list, a struct, bytes that are not UTF-8).
+    """
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        column = pc.local_timestamp(column)
+    return column.cast(pa.string())
+
+
+def _as_text(column: pa.ChunkedArray, source: Source, name: str) -> pa.ChunkedArray:
+    try:
+        return as_text(column)
+    except pa.ArrowException as exc:
+        header = source.columns.get(name, name)
+        raise InputFileError(
+            f"{shown(source.path)}: column {header!r} ({column.type}) is not text, a number or a date "
+            f"({str(exc).splitlines()[0]})"
+        ) from None
+
+
 def open_orders(con: duckdb.DuckDBPyConnection, source: Source, read_path: Path | None = None) -> None:
     """Define the temporary views `order_text` and `order_values` over the file (contract columns as text)."""
     con.execute(sql("orders/order_macros"))
     open_text(con, source, "order", read_path)
 
 
-def read_text_file(source: Source, read: Callable[[Path | None], T]) -> T:
-    """`read(None)` reads the file as it is: the fast path, no pass of our own over its bytes.
+def read_text_file(source: Source, read: Callable[[CsvLayout | None], T]) -> T:
+    """`read(layout)` reads the file with the customer table's byte and row rules (README).
 
-    Only when DuckDB's reader refuses the file does the byte-level pass (segmentation/csvfile.py) look at
-    it: a byte that is not UTF-8 text is named by line; CR or mixed line endings are read again
-    from a copy with LF endings (`read(copy)`, same lines); records with the wrong number of
-    fields are listed; anything else is said with DuckDB's own words and the line.
+    A CSV's every byte is checked first, as a customer table's is (segmentation/csvfile.py, one
+    pass in C-speed searches): a byte that is not UTF-8 text, in any column, is named by line; a
+    row ending in one delimiter too many has its fields counted exactly; CR or mixed line endings
+    are read from a copy with LF endings (`layout.read_path`, same lines; removed once read).
+    When DuckDB's reader still refuses the file, records with the wrong number of fields are
+    listed; anything else is said with DuckDB's own words and the line. A Parquet file: `read(None)`.
     """
-    try:
-        return read(None)
-    except (duckdb.InvalidInputException, duckdb.IOException) as exc:
-        if source.kind != "csv":
-            raise InputFileError(f"{shown(source.path)}: cannot be read ({str(exc).splitlines()[0]})") from None
-        error = exc
-    layout = prepare_csv(source.path, source.delimiter or ",")
-    if layout.copied:
+    if source.kind != "csv":
         try:
-            return read(layout.read_path)
+            return read(None)
         except (duckdb.InvalidInputException, duckdb.IOException) as exc:
-            error = exc
-        finally:
-            layout.release()
-    refuse_bad_records(source.path, source.delimiter or ",")
-    raise InputFileError(describe_csv_error(error, source=shown(source.path), layout=layout)) from None
+            raise InputFileError(f"{shown(source.path)}: cannot be read ({str(exc).splitlines()[0]})") from None
+    layout = checked_csv(source.path, source.delimiter or ",")
+    try:
+        return read(layout)
+    except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+        refuse_bad_records(source.path, source.delimiter or ",")
+        raise InputFileError(describe_csv_error(exc, source=shown(source.path), layout=layout)) from None
+    finally:
+        layout.release()
 
 
 def _set_date_form(con: duckdb.DuckDBPyConnection, form: str, patterns: tuple[str, ...]) -> None:
     con.execute("SET VARIABLE date_iso = ?", [form == "iso"])
     con.execute("SET VARIABLE date_formats = ?", [list(patterns) or ["%Y-%m-%d"]])
+    con.execute("SET VARIABLE date_width = ?", [date_width(form)])
     con.execute("SET VARIABLE date_label = ?", ["ISO date" if form == "iso" else form])
 
 
-def order_failures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """FAILURE_COLUMNS rows (at most STORED_PER_CHECK per check) plus n_failing per check."""
-    return con.execute(sql("orders/order_failures"), [STORED_PER_CHECK]).df()
+def order_failures(con: duckdb.DuckDBPyConnection, layout: CsvLayout | None) -> pd.DataFrame:
+    """FAILURE_COLUMNS rows (at most STORED_PER_CHECK per check) plus n_failing per check and n_lines,
+    with each line as an editor shows it (a blank line or a quoted line break counts)."""
+    failures = con.execute(sql("orders/order_failures"), [STORED_PER_CHECK]).to_arrow_table()
+    return relined(failures, layout).to_pandas()
 
 
-def order_report(failures: pd.DataFrame, *, source: Source, failing_lines: int | None = None) -> str:
-    """The validation report of an order file (segmentation/failures.py)."""
-    report = failure_report(
-        failures, source=source, contract="order contract", failing_rows=failing_lines, unit="order line"
-    )
+def order_report(failures: pd.DataFrame, *, source: Source) -> str:
+    """The validation report of an order file (segmentation/failures.py): the failing lines
+    counted exactly, and never empty."""
+    if failures.empty:  # a bug in the reader, never an empty report
+        failures = unnamed_failures(0)
+    lines = int(failures["n_lines"].iloc[0]) if "n_lines" in failures else None
+    report = failure_report(failures, source=source, contract="order contract", failing_rows=lines, unit="order line")
     return f"{report}\n{GUEST_HINT}" if has_guest_lines(failures) else report
+
+
+def unnamed_failures(bad_lines: int) -> pd.DataFrame:
+    """The failure a file gets when its lines break the contract but the report named none (a bug in
+    the reader, never an empty report): FAILURE_COLUMNS plus n_failing and n_lines."""
+    return pd.DataFrame(
+        {
+            "column_name": [None],
+            "check_name": ["meets the order contract (no value could be named: please report this file)"],
+            "failure_case": [f"{bad_lines} line(s)"],
+            "source_line": pd.array([None], dtype="Int64"),
+            "n_failing": [bad_lines],
+            "n_lines": [bad_lines],
+        }
+    )
 
 
 def read_orders(source: Source, *, date_format: str | None, skip_anonymous: bool = False) -> OrderHistory:
@@ -202,7 +268,7 @@ def read_orders(source: Source, *, date_format: str | None, skip_anonymous: bool
     folder = Path(tempfile.mkdtemp(prefix="segment-orders-"))
     try:
         return read_text_file(
-            source, lambda read_path: _read_orders(source, read_path, date_format, skip_anonymous, folder / STORE)
+            source, lambda layout: _read_orders(source, layout, date_format, skip_anonymous, folder / STORE)
         )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -210,13 +276,13 @@ def read_orders(source: Source, *, date_format: str | None, skip_anonymous: bool
 
 
 def _read_orders(
-    source: Source, read_path: Path | None, date_format: str | None, skip_anonymous: bool, store: Path
+    source: Source, layout: CsvLayout | None, date_format: str | None, skip_anonymous: bool, store: Path
 ) -> OrderHistory:
     store.unlink(missing_ok=True)  # a first try that DuckDB refused (read again from an LF copy)
     # Tens of millions of orders are grouped here, so it may use more memory than the run's other
     # DuckDB instances (it is closed before anything else runs).
     with closing(open_scratch(memory_limit=ORDERS_MEMORY_LIMIT, path=store)) as con:
-        open_orders(con, source, read_path)
+        open_orders(con, source, layout.read_path if layout is not None and layout.copied else None)
         values = [row[0] for row in con.execute(sql("orders/order_date_sample"), [DATE_SAMPLE]).fetchall()]
         if not values:
             total = con.execute("SELECT count(*) FROM order_text").fetchone()[0]
@@ -227,18 +293,17 @@ def _read_orders(
         amount_from_price = "amount" not in source.columns
         con.execute("SET VARIABLE amount_from_price = ?", [amount_from_price])  # for order_failures.sql
         con.execute("SET VARIABLE skip_anonymous = ?", [skip_anonymous])
-        parameters = [form == "iso", list(patterns) or ["%Y-%m-%d"], amount_from_price, skip_anonymous]
-        con.execute(sql("orders/order_parts"), parameters)
+        parameters = [form == "iso", list(patterns) or ["%Y-%m-%d"], date_width(form), amount_from_price]
+        con.execute(sql("orders/order_parts"), [*parameters, skip_anonymous])
         lines, bad, anonymous = con.execute(sql("orders/order_part_counts")).fetchone()
         if not lines:
             raise InputFileError(f"{source.path}: the header is there but there are no order lines")
-        if bad:
-            failures = order_failures(con)
-            report = order_report(failures, source=source, failing_lines=int(bad))
-            raise ValidationFailed(report, failures[FAILURE_COLUMNS])
-        con.execute(sql("orders/orders"))
-        if con.execute(sql("orders/order_bad_ids")).fetchone()[0]:
-            failures = order_failures(con)
+        if not bad:
+            con.execute(sql("orders/orders"))
+        if bad or con.execute(sql("orders/order_bad_ids")).fetchone()[0]:
+            failures = order_failures(con, layout)
+            if failures.empty:
+                failures = unnamed_failures(int(bad))
             raise ValidationFailed(order_report(failures, source=source), failures[FAILURE_COLUMNS])
     return OrderHistory(source, sha256_file(source.path), int(lines), form, int(anonymous), store)
 
@@ -250,10 +315,10 @@ def period_features(history: OrderHistory, period: Period, *, lookback_months: i
         DataError: nobody ordered in the window.
     """
     start = lookback_start(period.end, lookback_months)
-    with closing(open_history(history, period.end)) as con:
-        table = con.execute(sql("orders/customer_features"), [period.end, start]).to_arrow_table()
+    with closing(open_history(history, period.end, start)) as con:
+        table = con.execute(sql("orders/customer_features"), [period.end]).to_arrow_table()
         after_end, in_window, customers_to_end, first, last, ends = con.execute(
-            sql("orders/order_facts"), [period.end, start]
+            sql("orders/order_facts"), [period.end]
         ).fetchone()
     facts = PeriodFacts(
         lookback_start=start,
@@ -280,9 +345,10 @@ def period_features(history: OrderHistory, period: Period, *, lookback_months: i
     return table, facts
 
 
-def open_history(history: OrderHistory, end: date) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the history's orders, with `customer_orders` as of `end`."""
-    return open_order_store(history.store, end)
+def open_history(history: OrderHistory, end: date, window_start: date | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the history's orders, with `customer_orders` as of `end` (and
+    `window_orders` of (window_start, end])."""
+    return open_order_store(history.store, end, window_start=window_start)
 
 
 def _day(value: object) -> date | None:
@@ -298,19 +364,21 @@ def read_attributes(path: str | Path, *, columns: dict[str, str] | None, delimit
         InputFileError, ValidationFailed: as for a customer table.
     """
     source = inspect_source(path, columns=columns, delimiter=delimiter, contract=ATTRIBUTES)
-    table = read_text_file(source, lambda read_path: _read_attributes(source, read_path))
+    table = read_text_file(source, lambda layout: _read_attributes(source, layout))
     present = [c for c in ("gender", "age", "annual_income") if c in source.columns]
     return table.select(["customer_id", *present])
 
 
-def _read_attributes(source: Source, read_path: Path | None) -> pa.Table:
+def _read_attributes(source: Source, layout: CsvLayout | None) -> pa.Table:
     with scratch() as con:
-        open_text(con, source, "attribute", read_path)
+        open_text(con, source, "attribute", layout.read_path if layout is not None and layout.copied else None)
         con.execute(sql("parse/parse_macros"))
         con.execute(sql("orders/order_macros"))
-        failures = con.execute(sql("orders/attribute_failures"), [STORED_PER_CHECK]).df()
+        failures = con.execute(sql("orders/attribute_failures"), [STORED_PER_CHECK]).to_arrow_table()
+        failures = relined(failures, layout).to_pandas()
         if len(failures):
-            report = failure_report(failures, source=source, contract="attributes contract")
+            lines = int(failures["n_lines"].iloc[0])
+            report = failure_report(failures, source=source, contract="attributes contract", failing_rows=lines)
             raise ValidationFailed(report, failures[FAILURE_COLUMNS])
         return con.execute(sql("orders/attribute_rows")).to_arrow_table()
 

@@ -289,13 +289,14 @@ def open_scratch(
     return con
 
 
-def open_order_store(path: Path, end: date) -> duckdb.DuckDBPyConnection:
+def open_order_store(path: Path, end: date, *, window_start: date | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to an order history's orders (the file tasks/orders.py reads an order
-    export into), with the view `customer_orders` as of `end` (warehouse/sql/orders/customer_orders.sql);
-    the caller closes it."""
+    export into), with the views `customer_orders` as of `end` and `window_orders` of the window
+    (window_start, end] (warehouse/sql/orders/customer_orders.sql); the caller closes it."""
     con = open_scratch(path=path, read_only=True)
     try:
         con.execute("SET VARIABLE period_end = ?", [end])
+        con.execute("SET VARIABLE window_start = ?", [window_start or end])
         con.execute(sql("orders/customer_orders"))
     except BaseException:
         con.close()

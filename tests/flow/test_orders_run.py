@@ -3,7 +3,9 @@ point in time, backfills, scoring with models of the past only, and bad files.""
 
 from __future__ import annotations
 
+import io
 import itertools
+import re
 import tempfile
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import tasks.orders as orders_stage
 from segmentation.naming import SEPARATOR
 from segmentation.registry import FEATURES, ONE_TIME
 from segmentation.sample import generate_orders, write_orders
-from tests.helpers import FAST, invoke_json, query, succeed
+from tests.helpers import FAST, cli_error, invoke_json, query, succeed
 
 
 def segment(*args: str, **env: str) -> tuple[object, dict | None]:
@@ -261,3 +263,84 @@ def test_a_bad_order_file_fails_a_backfill_once_with_one_message(
     runs = query(db, "SELECT period, status FROM runs")
     assert runs.values.tolist() == [["2025Q4", "failed"]]  # one run records the failure and its lines
     assert query(db, "SELECT source_line FROM validation_failures")["source_line"].tolist() == [3]
+
+
+# Issue 29: its 12-line base file plus one line (line 14), run as `segment run --orders FILE
+# --period 2026Q2 --db NEW/segments.duckdb`: rc 1 naming the line, the failure stored; or rc 0.
+ISSUE_BASE = """customer_id,order_date,amount
+C1,2026-04-03,10.00
+C1,2026-06-20,35.50
+C2,2026-05-11,120.00
+C3,2025-09-14,15.00
+C3,2026-02-01,18.00
+C4,2026-06-29,300.00
+C4,2026-03-03,250.00
+C5,2025-12-24,60.00
+C6,2026-01-15,5.00
+C7,2026-04-28,80.00
+C8,2026-06-01,44.00
+C8,2026-06-02,41.00
+"""
+DAY_FIRST = re.sub(r"(\d{4})-(\d\d)-(\d\d)", r"\3/\2/\1", ISSUE_BASE)
+COMPACT = re.sub(r"(\d{4})-(\d\d)-(\d\d)", r"\1\2\3", ISSUE_BASE)
+WITH_NOTE = ISSUE_BASE.replace("\n", ",\n").replace("amount,\n", "amount,note\n")
+IN_RANGE = "is a date from 1900-01-01 to 2199-12-31"
+BELOW = "zero or |amount| \u2265 0.000001 (a millionth)"
+ISSUE_29 = {
+    "1 huge amount": (ISSUE_BASE, b"X,2026-05-05,1e33", ("amount", "|amount| \u2264 1e15", 14)),
+    "1 the largest double": (ISSUE_BASE, b"X,2026-05-05,1.7e308", ("amount", "|amount| \u2264 1e15", 14)),
+    "2 no-break space": (ISSUE_BASE, "X,2026-05-05,12.50\u00a0".encode(), ("amount", "is a number", 14)),
+    "3 two-digit year": (DAY_FIRST, b"X,16/06/26,20.00", ("order_date", IN_RANGE, 14)),
+    "4 seven-digit YYYYMMDD": (COMPACT, b"X,2026062,20.00", ("order_date", "is a date (%Y%m%d)", 14)),
+    "5 leading minus": (ISSUE_BASE, b"X,-2026-06-16,20.00", ("order_date", IN_RANGE, 14)),
+    "6 below a millionth": (ISSUE_BASE, b"T,2026-05-05,1e-7", ("amount", BELOW, 14)),
+    "7 not UTF-8 outside the contract": (WITH_NOTE, b"X,2026-05-05,20.00,caf\xe9", "line 14 is not UTF-8 text"),
+    "8 one delimiter too many": (ISSUE_BASE, b"X,2026-05-05,20.00,", "line 14 has 4 fields where the header has 3"),
+}
+
+
+@pytest.mark.parametrize("case", ISSUE_29)
+def test_issue_29_reproductions_fail_naming_the_line(tmp_path: Path, case: str) -> None:
+    base, line, expected = ISSUE_29[case]
+    orders = tmp_path / "orders.csv"
+    orders.write_bytes(base.encode() + line + b"\n")
+    db = tmp_path / "new" / "segments.duckdb"
+    result, _ = segment("run", "--orders", str(orders), "--period", "2026Q2", "--db", str(db))
+    assert result.exit_code == 1, result.output
+    error = cli_error(result.stderr)
+    assert "unexpected" not in error
+    assert "Traceback" not in result.stderr
+    stored = query(db, "SELECT column_name, check_name, source_line FROM validation_failures")
+    if isinstance(expected, tuple):  # a value: by line, in the report and in validation_failures
+        column, check, number = expected
+        assert f"{column} \u00b7 {check}: 1 failing:" in error
+        assert f"(line {number})" in error
+        assert "1 value(s) in 1 order line(s)" in error
+        assert stored.values.tolist() == [[column, check, number]]
+    else:  # bytes and rows: as a customer table's, in the run's error
+        assert expected in error
+        assert stored.empty
+        assert expected in query(db, "SELECT error FROM runs")["error"].item()
+    assert query(db, "SELECT status FROM runs")["status"].tolist() == ["failed"]
+
+
+def test_issue_29_a_parquet_double_of_1e300_fails_naming_its_row(tmp_path: Path) -> None:
+    frame = pd.read_csv(io.StringIO(ISSUE_BASE), parse_dates=["order_date"])
+    frame = pd.concat([frame, pd.DataFrame({"customer_id": ["X"], "order_date": [pd.Timestamp("2026-05-05")],
+                                            "amount": [1e300]})], ignore_index=True)  # fmt: skip
+    orders = tmp_path / "orders.parquet"
+    frame.to_parquet(orders)
+    db = tmp_path / "new" / "segments.duckdb"
+    result, _ = segment("run", "--orders", str(orders), "--period", "2026Q2", "--db", str(db))
+    assert result.exit_code == 1, result.output
+    assert "amount \u00b7 |amount| \u2264 1e15: 1 failing: '1e+300' (row 13)" in cli_error(result.stderr)
+    assert query(db, "SELECT source_line FROM validation_failures")["source_line"].tolist() == [13]
+
+
+def test_issue_29_a_csv_offset_does_not_move_the_written_day(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(ISSUE_BASE + "X,2026-06-30T23:30:00-05:00,5\n", encoding="utf-8")
+    db = tmp_path / "new" / "segments.duckdb"
+    summary = ok("run", "--orders", str(orders), "--period", "2026Q2", "--db", str(db))
+    features = query(db, "SELECT * FROM customer_features WHERE run_id = ? AND customer_id = 'X'", [summary["run_id"]])
+    assert features[["recency_days", "frequency", "monetary", "tenure_days"]].values.tolist() == [[0, 1, 5.0, 0]]

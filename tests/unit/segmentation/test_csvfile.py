@@ -96,3 +96,53 @@ def test_the_first_record_may_span_lines_in_quotes_and_a_bom_is_dropped(tmp_path
     assert read_first_record(path, None) == (["Income, k$", "Gender", "Age"], ";")  # the quoted comma is text
     path.write_bytes(b'"Customer\nID";Gender;Age\n1;Male;3\n')
     assert read_first_record(path, ";") == (["Customer\nID", "Gender", "Age"], ";")
+
+
+@pytest.mark.parametrize(
+    ("content", "delimiter", "found"),
+    [
+        (b"a,b\n1,2\n3,4\n", ",", {"line_endings": "LF"}),
+        (b"a,b\r\n1,2\r\n", ",", {"line_endings": "CRLF"}),
+        (b"a,b\r1,2\r", ",", {"line_endings": "CR"}),
+        (b"a,b\n1,2\r\n", ",", {"line_endings": "mixed"}),
+        (b"a,b\n1,2,\n3,4\n", ",", {"ends_with_delimiter": True}),
+        (b"a,b\r\n1,2,\r\n3,4\r\n", ",", {"ends_with_delimiter": True}),
+        (b"a,b\n1,2\n3,4,", ",", {"ends_with_delimiter": True}),  # the last line, without a line break
+        (b"a,b,\n1,2,3\n", ",", {"ends_with_delimiter": False}),  # the header's own delimiter is its business
+        (b"a,b\n1,2\n\n3,4\n", ",", {"blank_lines": True}),
+        (b"a,b\r\n1,2\r\n\r\n3,4\r\n", ",", {"blank_lines": True}),
+        (b"a,b\n1,\x002\n", ",", {"controls": True}),
+        (b"a\tb\n1\t2\n", "\t", {"controls": False}),  # the tab delimiter is no control character
+        (b"a,b\n1\t,2\n", ",", {"controls": True}),  # a tab inside a value is one
+        (b"a,b\n1_0,2\n", ",", {"underscores": True}),
+        (b"a_b,c\n1,2\n", ",", {"underscores": False}),  # the header may say spending_score
+        (b'a,b\n"1",2\n', ",", {"quotes": True}),
+        ("a,b\nü,é\n".encode(), ",", {"controls": False, "blank_lines": False}),
+    ],
+)
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 1 << 20])
+def test_the_byte_pass_finds_the_same_whatever_the_chunk_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, delimiter: str, found: dict, chunk: int
+) -> None:
+    """Every line break, CR and multi-byte character falls on a chunk's edge at some chunk size."""
+    from segmentation import csvfile
+
+    path = tmp_path / "scan.csv"
+    path.write_bytes(content)
+    monkeypatch.setattr(csvfile, "CHUNK_BYTES", chunk)
+    scan = csvfile._scan(path, delimiter.encode())
+    assert {name: getattr(scan, name) for name in found} == found
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 20])
+def test_the_byte_pass_names_the_line_of_a_byte_that_is_not_utf8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    from segmentation import csvfile
+    from segmentation.errors import InputFileError
+
+    path = tmp_path / "scan.csv"
+    path.write_bytes("a,b\nü,1\n2,x\xe9\n".encode("latin-1").replace(b"\xfc", "ü".encode()))
+    monkeypatch.setattr(csvfile, "CHUNK_BYTES", chunk)
+    with pytest.raises(InputFileError, match=r"line 3 is not UTF-8 text \(byte 0xe9, byte 4 of the line"):
+        csvfile._scan(path, b",")

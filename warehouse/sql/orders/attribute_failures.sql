@@ -1,5 +1,6 @@
 -- Every attribute value that breaks the contract (the customer table's, without the score), with
--- its line: at most $1 examples per column and check, each row with n_failing for its check.
+-- its line: at most $1 examples per column and check, each row with n_failing for its check and
+-- n_lines, how many lines fail in all.
 WITH checks AS (
     SELECT 'customer_id' AS column_name, 'not_nullable' AS check_name, customer_id AS failure_case, source_line
     FROM attribute_text WHERE nullif(trim(customer_id), '') IS NULL
@@ -24,9 +25,10 @@ WITH checks AS (
     WHERE nullif(trim(annual_income), '') IS NOT NULL
       AND NOT coalesce(as_number(trim(annual_income)) BETWEEN 0 AND 100000, false)
 )
-SELECT column_name, check_name, failure_case, source_line, n_failing
+SELECT column_name, check_name, failure_case, source_line, n_failing, n_lines
 FROM (
     SELECT *, count(*) OVER (PARTITION BY column_name, check_name) AS n_failing,
+           count(DISTINCT source_line) OVER () AS n_lines,
            row_number() OVER (PARTITION BY column_name, check_name ORDER BY source_line) AS nth
     FROM checks
 )

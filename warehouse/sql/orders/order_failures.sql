@@ -1,33 +1,58 @@
 -- Every value of an order line that breaks the contract, with its line: at most $1 examples per
--- column and check, each row carrying how many values failed that check in all (n_failing).
-WITH checks AS (
-    SELECT 'customer_id' AS column_name, 'not_nullable' AS check_name, customer_id AS failure_case, source_line
-    FROM order_text WHERE nullif(trim(customer_id), '') IS NULL AND NOT getvariable('skip_anonymous')
+-- column and check, each row carrying how many values failed that check in all (n_failing) and
+-- how many lines fail in all (n_lines). The lines are typed and checked by order_lines
+-- (order_macros.sql), as in the one pass: each bad_* flag becomes at least one named check, so
+-- every line that pass refused is named here. Variables: as set by tasks/orders.py.
+WITH lines AS (
+    SELECT *
+    FROM order_lines(
+        'order_text', getvariable('date_iso'), getvariable('date_formats'), getvariable('date_width'),
+        getvariable('amount_from_price'), getvariable('skip_anonymous')
+    )
+),
+checks AS (
+    SELECT 'customer_id' AS column_name, 'not_nullable' AS check_name, customer_text AS failure_case, source_line
+    FROM lines WHERE bad_customer
     UNION ALL
-    SELECT 'customer_id', 'no control characters', customer_id, source_line
-    FROM order_text WHERE has_control(customer_id)
+    SELECT 'customer_id', 'no control characters', customer_text, source_line
+    FROM lines WHERE has_control(customer_id)
     UNION ALL
-    SELECT 'order_date', CASE WHEN nullif(trim(order_date), '') IS NULL THEN 'not_nullable'
-                              ELSE 'is a date (' || getvariable('date_label') || ')' END, order_date, source_line
-    FROM order_text WHERE order_day(order_date) IS NULL
+    SELECT 'order_date',
+           CASE WHEN nullif(trimmed(date_text), '') IS NULL THEN 'not_nullable'
+                WHEN order_day IS NULL THEN 'is a date (' || getvariable('date_label') || ')'
+                ELSE 'is a date from 1900-01-01 to 2199-12-31' END,
+           date_text, source_line
+    FROM lines WHERE bad_date
     UNION ALL
-    SELECT 'amount', CASE WHEN nullif(trim(amount), '') IS NULL THEN 'not_nullable' ELSE 'is a number' END,
-           amount, source_line
-    FROM order_text WHERE NOT getvariable('amount_from_price') AND order_number(amount) IS NULL
+    -- the amount column's own value
+    SELECT 'amount',
+           CASE WHEN nullif(trimmed(amount_text), '') IS NULL THEN 'not_nullable'
+                WHEN amount_number IS NULL THEN 'is a number'
+                WHEN abs(amount_number) > 1e15 THEN '|amount| ≤ 1e15'
+                ELSE 'zero or |amount| ≥ 0.000001 (a millionth)' END,
+           amount_text, source_line
+    FROM lines WHERE bad_amount AND NOT getvariable('amount_from_price')
     UNION ALL
-    SELECT 'quantity', CASE WHEN nullif(trim(quantity), '') IS NULL THEN 'not_nullable' ELSE 'is a number' END,
-           quantity, source_line
-    FROM order_text
-    WHERE order_number(quantity) IS NULL
-      AND (getvariable('amount_from_price') OR nullif(trim(quantity), '') IS NOT NULL)
+    -- quantity × unit_price, when both are numbers (otherwise their own checks below name them)
+    SELECT 'amount',
+           CASE WHEN NOT abs(line_amount) <= 1e15 THEN '|quantity × unit_price| ≤ 1e15'
+                ELSE 'zero or |quantity × unit_price| ≥ 0.000001 (a millionth)' END,
+           quantity_text || ' × ' || price_text, source_line
+    FROM lines
+    WHERE bad_amount AND getvariable('amount_from_price') AND quantity_number IS NOT NULL AND price_number IS NOT NULL
     UNION ALL
-    SELECT 'unit_price', CASE WHEN nullif(trim(unit_price), '') IS NULL THEN 'not_nullable' ELSE 'is a number' END,
-           unit_price, source_line
-    FROM order_text WHERE getvariable('amount_from_price') AND order_number(unit_price) IS NULL
+    SELECT 'quantity', CASE WHEN nullif(trimmed(quantity_text), '') IS NULL THEN 'not_nullable' ELSE 'is a number' END,
+           quantity_text, source_line
+    FROM lines WHERE bad_quantity
+    UNION ALL
+    SELECT 'unit_price', CASE WHEN nullif(trimmed(price_text), '') IS NULL THEN 'not_nullable' ELSE 'is a number' END,
+           price_text, source_line
+    FROM lines WHERE bad_price
 )
-SELECT column_name, check_name, failure_case, source_line, n_failing
+SELECT column_name, check_name, failure_case, source_line, n_failing, n_lines
 FROM (
     SELECT *, count(*) OVER (PARTITION BY column_name, check_name) AS n_failing,
+           count(DISTINCT source_line) OVER () AS n_lines,
            row_number() OVER (PARTITION BY column_name, check_name ORDER BY source_line) AS nth
     FROM checks
 )
