@@ -159,6 +159,19 @@ class InspectedOrders:
     user: str
     database: str
 
+    def as_record(self) -> dict[str, object]:
+        """What a run records of its source (the password never): the URL masked, the table or the
+        query, how rows are named, and how days are taken."""
+        table = self.source.table
+        return {
+            "source": self.source.masked,
+            "table": str(table) if table else None,
+            "query": self.source.query,
+            "key": list(self.key),
+            "date_kind": self.date_kind,
+            "timezone": self.timezone,
+        }
+
     @property
     def pushed_down(self) -> bool:
         """Whether the point-in-time filter runs on the server (not for dates stored as text)."""
@@ -195,6 +208,27 @@ def masked(url: str) -> str:
     pieces = query.split("&") if query else []
     hidden = "&".join("password=" + MASK if p.split("=", 1)[0] == "password" else p for p in pieces)
     return start + ("?" + hidden if query else "")
+
+
+def without_password(url: str) -> tuple[str, str | None]:
+    """The URL without its password, and the password (percent-decoded), or None when it has none.
+
+    For what crosses a process or is kept: the command line can hand the password to libpq through
+    its own environment (PGPASSWORD) and pass only the password-less URL on as a flow parameter.
+
+    Args:
+        url: a libpq URI, the password in its user part or in a `password=` parameter.
+
+    Returns:
+        (the URL without a password, the password or None).
+    """
+    head, password, tail = _password_split(url)
+    start, query = _query_split(head + tail)
+    pieces = query.split("&") if query else []
+    given = [p.split("=", 1)[1] for p in pieces if p.startswith("password=")]
+    kept = [p for p in pieces if not p.startswith("password=")]
+    found = password if password is not None else (given[-1] if given else None)
+    return start + ("?" + "&".join(kept) if kept else ""), unquote(found) if found is not None else None
 
 
 def _password_split(url: str) -> tuple[str, str | None, str]:
@@ -250,8 +284,8 @@ def parse_orders_url(url: str, *, query: str | None = None) -> PostgresOrders:
     Args:
         url: postgresql://user[:password]@host:port/database?table=schema.table (other libpq parameters,
             e.g. sslmode, are passed on); without a table when `query` is given.
-        query: one SELECT whose columns are the order lines (wrapped as a subquery: it may not end in
-            a comment-less ';' followed by more statements).
+        query: one SELECT whose columns are the order lines; it is read as a subquery, so a trailing
+            ';' is dropped and a second statement is a syntax error.
 
     Returns:
         The source; nothing is contacted.
@@ -656,7 +690,7 @@ def _missing_table(cur: Any, source: PostgresOrders) -> PostgresSourceError:
 # --- the reader ---
 
 
-def order_select(inspected: InspectedOrders, *, end: date | None) -> str:
+def order_select(inspected: InspectedOrders, *, end: date | None, with_key: bool = True) -> str:
     """The statement the reader runs: the contract columns as documented above, filtered on the
     server to orders up to `end` (inclusive; compared with the `segment.period_end` setting, which
     the reader binds) unless the dates are text. Identifiers are quoted; no value is in it.
@@ -664,13 +698,14 @@ def order_select(inspected: InspectedOrders, *, end: date | None) -> str:
     Args:
         inspected: from `inspect_postgres`.
         end: the last day whose orders are read; None reads every row.
+        with_key: add `source_key` (the primary key's value, or a table row's ctid).
 
     Returns:
         One SELECT statement.
     """
     columns = inspected.columns
     select = [_select_column(c, quote_identifier(columns[c]), inspected.date_kind) for c in columns]
-    key = _key_expression(inspected.key)
+    key = _key_expression(inspected.key) if with_key else None
     if key:
         select.append(f"{key} AS source_key")
     source = inspected.source
@@ -710,7 +745,9 @@ def _end_filter(column: str, date_kind: DateKind) -> str:
 
 
 @contextlib.contextmanager
-def open_order_reader(inspected: InspectedOrders, *, end: date | None) -> Iterator[pa.RecordBatchReader]:
+def open_order_reader(
+    inspected: InspectedOrders, *, end: date | None, with_key: bool = True
+) -> Iterator[pa.RecordBatchReader]:
     """Stream the order lines up to `end` as Arrow record batches (columns as documented above).
 
     The batches come from PostgreSQL's binary COPY as the consumer asks for them, so memory stays
@@ -720,6 +757,10 @@ def open_order_reader(inspected: InspectedOrders, *, end: date | None) -> Iterat
     Args:
         inspected: from `inspect_postgres`.
         end: the last day (inclusive) whose orders are read; None reads every row.
+        with_key: add `source_key` and `source_line`, which name a row in a failure report. Without
+            them the read is the contract columns alone: the server's COPY is the bottleneck, and a
+            ctid as text costs it about a third more (benchmarks/postgres.py); like an order file,
+            whose lines are numbered only when a failed run's report reads it again.
 
     Yields:
         A RecordBatchReader, to be read once.
@@ -731,21 +772,26 @@ def open_order_reader(inspected: InspectedOrders, *, end: date | None) -> Iterat
     source = inspected.source
     conn = connect(source)
     cur = conn.cursor()
+    reader = None
     try:
         with _statement_errors(source, f"reading {source.what}"):
             if end is not None:
                 cur.execute("SELECT set_config($1, $2, false)", parameters=(PERIOD_END_SETTING, end.isoformat()))
                 cur.fetchall()
-            cur.execute(order_select(inspected, end=end))  # no parameters: streamed through COPY
+            cur.execute(order_select(inspected, end=end, with_key=with_key))  # no parameters: streamed by COPY
             reader = cur.fetch_record_batch()
         try:
-            yield numbered(reader)
+            yield numbered(reader) if with_key else reader
         except Exception as exc:
             # An error inside the stream surfaces in the consumer (DuckDB) with the driver's words.
             if "[libpq]" in str(exc) or isinstance(exc, _driver().Error):
                 raise query_error(exc, source, doing=f"reading {source.what}") from None
             raise
     finally:
+        # The stream first: released after its connection, it would touch a closed libpq connection
+        # (a consumer that still holds the reader, e.g. a DuckDB view, gets an error, not a crash).
+        if reader is not None:
+            reader.close()
         cur.close()
         conn.close()
 

@@ -16,6 +16,7 @@ from segmentation.postgres import (
     parse_orders_url,
     parse_table_name,
     scrub,
+    without_password,
 )
 
 SECRET = "pa:ss@w/rd"
@@ -46,6 +47,19 @@ def test_scrub_removes_the_password_in_every_form_a_driver_may_quote() -> None:
     assert SECRET not in scrubbed
     assert ENCODED not in scrubbed
     assert "***" in scrubbed
+
+
+@pytest.mark.parametrize(
+    ("url", "bare", "password"),
+    [
+        (f"postgresql://shop:{ENCODED}@db/shop?table=t", "postgresql://shop@db/shop?table=t", SECRET),
+        ("postgresql://shop@db/shop?password=pw&table=t", "postgresql://shop@db/shop?table=t", "pw"),
+        ("postgresql://shop@db/shop?password=pw", "postgresql://shop@db/shop", "pw"),
+        ("postgresql://shop@db/shop?table=t", "postgresql://shop@db/shop?table=t", None),
+    ],
+)
+def test_without_password(url: str, bare: str, password: str | None) -> None:
+    assert without_password(url) == (bare, password)
 
 
 def test_scrub_removes_pgpassword(monkeypatch: pytest.MonkeyPatch) -> None:
