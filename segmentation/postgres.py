@@ -490,6 +490,12 @@ def query_error(exc: BaseException, source: PostgresOrders, *, doing: str) -> Po
             "hint: the role needs SELECT on what it reads: GRANT SELECT ON schema.table TO role (and USAGE ON "
             "SCHEMA); ask the database's owner"
         )
+    if (state or "")[:2] in ("08", "57") or re.search(r"FATAL:|server closed the connection|connection .* lost", text):
+        return PostgresSourceError(
+            f"{shown}: the server ended {doing} ({detail})\n"
+            "hint: a restart, an administrator or a statement_timeout of the role stopped it; nothing was kept: "
+            "run it again (ALTER ROLE ... SET statement_timeout = 0 for a long read)"
+        )
     if source.query is not None:
         return PostgresSourceError(
             f"{shown}: the orders query failed ({detail})\n"
@@ -505,7 +511,7 @@ def _sqlstate(text: str) -> str | None:
 
 
 def _server_message(text: str) -> str:
-    match = re.search(r"ERROR:\s+(.+)", text)
+    match = re.search(r"(?:ERROR|FATAL):\s+(.+)", text)
     if match:
         return match.group(1).strip()
     return _libpq_detail(re.sub(r"\n\s*Query was:.*", "", text, flags=re.S))

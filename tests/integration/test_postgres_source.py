@@ -12,6 +12,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -373,6 +375,39 @@ def test_a_password_libpq_quotes_is_masked(shop: PostgresServer) -> None:
         inspect(f"postgresql://reader:s3cret%zz@127.0.0.1:{shop.port}/shop?table=orders")
     assert "s3cret" not in str(caught.value)
     assert "zz" not in str(caught.value) or "***" in str(caught.value)
+
+
+def test_the_server_ending_the_read(shop: PostgresServer) -> None:
+    shop.sql(
+        "CREATE VIEW public.endless AS SELECT 'C' || i AS customer_id, date '2025-01-01' AS order_date, "
+        "1::numeric AS amount, 'O' || i AS order_id FROM generate_series(1, 50000000) AS i; "
+        "GRANT SELECT ON public.endless TO reader",
+        "shop",
+    )
+    inspected = inspect(reader_url(shop, "public.endless"))
+    killer = threading.Thread(target=_terminate_readers_copying, args=(shop,))
+    killer.start()
+    with pytest.raises(PostgresSourceError) as caught:
+        read_rows(inspected, end=None)
+    killer.join()
+    message = str(caught.value)
+    assert (
+        "the server ended reading table public.endless (terminating connection due to administrator command)" in message
+    )
+    assert "hint: a restart, an administrator or a statement_timeout" in message
+
+
+def _terminate_readers_copying(server: PostgresServer) -> None:
+    """End the reader's COPY as soon as it runs (pg_terminate_backend: what an administrator or a restart does)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ended = server.sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE usename = 'reader' AND query LIKE 'COPY%' AND state = 'active'"
+        )
+        if ended != "0":
+            return
+        time.sleep(0.05)
 
 
 # --- credentials from libpq's environment ---
