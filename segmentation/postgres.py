@@ -805,17 +805,21 @@ def open_order_reader(
 def numbered(reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
     """The same batches with `source_line` appended: each row's number in the stream, from 1.
 
-    Python sees each batch (16 MB of rows), never a row; the batches are not held.
+    Python sees each batch (16 MB of rows), never a row; the batches are not held. The numbers are
+    made in Arrow's own memory, not numpy's: freeing a numpy-backed buffer needs the GIL, and DuckDB
+    frees batches on its own threads, once while its connection was being destroyed under the GIL
+    (a deadlock seen in benchmarks/postgres.py at process exit).
     """
-    import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     schema = reader.schema.append(pa.field("source_line", pa.int64(), nullable=False))
 
     def batches() -> Iterator[pa.RecordBatch]:
         start = 1
         for batch in reader:
-            lines = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
+            ones = pa.repeat(pa.scalar(1, pa.int64()), batch.num_rows)
+            lines = pc.cumulative_sum(ones, start=start - 1)
             start += batch.num_rows
             yield pa.RecordBatch.from_arrays([*batch.columns, lines], schema=schema)
 
