@@ -19,6 +19,11 @@ class InputFileError(PipelineError):
     """The source file cannot be read as the contract requires (missing, empty, ragged, ...)."""
 
 
+class PostgresSourceError(InputFileError):
+    """An order history in PostgreSQL cannot be read: the server, the credentials, the database, the
+    table or query, a privilege or a column; the message names it with the password masked, and a hint."""
+
+
 class ValidationFailed(PipelineError):
     """Rows broke the input contract; `failures` holds one row per failed check of one value."""
 

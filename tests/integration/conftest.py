@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import OLD_DUCKDB, OLD_DUCKDB_DIR
+from tests.postgres import postgres_server  # noqa: F401  (a fixture: a real PostgreSQL server for the session)
 
 
 @pytest.fixture(scope="session", autouse=True)
