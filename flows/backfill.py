@@ -42,7 +42,7 @@ def backfill_in_process(periods: list[Period], *, parameters: dict[str, object],
         force: run periods that already succeeded again.
     """
     outcomes: list[PeriodOutcome] = []
-    with read_once():
+    with read_once(until=max(p.end for p in periods)):  # a table is read up to the last period's end
         for number, period in enumerate(periods):
             cadence = "quarterly" if period.kind == "quarter" else "monthly"
             started = utc_now()

@@ -68,7 +68,7 @@ def read_customers(run: PeriodRun) -> tuple[pa.Table, Any, OrderInput | None]:
     if not settings.orders:
         ingested = ingest(settings, run.warehouse, run.run_id, run.source)
         return validate(ingested), ingested, None
-    run.history = history = ingest_orders(settings, run.source)  # the run releases it when it ends
+    run.history = history = ingest_orders(settings, run.source, run.period)  # the run releases it when it ends
     attributes = resolve_source(settings.attributes, run.period) if settings.attributes else None
     customers, facts = customer_features(settings, history, run.period, attributes)
     return customers, history, OrderInput(history, facts, settings.lookback_months, attributes)

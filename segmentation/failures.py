@@ -46,6 +46,7 @@ def failure_report(
     failing_rows: int | None = None,
     unit: str = "row",
     shown: int = SHOWN_PER_CHECK,
+    word: str | None = None,
 ) -> str:
     """A readable report: per column and check, how many values failed and the first few.
 
@@ -57,6 +58,8 @@ def failure_report(
         failing_rows: how many rows (lines) failed, when more failed than `failures` holds.
         unit: what the count of failing rows counts ('row', 'order line').
         shown: values listed per column and check.
+        word: what names a row where `source` is a path ('line'); a table's key column ('line_id'):
+            then each row is named by its `source_key`.
 
     Returns:
         A multi-line message; never without a line per failing check.
@@ -64,8 +67,13 @@ def failure_report(
     if isinstance(source, Source):
         headers, word, where = source.columns, source.row_word, shown_path(source.path)
     else:
-        headers, word, where = headers or {}, "line", source
-    counted = " (line numbers count the header as line 1)" if word == "line" else " (rows count from 1)"
+        headers, word, where = headers or {}, word or "line", source
+    keyed = "source_key" in failures and failures["source_key"].notna().any()
+    if keyed:
+        counted = f" (rows named by {word})"
+    else:
+        counted = " (line numbers count the header as line 1)" if word == "line" else " (rows count from 1)"
+        word = word if word == "line" else "row"
     groups = failures.groupby(["column_name", "check_name"], dropna=False, sort=False)
     counts = {key: _count(group) for key, group in groups}
     rows = failing_rows if failing_rows is not None else failures["source_line"].dropna().nunique()
@@ -74,9 +82,10 @@ def failure_report(
     ]
     for (column, check), group in groups:
         header = headers.get(column, column) if isinstance(column, str) else "(table)"
+        names = group["source_key"] if keyed else group["source_line"]
         examples = ", ".join(
-            f"{show_value(value)} ({word} {int(line)})" if pd.notna(line) else show_value(value)
-            for value, line in zip(group["failure_case"][:shown], group["source_line"][:shown], strict=True)
+            f"{show_value(value)} ({word} {line if keyed else int(line)})" if pd.notna(line) else show_value(value)
+            for value, line in zip(group["failure_case"][:shown], names[:shown], strict=True)
         )
         count = counts[column, check]
         more = f", and {count - shown} more" if count > shown else ""

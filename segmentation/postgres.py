@@ -173,6 +173,16 @@ class InspectedOrders:
         }
 
     @property
+    def kind(self) -> str:
+        """The run record's source_format."""
+        return "postgresql"
+
+    @property
+    def delimiter(self) -> None:
+        """A table has none (the run record's delimiter)."""
+        return None
+
+    @property
     def pushed_down(self) -> bool:
         """Whether the point-in-time filter runs on the server (not for dates stored as text)."""
         return self.date_kind != "text"

@@ -15,6 +15,7 @@ here holds a live DuckDB connection (an order history is a file, opened by whoev
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # annotations only: the command line imports this module befo
     from segmentation.clv import ForecastModel
     from segmentation.csvfile import CsvLayout
     from segmentation.model import SegmentModel
+    from segmentation.ordersource import OrderSource
     from segmentation.source import Source
 
 # The columns of the frames continuity hands on (and the forecast adds drift flags to).
@@ -75,17 +77,33 @@ class Ingested:
 class OrderHistory:
     """An order history read, typed and checked once, kept as a DuckDB file of its orders.
 
-    The file (`store`, table `order_parts`: one row per customer, order and day) answers every
+    The file (`store`, tables `orders` and `order_days`, warehouse/sql/orders/orders.sql) answers every
     period's features: a backfill reads the export once. `remove` deletes it; whoever read the
     history removes it when the last period that needs it is done.
     """
 
-    source: Source
-    source_sha256: str
+    source: OrderSource  # a file, a folder's files, or a PostgreSQL table or query
+    name: str  # what messages and the run record call it (a URL's password masked)
+    source_sha256: str | None  # of the file's bytes (a folder's: over its files); None for a table
     n_rows: int  # order lines read
     date_format: str  # 'iso' or the strptime form used
     anonymous_lines: int  # lines without a customer ID, left out (SEGMENT_ANONYMOUS_ORDERS=skip)
     store: Path  # the DuckDB file of the orders (warehouse/sql/orders/order_parts.sql)
+    read_until: date | None = None  # PostgreSQL: orders after this day were not read (filtered on the server)
+
+    @property
+    def record(self) -> dict[str, object]:
+        """What the run records of where its orders came from (runs.source_detail): a table's masked
+        URL, table or query, key and time zone; a folder's files; nothing for one file."""
+        from segmentation.ordersource import OrderFiles
+        from segmentation.postgres import InspectedOrders
+
+        source = self.source
+        if isinstance(source, InspectedOrders):
+            return {**source.as_record(), "read_until": self.read_until.isoformat() if self.read_until else None}
+        if isinstance(source, OrderFiles):
+            return {"files": [source.name_of(f) for f in source.files]}
+        return {}
 
     def remove(self) -> None:
         shutil.rmtree(self.store.parent, ignore_errors=True)
@@ -103,7 +121,9 @@ class PeriodFacts:
     customers: int  # in the period: ordered in the window
     first_order_date: date | None
     last_order_date: date | None  # the last order up to the period's end
-    history_ends: date | None = None  # the last order of the whole history (it may be after the period)
+    history_ends: date | None = None  # the last order of the whole history read (it may be after the period)
+    not_read_after: date | None = None  # PostgreSQL: orders after this day were not read (filtered on the server)
+    checksum: str | None = None  # of the orders up to the end (orders/order_checksum.sql), with the DuckDB version
 
     @property
     def lapsed_beyond_window(self) -> int:
@@ -117,7 +137,8 @@ class PeriodFacts:
     def as_record(self) -> dict[str, object]:
         return {
             "window_start": self.lookback_start,
-            "orders_after_end": self.lines_after_end,
+            # NULL when the server filtered them: not read, so not counted
+            "orders_after_end": None if self.not_read_after is not None else self.lines_after_end,
             "orders_in_window": self.orders_in_window,
             "customers_lapsed": self.lapsed_beyond_window,
             "last_order_date": self.history_ends,
@@ -129,6 +150,8 @@ class PeriodFacts:
             if self.lines_after_end
             else ""
         )
+        if self.not_read_after is not None:
+            ignored += f"; orders after {self.not_read_after} not read (filtered on the server)"
         return (
             f"{self.customers} customers ordered in the window {self.lookback_start} (excl.) – {self.period_end}; "
             f"{self.lapsed_beyond_window} earlier customer(s) had no order in it{ignored}"
@@ -355,6 +378,8 @@ class OrderInput:
             "date_format": self.history.date_format,
             "attributes_path": self.attributes_path,
             "anonymous_lines": self.history.anonymous_lines,
+            "source_checksum": self.facts.checksum,
+            "source_detail": json.dumps(self.history.record, sort_keys=True) if self.history.record else None,
             **self.facts.as_record(),
         }
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from segmentation.postgres import is_postgres_url, masked
 from segmentation.registry import CUSTOMER_FEATURES, DEFAULT_CUSTOMER_FEATURES, DEFAULT_ORDER_FEATURES, FEATURES
 from segmentation.source import parse_column_map, parse_delimiter
 
@@ -76,11 +77,16 @@ class Settings(BaseSettings):
         None,
         description="a customer table (CSV or Parquet, may contain '{period}'); default: the bundled sample",
     )
-    orders: Annotated[str | None, Exposed(metavar="PATH", path=True)] = Field(
+    orders: Annotated[str | None, Exposed(metavar="PATH|URL", path=True)] = Field(
         None,
-        description="an order history (CSV or Parquet, may contain '{period}') instead of a customer table: "
-        "customers are segmented on their behaviour as of the period's end (customer_id, order_date, amount; "
-        "order_id, quantity, unit_price optional)",
+        description="an order history instead of a customer table: a CSV or Parquet file (may contain '{period}'), "
+        "a folder or glob of them, or postgresql://user@host:port/db?table=schema.table; customers are segmented "
+        "on their behaviour as of the period's end (customer_id, order_date, amount; order_id, quantity, "
+        "unit_price optional)",
+    )
+    orders_query: Annotated[str | None, Exposed(metavar="SQL")] = Field(
+        None,
+        description="with --orders postgresql://... (no table=): one SELECT whose rows are the order lines",
     )
     attributes: Annotated[str | None, Exposed(metavar="PATH", path=True)] = Field(
         None, description="with orders: customer attributes (customer_id, gender, age, annual_income) joined by ID"
@@ -278,7 +284,16 @@ class Settings(BaseSettings):
                 raise ValueError(f"features {attribute} come from customer attributes: give --attributes with orders")
         if "spending_score" in self.features and self.orders:
             raise ValueError("spending_score is a store-assigned score that order histories do not have")
+        if self.orders_query is not None and not (self.orders and is_postgres_url(self.orders)):
+            raise ValueError(
+                "orders_query reads a PostgreSQL query: give the server as --orders postgresql://user@host/database"
+            )
         return self
+
+    @field_serializer("orders")
+    def _masked_orders(self, value: str | None) -> str | None:
+        """What is stored or shown of the orders (runs.settings): a URL's password as ***."""
+        return masked(value) if value and is_postgres_url(value) else value
 
     @property
     def artifacts_root(self) -> Path:

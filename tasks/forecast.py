@@ -234,7 +234,7 @@ def look_forward(
     logger = get_run_logger()
     table = histories(history, period)
     if table.num_rows == 0:
-        raise PipelineError(f"{history.source.path}: no customer has an order up to {period.end} to forecast")
+        raise PipelineError(f"{history.name}: no customer has an order up to {period.end} to forecast")
     if model_run_id is None:  # a fitted run fits; a score run uses its model run's parameters
         model = clv.fit_forecast_model(
             *model_inputs(table), sample_size=settings.forecast_sample_size, random_state=settings.random_state

@@ -24,6 +24,7 @@ it, a Parquet timestamp with a time zone counts on its day in that zone.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import re
 import shutil
 import tempfile
@@ -38,8 +39,6 @@ from typing import Literal, TypeVar
 import duckdb
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -47,10 +46,19 @@ from segmentation.csvfile import CsvLayout, checked_csv, describe_csv_error, ref
 from segmentation.errors import DataError, InputFileError, ValidationFailed
 from segmentation.failures import FAILURE_COLUMNS, GUEST_HINT, STORED_PER_CHECK, failure_report, has_guest_lines
 from segmentation.files import sha256_file
+from segmentation.ordersource import (
+    OrderFiles,
+    OrderSource,
+    inspect_order_source,
+    is_file_set,
+    order_files,
+    parquet_text_batches,
+)
 from segmentation.periods import Period
+from segmentation.postgres import InspectedOrders, is_postgres_url, open_order_reader
 from segmentation.results import OrderHistory, PeriodFacts
 from segmentation.settings import Settings
-from segmentation.source import ATTRIBUTES, Source, inspect_orders, inspect_source
+from segmentation.source import ATTRIBUTES, Source, inspect_source
 from warehouse import open_order_store, open_scratch, scratch, sql
 
 T = TypeVar("T")
@@ -138,56 +146,70 @@ def choose_date_format(values: list[str], given: str | None, *, source: str) -> 
 def open_text(
     con: duckdb.DuckDBPyConnection, source: Source, kind: Literal["order", "attribute"], read_path: Path | None = None
 ) -> None:
-    """Define the temporary view `<kind>_text` over the file: its contract columns as text, with
+    """Define the temporary view `<kind>_text` over one file: its contract columns as text, with
     their line (warehouse/sql/orders/<kind>_text_csv.sql, or _arrow.sql over a Parquet file's rows).
     `read_path`: what DuckDB reads instead of the file itself (a copy with LF line endings)."""
     if source.kind == "parquet":
-        try:
-            with source.path.open("rb") as handle:  # a handle: Arrow cannot open a name that is not UTF-8
-                table = pq.read_table(handle, columns=list(source.columns.values()))
-        except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise InputFileError(f"{shown(source.path)}: cannot be read as Parquet ({exc})") from None
-        table = table.rename_columns(list(source.columns))
-        table = pa.table({name: _as_text(table.column(name), source, name) for name in table.column_names})
-        lines = pa.array(range(1, table.num_rows + 1), type=pa.int64())
-        con.register(f"{kind}_arrow", table.append_column("source_line", lines))
+        con.register(f"{kind}_arrow", parquet_text_batches((source,), source.columns))
         con.execute(sql(f"orders/{kind}_text_arrow"))
         return
-    con.execute("SET VARIABLE source_path = ?", [str(read_path or source.path)])
+    _csv_views(con, source, [str(read_path or source.path)], kind)
+
+
+def _csv_views(con: duckdb.DuckDBPyConnection, source: Source, paths: list[str], kind: str) -> None:
+    """`<kind>_text` and (orders) `order_values` over CSV files that share `source`'s header and delimiter."""
+    con.execute("SET VARIABLE source_path = ?", [paths[0] if len(paths) == 1 else paths])
     con.execute("SET VARIABLE reader_columns = ?", [source.reader_columns])
     con.execute("SET VARIABLE delimiter = ?", [source.delimiter])
     con.execute(sql("parse/csv_macros"))  # after the variables: DuckDB binds read_csv's arguments when it is made
     con.execute(sql(f"orders/{kind}_text_csv"))
 
 
-def as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A Parquet column as the text the contract reads: a timestamp with a time zone as its local
-    time in that zone (the written local day, as a CSV's offset does not move its date); any other
-    value as pyarrow writes it ('2026-06-30', '2026-06-30 23:30:00', '12.5', '1e-07').
-
-    Raises:
-        pyarrow.ArrowException: the column has no text form (a list, a struct, bytes that are not UTF-8).
-    """
-    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
-        column = pc.local_timestamp(column)
-    return column.cast(pa.string())
+def files_of(source: Source | OrderFiles) -> tuple[Source, ...]:
+    """The files an order source is read from (one, or a folder's)."""
+    return source.files if isinstance(source, OrderFiles) else (source,)
 
 
-def _as_text(column: pa.ChunkedArray, source: Source, name: str) -> pa.ChunkedArray:
-    try:
-        return as_text(column)
-    except pa.ArrowException as exc:
-        header = source.columns.get(name, name)
-        raise InputFileError(
-            f"{shown(source.path)}: column {header!r} ({column.type}) is not text, a number or a date "
-            f"({str(exc).splitlines()[0]})"
-        ) from None
+@contextmanager
+def order_views(
+    con: duckdb.DuckDBPyConnection,
+    source: OrderSource,
+    layouts: list[CsvLayout | None],
+    *,
+    end: date | None,
+    numbered: bool,
+    file: int | None = None,
+) -> Iterator[None]:
+    """Define `order_text` and `order_values` over the source (or file `file` of a folder) for one
+    statement: a stream (PostgreSQL's rows, Parquet's batches) can be read once, so each statement
+    gets its own. `numbered`: rows carry what names them (a file's line, a table's key), for a report.
+    `end`: PostgreSQL reads only the orders up to it (the filter runs on the server)."""
+    if isinstance(source, InspectedOrders):
+        with open_order_reader(source, end=end, with_key=numbered) as reader:
+            con.register("order_arrow", reader)
+            con.execute(sql("orders/order_text_arrow"))
+            try:
+                yield
+            finally:
+                con.unregister("order_arrow")
+        return
+    files = files_of(source)
+    chosen = range(len(files)) if file is None else (file,)
+    if files[0].kind == "parquet":
+        con.register("order_arrow", parquet_text_batches(tuple(files[i] for i in chosen), files[0].columns))
+        con.execute(sql("orders/order_text_arrow"))
+        try:
+            yield
+        finally:
+            con.unregister("order_arrow")
+        return
+    paths = [str(_read_path(files[i], layouts[i])) for i in chosen]
+    _csv_views(con, files[0], paths, "order")
+    yield
 
 
-def open_orders(con: duckdb.DuckDBPyConnection, source: Source, read_path: Path | None = None) -> None:
-    """Define the temporary views `order_text` and `order_values` over the file (contract columns as text)."""
-    con.execute(sql("orders/order_macros"))
-    open_text(con, source, "order", read_path)
+def _read_path(source: Source, layout: CsvLayout | None) -> Path:
+    return layout.read_path if layout is not None and layout.copied else source.path
 
 
 def read_text_file(source: Source, read: Callable[[CsvLayout | None], T]) -> T:
@@ -200,19 +222,33 @@ def read_text_file(source: Source, read: Callable[[CsvLayout | None], T]) -> T:
     When DuckDB's reader still refuses the file, records with the wrong number of fields are
     listed; anything else is said with DuckDB's own words and the line. A Parquet file: `read(None)`.
     """
-    if source.kind != "csv":
+    return read_text_files((source,), lambda layouts: read(layouts[0]))
+
+
+def read_text_files(sources: tuple[Source, ...], read: Callable[[list[CsvLayout | None]], T]) -> T:
+    """`read_text_file` for the files of one source (a folder's): each file's bytes checked, named by
+    its own lines."""
+    if sources[0].kind != "csv":
         try:
-            return read(None)
+            return read([None] * len(sources))
         except (duckdb.InvalidInputException, duckdb.IOException) as exc:
-            raise InputFileError(f"{shown(source.path)}: cannot be read ({str(exc).splitlines()[0]})") from None
-    layout = checked_csv(source.path, source.delimiter or ",")
+            raise InputFileError(f"{shown(sources[0].path)}: cannot be read ({str(exc).splitlines()[0]})") from None
+    layouts: list[CsvLayout | None] = []
     try:
-        return read(layout)
-    except (duckdb.InvalidInputException, duckdb.IOException) as exc:
-        refuse_bad_records(source.path, source.delimiter or ",")
-        raise InputFileError(describe_csv_error(exc, source=shown(source.path), layout=layout)) from None
+        for source in sources:
+            layouts.append(checked_csv(source.path, source.delimiter or ","))
+        try:
+            return read(layouts)
+        except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+            for source in sources:
+                refuse_bad_records(source.path, source.delimiter or ",")
+            named = [i for i, s in enumerate(sources) if str(_read_path(s, layouts[i])) in str(exc)] or [0]
+            layout, source = layouts[named[0]], sources[named[0]]
+            raise InputFileError(describe_csv_error(exc, source=shown(source.path), layout=layout)) from None
     finally:
-        layout.release()
+        for layout in layouts:
+            if layout is not None:
+                layout.release()
 
 
 def _set_date_form(con: duckdb.DuckDBPyConnection, form: str, patterns: tuple[str, ...]) -> None:
@@ -223,19 +259,32 @@ def _set_date_form(con: duckdb.DuckDBPyConnection, form: str, patterns: tuple[st
 
 
 def order_failures(con: duckdb.DuckDBPyConnection, layout: CsvLayout | None) -> pd.DataFrame:
-    """FAILURE_COLUMNS rows (at most STORED_PER_CHECK per check) plus n_failing per check and n_lines,
-    with each line as an editor shows it (a blank line or a quoted line break counts)."""
+    """FAILURE_COLUMNS rows (at most STORED_PER_CHECK per check) plus source_key, n_failing per check
+    and n_lines, with each line as an editor shows it (a blank line or a quoted line break counts)."""
     failures = con.execute(sql("orders/order_failures"), [STORED_PER_CHECK]).to_arrow_table()
     return relined(failures, layout).to_pandas()
 
 
-def order_report(failures: pd.DataFrame, *, source: Source) -> str:
-    """The validation report of an order file (segmentation/failures.py): the failing lines
+def order_report(failures: pd.DataFrame, *, source: Source | InspectedOrders) -> str:
+    """The validation report of an order file or table (segmentation/failures.py): the failing lines
     counted exactly, and never empty."""
     if failures.empty:  # a bug in the reader, never an empty report
         failures = unnamed_failures(0)
     lines = int(failures["n_lines"].iloc[0]) if "n_lines" in failures else None
-    report = failure_report(failures, source=source, contract="order contract", failing_rows=lines, unit="order line")
+    if isinstance(source, InspectedOrders):
+        report = failure_report(
+            failures,
+            source=f"{source.source.masked} ({source.source.what})",
+            headers=source.columns,
+            word=source.row_word,
+            contract="order contract",
+            failing_rows=lines,
+            unit="order row",
+        )
+    else:
+        report = failure_report(
+            failures, source=source, contract="order contract", failing_rows=lines, unit="order line"
+        )
     return f"{report}\n{GUEST_HINT}" if has_guest_lines(failures) else report
 
 
@@ -254,21 +303,35 @@ def unnamed_failures(bad_lines: int) -> pd.DataFrame:
     )
 
 
-def read_orders(source: Source, *, date_format: str | None, skip_anonymous: bool = False) -> OrderHistory:
-    """Read, type and check an inspected order file in one pass, and keep its orders for every
+def source_name(source: OrderSource) -> str:
+    """The order source as messages, logs and the run record name it (a URL's password masked)."""
+    if isinstance(source, InspectedOrders):
+        return f"{source.source.masked} ({source.source.what})"
+    return shown(source.path)
+
+
+def read_orders(
+    source: OrderSource, *, date_format: str | None, skip_anonymous: bool = False, end: date | None = None
+) -> OrderHistory:
+    """Read, type and check an inspected order source in one pass, and keep its orders for every
     period that reads them (a DuckDB file in a temporary folder: `OrderHistory.remove` deletes it).
 
     Lines without a customer ID (guest orders) break the contract, unless `skip_anonymous`: then
-    they are left out and counted.
+    they are left out and counted. `end`: PostgreSQL sends only the orders up to this day (None:
+    every row); a file is read whole.
 
     Raises:
-        InputFileError: the file cannot be read as CSV, has no lines, or no date form fits.
-        ValidationFailed: lines break the contract (every failing value, by line).
+        InputFileError: the source cannot be read, has no lines, or no date form fits
+            (PostgresSourceError: the server's errors).
+        ValidationFailed: lines break the contract (every failing value, by line, file or key).
     """
     folder = Path(tempfile.mkdtemp(prefix="segment-orders-"))
+    store = folder / STORE
     try:
-        return read_text_file(
-            source, lambda layout: _read_orders(source, layout, date_format, skip_anonymous, folder / STORE)
+        if isinstance(source, InspectedOrders):
+            return _read_orders(source, [], date_format, skip_anonymous, store, end)
+        return read_text_files(
+            files_of(source), lambda layouts: _read_orders(source, layouts, date_format, skip_anonymous, store, None)
         )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -276,36 +339,121 @@ def read_orders(source: Source, *, date_format: str | None, skip_anonymous: bool
 
 
 def _read_orders(
-    source: Source, layout: CsvLayout | None, date_format: str | None, skip_anonymous: bool, store: Path
+    source: OrderSource,
+    layouts: list[CsvLayout | None],
+    date_format: str | None,
+    skip_anonymous: bool,
+    store: Path,
+    end: date | None,
 ) -> OrderHistory:
     store.unlink(missing_ok=True)  # a first try that DuckDB refused (read again from an LF copy)
+    name = source_name(source)
     # Tens of millions of orders are grouped here, so it may use more memory than the run's other
     # DuckDB instances (it is closed before anything else runs).
     with closing(open_scratch(memory_limit=ORDERS_MEMORY_LIMIT, path=store)) as con:
-        open_orders(con, source, layout.read_path if layout is not None and layout.copied else None)
-        values = [row[0] for row in con.execute(sql("orders/order_date_sample"), [DATE_SAMPLE]).fetchall()]
-        if not values:
-            total = con.execute("SELECT count(*) FROM order_text").fetchone()[0]
-            if total == 0:
-                raise InputFileError(f"{source.path}: the header is there but there are no order lines")
-        form, patterns = choose_date_format(values or ["2000-01-01"], date_format, source=str(source.path))
+        con.execute(sql("orders/order_macros"))
+        form, patterns = _date_form(con, source, layouts, date_format, end=end, name=name)
         _set_date_form(con, form, patterns)
         amount_from_price = "amount" not in source.columns
         con.execute("SET VARIABLE amount_from_price = ?", [amount_from_price])  # for order_failures.sql
         con.execute("SET VARIABLE skip_anonymous = ?", [skip_anonymous])
         parameters = [form == "iso", list(patterns) or ["%Y-%m-%d"], date_width(form), amount_from_price]
-        con.execute(sql("orders/order_parts"), [*parameters, skip_anonymous])
+        with order_views(con, source, layouts, end=end, numbered=False):
+            con.execute(sql("orders/order_parts"), [*parameters, skip_anonymous])
         lines, bad, anonymous = con.execute(sql("orders/order_part_counts")).fetchone()
         if not lines:
-            raise InputFileError(f"{source.path}: the header is there but there are no order lines")
+            raise InputFileError(_no_lines(name, end))
         if not bad:
             con.execute(sql("orders/orders"))
         if bad or con.execute(sql("orders/order_bad_ids")).fetchone()[0]:
-            failures = order_failures(con, layout)
-            if failures.empty:
-                failures = unnamed_failures(int(bad))
-            raise ValidationFailed(order_report(failures, source=source), failures[FAILURE_COLUMNS])
-    return OrderHistory(source, sha256_file(source.path), int(lines), form, int(anonymous), store)
+            raise _contract_failure(con, source, layouts, int(bad), end=end)
+    return OrderHistory(
+        source=source,
+        name=name,
+        source_sha256=_sha256_of(source),
+        n_rows=int(lines),
+        date_format=form,
+        anonymous_lines=int(anonymous),
+        store=store,
+        read_until=end if isinstance(source, InspectedOrders) and source.pushed_down else None,
+    )
+
+
+def _date_form(
+    con: duckdb.DuckDBPyConnection,
+    source: OrderSource,
+    layouts: list[CsvLayout | None],
+    date_format: str | None,
+    *,
+    end: date | None,
+    name: str,
+) -> tuple[str, tuple[str, ...]]:
+    """The date form: typed dates from PostgreSQL are ISO as DuckDB writes them; text is detected
+    from a sample (or read with --date-format).
+
+    Raises:
+        InputFileError: there are no order lines, or no form fits the sample.
+    """
+    if isinstance(source, InspectedOrders) and source.date_kind != "text":
+        return "iso", ()
+    with order_views(con, source, layouts, end=end, numbered=False):
+        values = [row[0] for row in con.execute(sql("orders/order_date_sample"), [DATE_SAMPLE]).fetchall()]
+    if not values:
+        with order_views(con, source, layouts, end=end, numbered=False):
+            total = con.execute("SELECT count(*) FROM order_values").fetchone()[0]
+        if total == 0:
+            raise InputFileError(_no_lines(name, end))
+    return choose_date_format(values or ["2000-01-01"], date_format, source=name)
+
+
+def _no_lines(name: str, end: date | None) -> str:
+    if end is not None:
+        return f"{name}: has no order rows up to {end}"
+    return f"{name}: the header is there but there are no order lines"
+
+
+def _contract_failure(
+    con: duckdb.DuckDBPyConnection, source: OrderSource, layouts: list[CsvLayout | None], bad: int, *, end: date | None
+) -> ValidationFailed:
+    """The error of a source whose lines break the contract: every failing value by line (of its own
+    file, in a folder) or by the table's key, read again numbered (a failed read only)."""
+    files = () if isinstance(source, InspectedOrders) else files_of(source)
+    if len(files) <= 1:
+        with order_views(con, source, layouts, end=end, numbered=True):
+            failures = order_failures(con, layouts[0] if layouts else None)
+        failures = failures if not failures.empty else unnamed_failures(bad)
+        reported = source if isinstance(source, InspectedOrders) else files[0]
+        return ValidationFailed(order_report(failures, source=reported), _stored(failures))
+    assert isinstance(source, OrderFiles)
+    reports, frames = [], []
+    for index, file in enumerate(files):
+        with order_views(con, source, layouts, end=end, numbered=True, file=index):
+            failures = order_failures(con, layouts[index])
+        if not failures.empty:
+            reports.append(order_report(failures, source=file))
+            frames.append(failures.assign(source_file=source.name_of(file)))
+    if not frames:
+        frames, reports = [unnamed_failures(bad)], [order_report(unnamed_failures(bad), source=files[0])]
+    head = f"{shown(source.path)}: {len(frames)} of {len(files)} file(s) break the order contract:"
+    return ValidationFailed("\n".join([head, *reports]), _stored(pd.concat(frames, ignore_index=True)))
+
+
+def _stored(failures: pd.DataFrame) -> pd.DataFrame:
+    """What validation_failures keeps of them: FAILURE_COLUMNS, and the file or key that names a row."""
+    kept = [c for c in ("source_file", "source_key") if c in failures]
+    return failures[FAILURE_COLUMNS + kept]
+
+
+def _sha256_of(source: OrderSource) -> str | None:
+    """The sha256 of a file's bytes; of a folder's, over each file's name and sha256; None for a table."""
+    if isinstance(source, InspectedOrders):
+        return None
+    if isinstance(source, Source):
+        return sha256_file(source.path)
+    digest = hashlib.sha256()
+    for file in source.files:
+        digest.update(f"{source.name_of(file)}\0{sha256_file(file.path)}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def period_features(history: OrderHistory, period: Period, *, lookback_months: int) -> tuple[pa.Table, PeriodFacts]:
@@ -320,6 +468,7 @@ def period_features(history: OrderHistory, period: Period, *, lookback_months: i
         after_end, in_window, customers_to_end, first, last, ends = con.execute(
             sql("orders/order_facts"), [period.end]
         ).fetchone()
+        (checksum,) = con.execute(sql("orders/order_checksum"), [period.end]).fetchone()
     facts = PeriodFacts(
         lookback_start=start,
         period_end=period.end,
@@ -330,17 +479,18 @@ def period_features(history: OrderHistory, period: Period, *, lookback_months: i
         first_order_date=_day(first),
         last_order_date=_day(last),
         history_ends=_day(ends),
+        not_read_after=history.read_until,
+        checksum=f"{checksum} (duckdb {duckdb.__version__})",
     )
     if table.num_rows == 0:
         if facts.first_order_date:
-            held = f"the file's orders up to {period.end} span {facts.first_order_date} – {facts.last_order_date}"
+            held = f"its orders up to {period.end} span {facts.first_order_date} – {facts.last_order_date}"
         else:
-            held = f"the file has no order up to {period.end}"
+            held = f"it has no order up to {period.end}"
         if facts.lines_after_end:
             held += f"; {facts.lines_after_end} order line(s) are after it (a later --period?)"
         raise DataError(
-            f"{history.source.path}: no customer ordered in the window {start} (excl.) – {period.end} of {period}; "
-            + held
+            f"{history.name}: no customer ordered in the window {start} (excl.) – {period.end} of {period}; " + held
         )
     return table, facts
 
@@ -410,8 +560,10 @@ def check_features(table: pa.Table, features: tuple[str, ...], attributes_path: 
 
 @dataclass
 class ReadOnce:
-    """An order history kept for every period of a backfill that reads the same file the same way."""
+    """An order history kept for every period of a backfill that reads the same source the same way.
+    `until`: the backfill's last day, which a PostgreSQL source is read up to (every period's orders)."""
 
+    until: date | None = None
     key: tuple[object, ...] | None = None
     history: OrderHistory | None = None
 
@@ -420,10 +572,10 @@ _read_once: ContextVar[ReadOnce | None] = ContextVar("segment_read_once", defaul
 
 
 @contextmanager
-def read_once() -> Iterator[ReadOnce]:
-    """Within this block, the runs of this thread read each order file once (a backfill's periods);
-    the history is removed at its end."""
-    shared = ReadOnce()
+def read_once(until: date | None = None) -> Iterator[ReadOnce]:
+    """Within this block, the runs of this thread read each order source once (a backfill's periods,
+    the last of which ends on `until`); the history is removed at its end."""
+    shared = ReadOnce(until)
     token = _read_once.set(shared)
     try:
         yield shared
@@ -433,11 +585,18 @@ def read_once() -> Iterator[ReadOnce]:
             shared.history.remove()
 
 
-def reading_key(settings: Settings, path: str) -> tuple[object, ...]:
-    """What makes two reads of an order file the same read: the file's version and how it is read."""
-    stat = Path(path).stat()
+def reading_key(settings: Settings, text: str) -> tuple[object, ...]:
+    """What makes two reads of an order source the same read: the files' versions (a table: its URL
+    and query) and how it is read."""
     how = (settings.date_format, settings.anonymous_orders, settings.delimiter, tuple(sorted(settings.columns.items())))
-    return (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, how)
+    if is_postgres_url(text):
+        return (text, settings.orders_query, how)
+    paths = order_files(text) if is_file_set(text) else [Path(text)]
+    versions = []
+    for path in paths:
+        stat = path.stat()
+        versions.append((str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return (tuple(versions), how)
 
 
 def release_history(history: OrderHistory) -> None:
@@ -448,20 +607,27 @@ def release_history(history: OrderHistory) -> None:
 
 
 @task(cache_policy=NO_CACHE)
-def ingest_orders(settings: Settings, orders_path: str) -> OrderHistory:
-    """Read, type and check the order history (once per backfill); keep its orders for every period."""
+def ingest_orders(settings: Settings, orders: str, period: Period) -> OrderHistory:
+    """Read, type and check the order history (once per backfill); keep its orders for every period.
+    A PostgreSQL source sends only the orders up to the period's end (a backfill's: its last period's)."""
     shared = _read_once.get()
-    key = reading_key(settings, orders_path) if shared is not None else None
+    key = reading_key(settings, orders) if shared is not None else None
+    logger = get_run_logger()
     if shared is not None and shared.history is not None and shared.key == key:
-        get_run_logger().info("orders of %s already read for this backfill: not read again", orders_path)
+        logger.info("orders of %s already read for this backfill: not read again", shared.history.name)
         return shared.history
-    source = inspect_orders(orders_path, columns=settings.columns, delimiter=settings.delimiter)
-    history = read_orders(source, date_format=settings.date_format, skip_anonymous=settings.anonymous_orders == "skip")
+    source = inspect_order_source(
+        orders, columns=settings.columns, delimiter=settings.delimiter, query=settings.orders_query
+    )
+    end = shared.until if shared is not None and shared.until is not None else period.end
+    history = read_orders(
+        source, date_format=settings.date_format, skip_anonymous=settings.anonymous_orders == "skip", end=end
+    )
     if shared is not None:
         if shared.history is not None:
             shared.history.remove()  # a template's file of the previous period
         shared.key, shared.history = key, history
-    get_run_logger().info("read %d order lines from %s (dates %s)", history.n_rows, source.path, history.date_format)
+    logger.info("read %d order lines from %s (dates %s)", history.n_rows, history.name, history.date_format)
     return history
 
 

@@ -181,6 +181,8 @@ NOT_ORDERS = dict.fromkeys(
         "orders_in_window",
         "customers_lapsed",
         "last_order_date",
+        "source_checksum",
+        "source_detail",
     ),
 ) | {"source_kind": "customers"}
 

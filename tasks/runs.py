@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from segmentation.csvfile import shown
 from segmentation.errors import FAILURE_RECORD, ValidationFailed
 from segmentation.periods import Period
+from segmentation.postgres import is_postgres_url, masked
 from segmentation.settings import Settings
 from warehouse import Warehouse, queries, sql
 from warehouse.connection import WarehouseError, WarehouseLocked, utc_now
@@ -24,6 +25,14 @@ ABANDONED = (
 
 def settings_json(settings: Settings) -> str:
     return json.dumps(settings.model_dump(mode="json"), sort_keys=True)
+
+
+def _source_names(source: str) -> tuple[str, str]:
+    """(source_path, source_given): a file's absolute path and the path as given, any bytes Linux
+    allows in a name as text; a PostgreSQL URL, its password masked, twice."""
+    if is_postgres_url(source):
+        return masked(source), masked(source)
+    return shown(Path(source).resolve()), shown(source)
 
 
 def new_run_id() -> str:
@@ -59,8 +68,7 @@ def start_run(settings: Settings, warehouse: Warehouse, period: Period, source: 
                 period.start,
                 period.end,
                 now,
-                shown(Path(source).resolve()),  # any bytes Linux allows in a name, as text
-                shown(source),
+                *_source_names(source),
                 ",".join(settings.features),
                 settings_json(settings),
                 flow_run_id,
@@ -77,10 +85,13 @@ def failure_rows(run_id: str, error: BaseException) -> pd.DataFrame | None:
     """validation_failures rows for an error, if it carries any."""
     if not isinstance(error, ValidationFailed):
         return None
-    failures = error.failures
-    return failures.assign(run_id=run_id).astype({"failure_case": "object", "source_line": "Int64"})[
-        ["run_id", "column_name", "check_name", "failure_case", "source_line"]
-    ]
+    failures = error.failures.assign(run_id=run_id)
+    for column in ("source_file", "source_key"):  # a folder's file, a table's key; absent for other sources
+        if column not in failures:
+            failures[column] = None
+    return failures.astype(
+        {"failure_case": "object", "source_line": "Int64", "source_file": "object", "source_key": "object"}
+    )[["run_id", "column_name", "check_name", "failure_case", "source_line", "source_file", "source_key"]]
 
 
 @task(cache_policy=NO_CACHE)

@@ -1,23 +1,54 @@
 """What the command line checks before Prefect starts, so a mistake costs well under two seconds:
-the input files' headers, a k the source's customers can fill, a fitted run to score with, and a
+the input files' headers (a folder's every file; a PostgreSQL table's catalog: server, credentials,
+table, privileges, columns), a k the source's customers can fill, a fitted run to score with, and a
 backfill whose periods are all done already (answered from the BI surface, Prefect never started)."""
 
 from __future__ import annotations
 
+import os
+
 from segmentation.errors import PipelineError, too_few_customers
+from segmentation.ordersource import inspect_order_source
 from segmentation.periods import Period, resolve_source
+from segmentation.postgres import is_postgres_url, masked, without_password
 from segmentation.results import PeriodOutcome
 from segmentation.scoring import choose_model_run
 from segmentation.settings import Settings
-from segmentation.source import ATTRIBUTES, Source, inspect_orders, inspect_source
+from segmentation.source import ATTRIBUTES, Source, inspect_source
+
+
+def hand_over_password(settings: Settings, *, deployment: bool = False) -> Settings:
+    """The settings with a PostgreSQL URL's password taken out of it and given to libpq as PGPASSWORD
+    (this process's environment, which a run in this process connects with): what becomes a flow
+    parameter, a log line or a run record then has none to leak.
+
+    Raises:
+        PipelineError: a password in the URL of runs submitted to a deployment: it would be stored with
+            them as a parameter on the Prefect server, and the worker connects with its own environment.
+    """
+    if not settings.orders or not is_postgres_url(settings.orders):
+        return settings
+    url, password = without_password(settings.orders)
+    if password is None:
+        return settings
+    if deployment:
+        raise PipelineError(
+            f"{masked(settings.orders)}: a password in the URL would be stored on the Prefect server with each "
+            "submitted run\nhint: give the worker the password as PGPASSWORD or in ~/.pgpass, and the URL without it"
+        )
+    os.environ["PGPASSWORD"] = password
+    return settings.model_copy(update={"orders": url})
 
 
 def check_inputs(settings: Settings, the_period: Period, *, k_must_fit: bool) -> None:
     """Check the input files' headers (and, for a customer table, that k fits its rows when
     `k_must_fit`) before Prefect starts."""
     if settings.orders:
-        inspect_orders(
-            resolve_source(settings.orders, the_period), columns=settings.columns, delimiter=settings.delimiter
+        inspect_order_source(
+            resolve_source(settings.orders, the_period),
+            columns=settings.columns,
+            delimiter=settings.delimiter,
+            query=settings.orders_query,
         )
         if settings.attributes:
             inspect_source(

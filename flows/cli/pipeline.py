@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from flows.cli.checks import check_inputs, check_model_run, done_already
+from flows.cli.checks import check_inputs, check_model_run, done_already, hand_over_password
 from flows.cli.errors import EXPECTED_ERRORS, fail
 from flows.cli.options import JsonOpt, VerboseOpt, with_shared_options
 from flows.cli.output import backfill_table, out, print_json, print_summary, summary_document
@@ -62,7 +62,7 @@ def run(period: PeriodOpt = None, as_json: JsonOpt = False, verbose: VerboseOpt 
     """
     label = period or just_ended(date.today(), "quarterly").label
     try:
-        settings = settings_of(options)
+        settings = hand_over_password(settings_of(options))
         the_period = Period.parse(label)
         check_inputs(settings, the_period, k_must_fit=True)
     except EXPECTED_ERRORS as error:
@@ -81,7 +81,7 @@ def score(period: MonthOpt = None, as_json: JsonOpt = False, verbose: VerboseOpt
     label = period or just_ended(date.today(), "monthly").label
     model_run = options.get("model_run_id")
     try:
-        settings = settings_of(options)
+        settings = hand_over_password(settings_of(options))
         the_period = Period.parse(label)
         check_inputs(settings, the_period, k_must_fit=False)
         check_model_run(settings, model_run, the_period)
@@ -123,7 +123,7 @@ def backfill(
     """
     try:
         periods = period_range(first, last)
-        settings = settings_of(options)
+        settings = hand_over_password(settings_of(options), deployment=bool(deployment))
         if not deployment:
             check_inputs(settings, periods[0], k_must_fit=False)  # the first period's file, before Prefect starts
             done = None if force else done_already(settings, periods)

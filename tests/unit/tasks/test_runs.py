@@ -18,7 +18,10 @@ def test_failure_rows_only_for_validation_failures() -> None:
         {"column_name": ["age"], "check_name": ["is a number"], "failure_case": ["x"], "source_line": [3]}
     )
     rows = failure_rows("r9", ValidationFailed("bad", failures))
-    assert rows.values.tolist() == [["r9", "age", "is a number", "x", 3]]
+    assert rows.values.tolist() == [["r9", "age", "is a number", "x", 3, None, None]]
+    from_folder = failures.assign(source_file=["exports/2026-05-01.csv"], source_key=[None])
+    rows = failure_rows("r9", ValidationFailed("bad", from_folder))
+    assert rows.loc[0, ["source_file", "source_line"]].tolist() == ["exports/2026-05-01.csv", 3]
     assert failure_rows("r9", DataError("too few")) is None
 
 

@@ -91,8 +91,8 @@ def fill(con: duckdb.DuckDBPyConnection) -> None:
         " ('r2', '2026Q1', 'r1', NULL, 'low_silhouette', 0.2, 0.25, 'silhouette 0.20')"
     )
     con.execute(
-        "INSERT INTO validation_failures VALUES ('r3', 'age', 'greater_than_or_equal_to(0)', '-1', 7),"
-        " ('r3', NULL, 'column_in_dataframe', 'age', NULL)"
+        "INSERT INTO validation_failures VALUES ('r3', 'age', 'greater_than_or_equal_to(0)', '-1', 7, NULL, NULL),"
+        " ('r3', NULL, 'column_in_dataframe', 'age', NULL, NULL, NULL)"
     )
 
 

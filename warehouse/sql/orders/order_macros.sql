@@ -61,6 +61,7 @@ CREATE OR REPLACE TEMP MACRO order_lines(lines, iso, formats, width, from_price,
 WITH cast_lines AS (
     SELECT
         source_line,
+        source_key,
         customer_id AS customer_text,
         order_date AS date_text,
         amount AS amount_text,

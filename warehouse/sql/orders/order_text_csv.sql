@@ -8,12 +8,14 @@ CREATE OR REPLACE TEMP VIEW order_text AS
 SELECT * FROM csv_numbered_rows()
 UNION ALL BY NAME
 SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS order_date, NULL::VARCHAR AS amount,
-       NULL::VARCHAR AS order_id, NULL::VARCHAR AS quantity, NULL::VARCHAR AS unit_price, NULL::BIGINT AS source_line
+       NULL::VARCHAR AS order_id, NULL::VARCHAR AS quantity, NULL::VARCHAR AS unit_price, NULL::BIGINT AS source_line,
+       NULL::VARCHAR AS source_key
 WHERE false;
 
 CREATE OR REPLACE TEMP VIEW order_values AS
 SELECT *, NULL::BIGINT AS source_line FROM csv_rows()
 UNION ALL BY NAME
 SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS order_date, NULL::VARCHAR AS amount,
-       NULL::VARCHAR AS order_id, NULL::VARCHAR AS quantity, NULL::VARCHAR AS unit_price, NULL::BIGINT AS source_line
+       NULL::VARCHAR AS order_id, NULL::VARCHAR AS quantity, NULL::VARCHAR AS unit_price, NULL::BIGINT AS source_line,
+       NULL::VARCHAR AS source_key
 WHERE false;

@@ -39,6 +39,8 @@ SET status = 'succeeded',
     date_format = $date_format,
     attributes_path = $attributes_path,
     anonymous_lines = $anonymous_lines,
-    last_order_date = $last_order_date
+    last_order_date = $last_order_date,
+    source_checksum = $source_checksum,
+    source_detail = $source_detail
 WHERE run_id = $run_id AND status = 'running'
 RETURNING run_id;
