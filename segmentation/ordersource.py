@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from segmentation.csvfile import shown
 from segmentation.errors import InputFileError
-from segmentation.postgres import InspectedOrders, inspect_postgres, is_postgres_url, masked, parse_orders_url
+from segmentation.postgres import InspectedOrders, inspect_postgres, is_postgres_url, parse_orders_url
 from segmentation.source import DELIMITERS, Source, inspect_orders
 
 if TYPE_CHECKING:
@@ -89,11 +89,6 @@ class OrderFiles:
 
 
 OrderSource = Source | OrderFiles | InspectedOrders
-
-
-def source_label(text: str) -> str:
-    """An order source as it may be shown and stored: a URL with its password masked, a path as given."""
-    return masked(text) if is_postgres_url(text) else text
 
 
 def is_file_set(text: str) -> bool:

@@ -88,7 +88,7 @@ class OrderHistory:
     n_rows: int  # order lines read
     date_format: str  # 'iso' or the strptime form used
     anonymous_lines: int  # lines without a customer ID, left out (SEGMENT_ANONYMOUS_ORDERS=skip)
-    store: Path  # the DuckDB file of the orders (warehouse/sql/orders/order_parts.sql)
+    store: Path  # the DuckDB file of the orders (warehouse/sql/orders/orders.sql)
     read_until: date | None = None  # PostgreSQL: orders after this day were not read (filtered on the server)
 
     @property
@@ -379,7 +379,7 @@ class OrderInput:
             "attributes_path": self.attributes_path,
             "anonymous_lines": self.history.anonymous_lines,
             "source_checksum": self.facts.checksum,
-            "source_detail": json.dumps(self.history.record, sort_keys=True) if self.history.record else None,
+            "source_detail": json.dumps(detail, sort_keys=True) if (detail := self.history.record) else None,
             **self.facts.as_record(),
         }
 

@@ -185,27 +185,29 @@ def order_views(
     gets its own. `numbered`: rows carry what names them (a file's line, a table's key), for a report.
     `end`: PostgreSQL reads only the orders up to it (the filter runs on the server)."""
     if isinstance(source, InspectedOrders):
-        with open_order_reader(source, end=end, with_key=numbered) as reader:
-            con.register("order_arrow", reader)
-            con.execute(sql("orders/order_text_arrow"))
-            try:
-                yield
-            finally:
-                con.unregister("order_arrow")
+        with open_order_reader(source, end=end, with_key=numbered) as reader, _arrow_views(con, reader):
+            yield
         return
     files = files_of(source)
     chosen = range(len(files)) if file is None else (file,)
     if files[0].kind == "parquet":
-        con.register("order_arrow", parquet_text_batches(tuple(files[i] for i in chosen), files[0].columns))
-        con.execute(sql("orders/order_text_arrow"))
-        try:
+        with _arrow_views(con, parquet_text_batches(tuple(files[i] for i in chosen), files[0].columns)):
             yield
-        finally:
-            con.unregister("order_arrow")
         return
     paths = [str(_read_path(files[i], layouts[i])) for i in chosen]
     _csv_views(con, files[0], paths, "order")
     yield
+
+
+@contextmanager
+def _arrow_views(con: duckdb.DuckDBPyConnection, rows: pa.RecordBatchReader) -> Iterator[None]:
+    """`order_text` and `order_values` over a stream of rows as text (orders/order_text_arrow.sql)."""
+    con.register("order_arrow", rows)
+    con.execute(sql("orders/order_text_arrow"))
+    try:
+        yield
+    finally:
+        con.unregister("order_arrow")
 
 
 def _read_path(source: Source, layout: CsvLayout | None) -> Path:
@@ -272,19 +274,10 @@ def order_report(failures: pd.DataFrame, *, source: Source | InspectedOrders) ->
         failures = unnamed_failures(0)
     lines = int(failures["n_lines"].iloc[0]) if "n_lines" in failures else None
     if isinstance(source, InspectedOrders):
-        report = failure_report(
-            failures,
-            source=f"{source.source.masked} ({source.source.what})",
-            headers=source.columns,
-            word=source.row_word,
-            contract="order contract",
-            failing_rows=lines,
-            unit="order row",
-        )
+        named = {"source": source_name(source), "headers": source.columns, "word": source.row_word, "unit": "order row"}
     else:
-        report = failure_report(
-            failures, source=source, contract="order contract", failing_rows=lines, unit="order line"
-        )
+        named = {"source": source, "unit": "order line"}
+    report = failure_report(failures, contract="order contract", failing_rows=lines, **named)
     return f"{report}\n{GUEST_HINT}" if has_guest_lines(failures) else report
 
 
