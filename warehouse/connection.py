@@ -31,6 +31,11 @@ _VIEW_DDL = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+VIEW\s+(?P<name>\w+)\s+AS\s
 _SQL_COMMENT = re.compile(r"--[^\n]*")
 _SQL_NAME = re.compile(r"^[a-z_]+/\w+$")
 MEMORY_LIMIT = "1GB"  # per DuckDB instance; a run has at most two open at once
+# While a transaction is open: DuckDB keeps a transaction's uncommitted rows in its buffers until
+# COMMIT (it cannot spill them: duckdb/duckdb-r#1604), and a run publishes everything in one
+# transaction. Ten million customers of an order history (their segments, features and forecasts)
+# need about 1.3 GB of it: at 1 GB the audits inside the transaction could not pin a block.
+TRANSACTION_MEMORY_LIMIT = "2.5GB"
 
 
 class WarehouseError(Exception):
@@ -148,14 +153,19 @@ def code_schema_version() -> int:
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN ... COMMIT, or ROLLBACK on any error: one statement string is not one transaction."""
+    """BEGIN ... COMMIT, or ROLLBACK on any error: one statement string is not one transaction.
+    The memory limit is TRANSACTION_MEMORY_LIMIT while it is open (uncommitted rows stay in memory)."""
+    con.execute("SET memory_limit = ?", [TRANSACTION_MEMORY_LIMIT])
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+    else:
+        con.execute("COMMIT")
+    finally:
+        con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
 
 
 def _open_with_retry(
