@@ -33,8 +33,10 @@ from segmentation.periods import Period
 def order_file(customers: int, work: Path, env: dict[str, str]) -> tuple[Path, int]:
     """The seeded order history of `customers` customers, written by a process of its own; (path, lines)."""
     target = work / f"orders_{customers}.csv"
-    command = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--orders", "--rows", str(customers)]
-    subprocess.run([*command, "--out", str(target)], env=env, check=True, stdout=subprocess.DEVNULL)
+    if not target.exists():  # seeded: a file kept in --work from an earlier run is the same file
+        command = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--orders", "--rows", str(customers)]
+        subprocess.run([*command, "--out", f"{target}.part"], env=env, check=True, stdout=subprocess.DEVNULL)
+        Path(f"{target}.part").replace(target)
     with target.open("rb") as handle:
         lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b"")) - 1
     return target, lines
@@ -44,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--classic-max", type=int, default=1_000_000, help="most customers the pandas script gets")
-    parser.add_argument("--work", type=Path, default=None, help="keep files here (default: a temporary folder)")
+    parser.add_argument("--work", type=Path, default=None, help="keep (and reuse) files here")
     parser.add_argument("--backfill", type=int, default=0, help="also time a backfill of this many quarters")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="segment-orders-bench-"))

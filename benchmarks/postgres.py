@@ -20,8 +20,11 @@ table of a new DuckDB file (memory_limit 1GB, as an order store would), or only 
     connectorx    connectorx 0.4's arrow_stream (rust-postgres, binary COPY), the statement adbc-fast runs
     csv           DuckDB's read_csv of the same lines (amount read as text, as the database readers give it)
 
-Prints one table; asserts nothing. The checksum column times warehouse/sql/orders/order_checksum.sql
-over the loaded lines. Last, how long each driver takes to report a server that is down.
+Then, with --pipeline (the default), the whole pipeline on the same lines: `segment run --orders
+postgresql://...?table=public.orders` against `segment run --orders FILE.csv` for the quarter that ends
+after the last line, each a process of its own against one Prefect server, with k, the segmented
+customers and the run's source checksum (equal when both read the same orders). Prints tables; asserts
+nothing. Last, how long each driver takes to report a server that is down.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODES = ("adbc", "adbc-fast", "adbc-end", "adbc-bind", "connectorx", "csv")
 COLUMNS = "customer_id, order_date, CAST(amount AS text) AS amount, order_id"
 MEMORY_LIMIT = "1GB"
+PIPELINE_PERIOD = "2026Q2"  # the lines' last day is 2024-01-01 + 899 days, 2026-06-18
 # Seeded lines, generated on the server: customers C0..C(rows/10 - 1), dates over 2024-01-01 + 900 days,
 # amounts 0.01..500.00, one order per line.
 LOAD = """
@@ -77,7 +81,7 @@ def load(server: object, rows: int, work: Path) -> tuple[str, Path, float]:
 
 
 def child(mode: str, sink: str, url: str, csv: str, out: str, end: str) -> None:
-    """One reader in this process: print a JSON line (rows, seconds inside, checksum seconds)."""
+    """One reader in this process: print a JSON line (rows, seconds inside)."""
     import duckdb
 
     con = duckdb.connect(out)
@@ -95,8 +99,7 @@ def child(mode: str, sink: str, url: str, csv: str, out: str, end: str) -> None:
             counted = con.execute(f"{statement} order_arrow").fetchone()
     seconds = time.perf_counter() - started
     rows = con.execute("SELECT count(*) FROM orders").fetchone()[0] if sink == "table" else counted[0]
-    checksum_s = _checksum_seconds(con) if sink == "table" else None
-    print(json.dumps({"rows": rows, "inside_s": seconds, "checksum_s": checksum_s}))
+    print(json.dumps({"rows": rows, "inside_s": seconds}))
 
 
 def _reader(url: str, end: date | None, *, with_key: bool) -> contextlib.AbstractContextManager:
@@ -131,18 +134,6 @@ READERS: dict[str, Callable[[str, date], contextlib.AbstractContextManager]] = {
 }
 
 
-def _checksum_seconds(con: object) -> float:
-    from warehouse import sql
-
-    con.execute(  # type: ignore[attr-defined]
-        "CREATE TEMP VIEW order_lines AS SELECT customer_id, order_date, CAST(amount AS DOUBLE) AS amount, "
-        "order_id, NULL::DOUBLE AS quantity, NULL::DOUBLE AS unit_price FROM orders"
-    )
-    started = time.perf_counter()
-    con.execute(sql("orders/order_checksum")).fetchone()  # type: ignore[attr-defined]
-    return time.perf_counter() - started
-
-
 def run(mode: str, sink: str, url: str, csv: Path, work: Path, end: str) -> dict[str, object]:
     out = work / f"{mode}-{sink}.duckdb"
     out.unlink(missing_ok=True)
@@ -153,6 +144,47 @@ def run(mode: str, sink: str, url: str, csv: Path, work: Path, end: str) -> dict
     result = json.loads(measured.stdout.strip().splitlines()[-1]) if measured.returncode == 0 else {}
     out.unlink(missing_ok=True)
     return {"wall": measured.wall_s, "rss": measured.peak_rss_mb, "ok": measured.returncode == 0, **result}
+
+
+def pipeline(rows: int, url: str, csv: Path, work: Path) -> list[dict[str, object]]:
+    """`segment run` on the table and on the CSV of the same lines: wall, peak RSS, k, segmented, checksum."""
+    import duckdb
+
+    from benchmarks.bench import start_server as start_prefect
+
+    prefect, api = start_prefect(work / f"prefect-{rows}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "SEGMENT_", "PREFECT_"))}
+    env |= {"PREFECT_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    results = []
+    try:
+        for name, source in (("postgresql", f"{url}?table=public.orders"), ("csv", str(csv))):
+            db = work / f"pipeline-{name}-{rows}" / "segments.duckdb"
+            command = [sys.executable, "-m", "flows.cli", "run", "--orders", source, "--db", str(db)]
+            measured = measure([*command, "--period", PIPELINE_PERIOD, "--json"], env=env, cwd=work)
+            summary = json.loads(measured.stdout) if measured.returncode == 0 else {}
+            checksum = None
+            if measured.returncode == 0:
+                with duckdb.connect(str(db), read_only=True) as con:
+                    checksum = con.execute("SELECT source_checksum FROM runs ORDER BY started_at DESC").fetchone()[0]
+            results.append({
+                "lines": rows, "source": name, "wall": measured.wall_s, "rss": measured.peak_rss_mb,
+                "ok": measured.returncode == 0, "k": summary.get("k"), "checksum": checksum,
+                "segmented": sum(s["customers"] for s in summary.get("segments", [])),
+            })  # fmt: skip
+    finally:
+        os.killpg(prefect.pid, 15)
+        prefect.wait(timeout=30)
+    return results
+
+
+def print_pipelines(results: list[dict[str, object]]) -> None:
+    header = f"\n{'lines':>11} | {'segment run --orders':<20} | {'wall s':>7} | {'peak RSS MB':>11} | "
+    header += f"{'k':>2} | {'segmented':>10} | source checksum"
+    print(header + "\n" + "-" * len(header))
+    for r in results:
+        checksum = str(r["checksum"] or "FAILED")[:16]
+        line = f"{r['lines']:>11,} | {r['source']:<20} | {r['wall']:>7.1f} | {r['rss']:>11.0f} | "
+        print(f"{line}{r['k'] or '-':>2} | {r['segmented']:>10,} | {checksum}", flush=True)
 
 
 def refused_seconds(mode: str) -> float:
@@ -176,6 +208,8 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--sinks", nargs="+", choices=("table", "count"), default=["table", "count"])
     parser.add_argument("--end", default="2025-06-30", help="adbc-end and adbc-bind read orders up to this day")
+    parser.add_argument("--pipeline", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time segment run on the table and on the CSV")  # fmt: skip
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--sink", default="table", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -189,10 +223,11 @@ def main() -> None:
 
     server = start_server()
     work = Path(tempfile.mkdtemp(prefix="segment-pg-bench-"))
+    pipelines: list[dict[str, object]] = []
     try:
         print(f"PostgreSQL {server.version} on 127.0.0.1:{server.port}; {os.cpu_count()} cores; DuckDB {MEMORY_LIMIT}")
         header = f"{'lines':>11} | {'reader':<10} | {'into':<5} | {'rows read':>11} | {'wall s':>7} | "
-        header += f"{'peak RSS MB':>11} | checksum s"
+        header += f"{'peak RSS MB':>11}"
         print(header + "\n" + "-" * len(header))
         for rows in args.rows:
             url, csv, seconds = load(server, rows, work)
@@ -201,11 +236,14 @@ def main() -> None:
                 for sink in args.sinks:
                     r = run(mode, sink, url, csv, work, args.end)
                     read = f"{r['rows']:,}" if r.get("rows") is not None else ("-" if r["ok"] else "FAILED")
-                    check = f"{r['checksum_s']:.2f}" if r.get("checksum_s") is not None else ""
                     line = f"{rows:>11,} | {mode:<10} | {sink:<5} | {read:>11} | {r['wall']:>7.1f} | "
-                    print(f"{line}{r['rss']:>11.0f} | {check}", flush=True)
+                    print(f"{line}{r['rss']:>11.0f}", flush=True)
+            if args.pipeline:
+                pipelines.extend(pipeline(rows, url, csv, work))
             server.sql(f"DROP DATABASE bench_{rows}")
             csv.unlink(missing_ok=True)
+        if pipelines:
+            print_pipelines(pipelines)
         if "connectorx" in args.modes:
             print(
                 f"\nrefused connection reported after: adbc {refused_seconds('adbc'):.1f} s, "
