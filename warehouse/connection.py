@@ -33,8 +33,9 @@ _SQL_NAME = re.compile(r"^[a-z_]+/\w+$")
 MEMORY_LIMIT = "1GB"  # per DuckDB instance; a run has at most two open at once
 # While a transaction is open: DuckDB keeps a transaction's uncommitted rows in its buffers until
 # COMMIT (it cannot spill them: duckdb/duckdb-r#1604), and a run publishes everything in one
-# transaction. Ten million customers of an order history (their segments, features and forecasts)
-# need about 1.3 GB of it: at 1 GB the audits inside the transaction could not pin a block.
+# transaction. At ten million customers of an order history (their segments, features and
+# forecasts) the audits inside the transaction could not pin a block at 1 GB; synthetic rows of
+# twenty million held 1.36 GB at 2 GB.
 TRANSACTION_MEMORY_LIMIT = "2.5GB"
 
 
@@ -154,7 +155,8 @@ def code_schema_version() -> int:
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """BEGIN ... COMMIT, or ROLLBACK on any error: one statement string is not one transaction.
-    The memory limit is TRANSACTION_MEMORY_LIMIT while it is open (uncommitted rows stay in memory)."""
+    The memory limit is TRANSACTION_MEMORY_LIMIT while it is open (uncommitted rows stay in memory),
+    then the warehouse's MEMORY_LIMIT again (DuckDB reports a limit rounded, so it is not read back)."""
     con.execute("SET memory_limit = ?", [TRANSACTION_MEMORY_LIMIT])
     con.execute("BEGIN TRANSACTION")
     try:

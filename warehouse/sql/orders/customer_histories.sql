@@ -16,7 +16,8 @@ SELECT
     date_diff('day', min(order_date), max(order_date)) AS days_first_to_last,
     date_diff('day', min(order_date), $1::DATE) AS days_since_first,
     CASE WHEN count(*) > 1
-         THEN (sum(amount) - min_by(amount, CAST(date_diff('day', DATE '1900-01-01', order_date) AS HUGEINT) * 18446744073709551616 + order_key)) / (count(*) - 1)
+         THEN (sum(amount) - min_by(amount, CAST(date_diff('day', DATE '1900-01-01', order_date) AS HUGEINT)
+                                            * 18446744073709551616 + order_key)) / (count(*) - 1)
          ELSE 0 END::DOUBLE AS repeat_value
 FROM customer_orders
 WHERE amount > 0
