@@ -88,6 +88,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def pipeline_env(api_url: str, *, drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """The environment of a timed `segment` process: this shell's, without its SEGMENT_ and PREFECT_
+    settings (and those starting with `drop`), against the Prefect server at `api_url`. As installed
+    and scheduled: the project's modules compiled once, not at every start (a PYTHONDONTWRITEBYTECODE
+    left in the shell would add most of a second to every run)."""
+    prefixes = ("SEGMENT_", "PREFECT_", "PYTHONDONTWRITE", *drop)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    return env | {"PREFECT_API_URL": api_url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+
+
 def start_server(home: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
@@ -294,10 +304,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="segment-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     server, url = start_server(work / "prefect-home")
-    # As installed and scheduled: the project's modules compiled once, not at every start (a
-    # PYTHONDONTWRITEBYTECODE left in the shell would add most of a second to every run).
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEGMENT_", "PREFECT_", "PYTHONDONTWRITE"))}
-    env |= {"PREFECT_API_URL": url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    env = pipeline_env(url)
     packages = [str(ROOT / name) for name in ("flows", "tasks", "schemas", "warehouse")]
     subprocess.run([sys.executable, "-m", "compileall", "-q", *packages], env=env, check=True)
     try:

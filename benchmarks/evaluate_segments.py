@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
-from benchmarks.bench import ROOT, start_server
+from benchmarks.bench import pipeline_env, start_server
 from benchmarks.histories import SHAPES, generate_history
 from segmentation.periods import Period
 from segmentation.sample import write_orders
@@ -288,8 +288,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="segment-evaluate-"))
     work.mkdir(parents=True, exist_ok=True)
     server, url = start_server(work / "prefect-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEGMENT_", "PREFECT_"))}
-    env |= {"PREFECT_API_URL": url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    env = pipeline_env(url)
     env |= dict(item.split("=", 1) for item in args.env)
     results: list[QuarterResult] = []
     evidence: list[dict[str, object]] = []

@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
-from benchmarks.bench import ROOT, measure, start_server
+from benchmarks.bench import ROOT, measure, pipeline_env, start_server
 from segmentation.periods import Period
 
 
@@ -52,8 +52,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="segment-orders-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     server, url = start_server(work / "prefect-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEGMENT_", "PREFECT_", "PYTHONDONTWRITE"))}
-    env |= {"PREFECT_API_URL": url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    env = pipeline_env(url)
     try:
         print(f"Prefect server {url}; files in {work}; {os.cpu_count()} cores\n")
         header = (

@@ -43,7 +43,8 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
-from benchmarks.bench import measure
+from benchmarks.bench import measure, pipeline_env
+from benchmarks.bench import start_server as start_prefect
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = ("adbc", "adbc-fast", "adbc-end", "adbc-bind", "connectorx", "csv")
@@ -150,11 +151,8 @@ def pipeline(rows: int, url: str, csv: Path, work: Path) -> list[dict[str, objec
     """`segment run` on the table and on the CSV of the same lines: wall, peak RSS, k, segmented, checksum."""
     import duckdb
 
-    from benchmarks.bench import start_server as start_prefect
-
     prefect, api = start_prefect(work / f"prefect-{rows}")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "SEGMENT_", "PREFECT_"))}
-    env |= {"PREFECT_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    env = pipeline_env(api, drop=("PG",))  # no libpq variables: the URL says where and who
     results = []
     try:
         for name, source in (("postgresql", f"{url}?table=public.orders"), ("csv", str(csv))):
@@ -168,7 +166,7 @@ def pipeline(rows: int, url: str, csv: Path, work: Path) -> list[dict[str, objec
                     checksum = con.execute("SELECT source_checksum FROM runs ORDER BY started_at DESC").fetchone()[0]
             results.append({
                 "lines": rows, "source": name, "wall": measured.wall_s, "rss": measured.peak_rss_mb,
-                "ok": measured.returncode == 0, "k": summary.get("k"), "checksum": checksum,
+                "k": summary.get("k"), "checksum": checksum,
                 "segmented": sum(s["customers"] for s in summary.get("segments", [])),
             })  # fmt: skip
     finally:
