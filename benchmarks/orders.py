@@ -42,6 +42,15 @@ def order_file(customers: int, work: Path, env: dict[str, str]) -> tuple[Path, i
     return target, lines
 
 
+def fresh(db: Path) -> Path:
+    """`db` with no warehouse or BI surface left from an earlier benchmark in --work: every run
+    timed is a first run (a backfill into a filled warehouse would skip every period)."""
+    for stale in (db, db.with_name(db.name + ".lock"), db.with_name(f"{db.stem}_bi.duckdb")):
+        stale.unlink(missing_ok=True)
+    shutil.rmtree(db.with_name(f"{db.stem}_bi"), ignore_errors=True)
+    return db
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, nargs="+", default=[1_000_000, 10_000_000])
@@ -72,11 +81,11 @@ def main() -> None:
                     env=env,
                     cwd=work,
                 )
-            db = work / f"orders_{customers}.duckdb"
+            db = fresh(work / f"orders_{customers}.duckdb")
             command = [sys.executable, "-m", "flows.cli", "run", "--orders", str(source), "--db", str(db)]
             pipeline = measure([*command, "--period", "2026Q3", "--json"], env=env, cwd=work)
             summary = json.loads(pipeline.stdout) if pipeline.returncode == 0 else {}
-            bare_db = work / f"orders_{customers}_bare.duckdb"
+            bare_db = fresh(work / f"orders_{customers}_bare.duckdb")
             bare = measure(
                 [sys.executable, "-m", "flows.cli", "run", "--orders", str(source), "--db", str(bare_db),
                  "--period", "2026Q3"],
@@ -88,7 +97,7 @@ def main() -> None:
                 first = Period.parse("2026Q3").shift(1 - args.backfill).label
                 filled = measure(
                     [sys.executable, "-m", "flows.cli", "backfill", "--from", first, "--to", "2026Q3", "--orders",
-                     str(source), "--db", str(work / f"orders_{customers}_backfill.duckdb")],
+                     str(source), "--db", str(fresh(work / f"orders_{customers}_backfill.duckdb"))],
                     env=env,
                     cwd=work,
                 )  # fmt: skip
