@@ -28,6 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 from benchmarks.bench import ROOT, measure, pipeline_env, start_server
 from segmentation.periods import Period
+from segmentation.settings import Settings
+from warehouse.serving import data_dir
 
 
 def order_file(customers: int, work: Path, env: dict[str, str]) -> tuple[Path, int]:
@@ -45,9 +47,10 @@ def order_file(customers: int, work: Path, env: dict[str, str]) -> tuple[Path, i
 def fresh(db: Path) -> Path:
     """`db` with no warehouse or BI surface left from an earlier benchmark in --work: every run
     timed is a first run (a backfill into a filled warehouse would skip every period)."""
-    for stale in (db, db.with_name(db.name + ".lock"), db.with_name(f"{db.stem}_bi.duckdb")):
+    bi_path = Settings(db_path=db).bi_path  # where the pipeline puts them, not a second naming rule
+    for stale in (db, db.with_name(db.name + ".lock"), bi_path):
         stale.unlink(missing_ok=True)
-    shutil.rmtree(db.with_name(f"{db.stem}_bi"), ignore_errors=True)
+    shutil.rmtree(data_dir(bi_path), ignore_errors=True)
     return db
 
 
